@@ -1,0 +1,128 @@
+// Loading a model: parse the file and its imports, collect declarations, evaluate the
+// model-level params (with `--set` overrides). The result is what the checker and the
+// elaborator work on.
+import { dirname, resolve } from 'node:path';
+import type * as A from '../grammar/ast.js';
+import { parseSource } from '../grammar/parse.js';
+import { DiagnosticError, error, type Diagnostic, type Span } from './diagnostics/diagnostic.js';
+import { Env } from './elaborate/scope.js';
+import { evalConst } from './elaborate/const-eval.js';
+import { hasType, show, type Value } from './elaborate/values.js';
+
+export interface Program {
+  main: A.SourceFile;
+  files: Map<string, A.SourceFile>;
+  sources: Map<string, string>;
+  blocks: Map<string, { decl: A.BlockDecl; file: string }>;
+  /** The main file's params, after overrides. */
+  globals: Map<string, { value: Value; span: Span; decl: A.ParamDecl }>;
+  model: A.ModelDecl;
+  /** The file-level environment a block's body sees (its own file's params). */
+  globalEnv(decl: A.BlockDecl): Env;
+}
+
+export interface LoadResult {
+  program?: Program;
+  diagnostics: Diagnostic[];
+  sources: Map<string, string>;
+}
+
+export type ReadFile = (path: string) => string;
+
+const overrideSpan = (name: string): Span => ({ file: '--set', line: 1, col: 1, endLine: 1, endCol: name.length + 1, start: 0, end: name.length });
+
+export function loadProgram(path: string, readFile: ReadFile, overrides: Record<string, string> = {}): LoadResult {
+  const sources = new Map<string, string>();
+  const files = new Map<string, A.SourceFile>();
+  const diagnostics: Diagnostic[] = [];
+
+  const load = (file: string, from?: { span: Span; chain: string[] }): A.SourceFile | undefined => {
+    if (files.has(file)) return files.get(file);
+    if (from?.chain.includes(file)) {
+      diagnostics.push(error('E-IMPORT', `import cycle: ${[...from.chain, file].join(' → ')}`, from.span));
+      return undefined;
+    }
+    let text: string;
+    try {
+      text = readFile(file);
+    } catch {
+      if (!from) throw new Error(`cannot read model file ${file}`);
+      diagnostics.push(error('E-IMPORT', `cannot read imported file ${file}`, from.span));
+      return undefined;
+    }
+    sources.set(file, text);
+    const parsed = parseSource(file, text);
+    diagnostics.push(...parsed.diagnostics);
+    if (!parsed.ast) return undefined;
+    files.set(file, parsed.ast);
+    for (const item of parsed.ast.items) {
+      if (item.kind === 'Import') load(resolve(dirname(file), item.path), { span: item.span, chain: [...(from?.chain ?? []), file] });
+    }
+    return parsed.ast;
+  };
+
+  const main = load(path);
+  if (!main || diagnostics.length > 0) return { diagnostics, sources };
+
+  const blocks = new Map<string, { decl: A.BlockDecl; file: string }>();
+  for (const [file, ast] of files) {
+    for (const item of ast.items) {
+      if (item.kind !== 'Block') continue;
+      const prev = blocks.get(item.name.name);
+      if (prev) diagnostics.push(error('E-DUPLICATE', `block \`${item.name.name}\` is defined twice`, item.name.span, [{ message: 'first defined here', span: prev.decl.name.span }]));
+      else blocks.set(item.name.name, { decl: item, file });
+    }
+  }
+  const models = main.items.filter((i): i is A.ModelDecl => i.kind === 'Model');
+  if (models.length === 0) diagnostics.push(error('E-NO-MODEL', 'this file declares no `model`', { ...main.span, file: path }));
+  models.slice(1).forEach((m) => diagnostics.push(error('E-DUPLICATE', 'a file declares one model', m.name.span, [{ message: 'first model here', span: models[0].name.span }])));
+
+  const envs = new Map<string, Env>();
+  const globals: Program['globals'] = new Map();
+  const unused = new Set(Object.keys(overrides));
+  for (const [file, ast] of files) {
+    const env = new Env();
+    for (const item of ast.items) {
+      if (item.kind !== 'Param') continue;
+      if (env.own(item.name.name)) {
+        diagnostics.push(error('E-DUPLICATE', `param \`${item.name.name}\` is declared twice`, item.name.span));
+        continue;
+      }
+      try {
+        let value = evalConst(item.value, env);
+        const override = file === path ? overrides[item.name.name] : undefined;
+        if (override !== undefined) {
+          unused.delete(item.name.name);
+          value = parseOverride(item.name.name, override);
+        }
+        if (item.type && !hasType(value, item.type.name, item.type.arg?.name))
+          diagnostics.push(error('E-TYPE', `param \`${item.name.name}\` is declared ${item.type.name}${item.type.arg ? `[${item.type.arg.name}]` : ''} but its value is ${show(value)}`, override !== undefined ? overrideSpan(item.name.name) : item.value.span));
+        env.define(item.name.name, value, item.name.span);
+        if (file === path) globals.set(item.name.name, { value, span: item.name.span, decl: item });
+      } catch (e) {
+        if (!(e instanceof DiagnosticError)) throw e;
+        diagnostics.push(e.diagnostic);
+      }
+    }
+    envs.set(file, env);
+  }
+  for (const name of unused) {
+    const known = [...globals.keys()].join(', ') || 'none';
+    diagnostics.push(error('E-SET', `--set ${name}: the model has no param \`${name}\` (its params: ${known})`, overrideSpan(name)));
+  }
+  if (diagnostics.length > 0) return { diagnostics, sources };
+  const program: Program = {
+    main, files, sources, blocks, globals, model: models[0],
+    globalEnv: (decl) => envs.get(blocks.get(decl.name.name)!.file)!,
+  };
+  return { program, diagnostics, sources };
+}
+
+/** `--set k=v`: the value is an expression of the language (numbers, bools, lists, ranges). */
+function parseOverride(name: string, text: string): Value {
+  const parsed = parseSource('--set', `param ${name} = ${text}`);
+  const item = parsed.ast?.items[0];
+  if (!item || item.kind !== 'Param' || parsed.diagnostics.length > 0)
+    throw new DiagnosticError(error('E-SET', `--set ${name}=${text}: not a valid value`, overrideSpan(name)));
+  return evalConst(item.value, new Env());
+}

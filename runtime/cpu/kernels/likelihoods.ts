@@ -1,0 +1,90 @@
+// Per-image log-likelihoods of the authors' DL (discretized logistic) and Bernoulli models.
+// `shape` is x's shape with the batch first; each image's log-probabilities are summed.
+import { type Arr, checkLen, fromF64, numel } from './util.js';
+import { sigmoidScalar as sig, softplusScalar as softplus } from './elementwise.js';
+
+const MEAN_LO = -0.5 + 1 / 512;
+const MEAN_HI = 0.5 - 1 / 512;
+
+function batchOf(what: string, a: Arr, x: Arr, shape: readonly number[]): { B: number; per: number } {
+  if (shape.length < 1 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new Error(`${what}: bad shape [${shape.join(', ')}]`);
+  }
+  checkLen(`${what} params`, a, numel(shape));
+  checkLen(`${what} x`, x, numel(shape));
+  return { B: shape[0], per: numel(shape) / shape[0] };
+}
+
+/** Element j's DL term: log(σ(u + bin/scale) − σ(u) + 1e−7), u = (x − clamp(mean)) / scale, and its derivatives. */
+function dlTerm(mean: number, x: number, logscale: number, bin: number, out: Float64Array): void {
+  const scale = Math.exp(logscale);
+  const m = Math.min(Math.max(mean, MEAN_LO), MEAN_HI);
+  const u = (x - m) / scale;
+  const a = u + bin / scale;
+  const sa = sig(a);
+  const su = sig(u);
+  const D = sa - su + 1e-7;
+  const da = (sa * (1 - sa)) / D;
+  const du = (su * (1 - su)) / D;
+  out[0] = Math.log(D);
+  // d/dmean: u and a both shift by −1/scale; zero where the clamp is active.
+  out[1] = mean >= MEAN_LO && mean <= MEAN_HI ? -(da - du) / scale : 0;
+  // d/dlogscale: du/dls = −u, da/dls = −a.
+  out[2] = -da * a + du * u;
+}
+
+/** DL log-likelihood per image [B]: mean [B, ...] (pre-clamp), scalar logscale, x [B, ...], bin 1/2^nbits. */
+export function dlLogProb<T extends Arr>(mean: T, logscale: number, x: Arr, shape: readonly number[], nbits: number): T {
+  const { B, per } = batchOf('dlLogProb', mean, x, shape);
+  const bin = 1 / 2 ** nbits;
+  const out = new Float64Array(B);
+  const r = new Float64Array(3);
+  for (let b = 0; b < B; b++) {
+    for (let j = b * per; j < (b + 1) * per; j++) {
+      dlTerm(mean[j], x[j], logscale, bin, r);
+      out[b] += r[0];
+    }
+  }
+  return fromF64(mean, out);
+}
+
+/** Gradients of Σ_b gLogp[b] · logp[b] w.r.t. mean and logscale. */
+export function dlLogProbBackward<T extends Arr>(
+  gLogp: Arr, mean: T, logscale: number, x: Arr, shape: readonly number[], nbits: number,
+): { dMean: T; dLogscale: number } {
+  const { B, per } = batchOf('dlLogProbBackward', mean, x, shape);
+  checkLen('dlLogProbBackward gLogp', gLogp, B);
+  const bin = 1 / 2 ** nbits;
+  const dMean = new Float64Array(mean.length);
+  let dLogscale = 0;
+  const r = new Float64Array(3);
+  for (let b = 0; b < B; b++) {
+    for (let j = b * per; j < (b + 1) * per; j++) {
+      dlTerm(mean[j], x[j], logscale, bin, r);
+      dMean[j] = gLogp[b] * r[1];
+      dLogscale += gLogp[b] * r[2];
+    }
+  }
+  return { dMean: fromF64(mean, dMean), dLogscale };
+}
+
+/** Bernoulli(logits) log-likelihood per image [B]: Σ x·l − softplus(l). */
+export function bernoulliLogProb<T extends Arr>(logits: T, x: Arr, shape: readonly number[]): T {
+  const { B, per } = batchOf('bernoulliLogProb', logits, x, shape);
+  const out = new Float64Array(B);
+  for (let b = 0; b < B; b++) {
+    for (let j = b * per; j < (b + 1) * per; j++) out[b] += x[j] * logits[j] - softplus(logits[j]);
+  }
+  return fromF64(logits, out);
+}
+
+/** Gradient w.r.t. logits of Σ_b gLogp[b] · logp[b]: gLogp[b] · (x − σ(l)). */
+export function bernoulliLogProbBackward<T extends Arr>(gLogp: Arr, logits: T, x: Arr, shape: readonly number[]): T {
+  const { B, per } = batchOf('bernoulliLogProbBackward', logits, x, shape);
+  checkLen('bernoulliLogProbBackward gLogp', gLogp, B);
+  const d = new Float64Array(logits.length);
+  for (let b = 0; b < B; b++) {
+    for (let j = b * per; j < (b + 1) * per; j++) d[j] = gLogp[b] * (x[j] - sig(logits[j]));
+  }
+  return fromF64(logits, d);
+}

@@ -1,0 +1,154 @@
+// One directional SDN correction sweep (the authors' _CorrectionLayer), generalised to H ≠ W.
+// Direction 0: columns left→right, 1: columns right→left, 2: rows top→bottom, 3: rows bottom→top.
+// The first swept line is unchanged; every later line d is a GRUCell step per position i with
+// hidden = the position's own pre-sweep features and input = [y(d∓1, i−1), y(d∓1, i), y(d∓1, i+1)]
+// (neighbour-major concat, zero outside the image), where y(d∓1, ·) is the already corrected line.
+import { type Arr, type Shape4, checkLen, checkShape, fromF64, numel } from './util.js';
+import {
+  type GruWeightGrads, type GruWeights, affineBackwardInto, affineInto, gruPointwise, gruPointwiseBackward, gruSizes,
+} from './gru.js';
+
+export type SweepDirection = 0 | 1 | 2 | 3;
+
+/**
+ * Internally the map is viewed as [B, L, P, F]: L lines in scan order (line 0 is swept first),
+ * P positions per line in ascending image coordinate, F features contiguous.
+ * Returns the NCHW index of every element of that view.
+ */
+function lineIndex(shape: Shape4, dir: SweepDirection): { L: number; P: number; index: Int32Array } {
+  const [B, F, H, W] = shape;
+  const alongCols = dir === 0 || dir === 1;
+  const L = alongCols ? W : H;
+  const P = alongCols ? H : W;
+  const index = new Int32Array(B * F * H * W);
+  let j = 0;
+  for (let b = 0; b < B; b++) {
+    for (let s = 0; s < L; s++) {
+      const d = dir === 1 || dir === 3 ? L - 1 - s : s;
+      for (let i = 0; i < P; i++) {
+        const [row, col] = alongCols ? [i, d] : [d, i];
+        for (let f = 0; f < F; f++) index[j++] = ((b * F + f) * H + row) * W + col;
+      }
+    }
+  }
+  return { L, P, index };
+}
+
+interface SweepState {
+  F: number;
+  L: number;
+  P: number;
+  index: Int32Array;
+  lx: Float64Array; // pre-sweep features, line view
+  ly: Float64Array; // corrected features, line view
+  gi: Float64Array; // W_ih u + b_ih per position (3F each; unused on line 0)
+  gh: Float64Array; // W_hh h + b_hh per position (3F each)
+}
+
+function checkArgs(x: Arr, shape: Shape4, p: GruWeights, dir: number): number {
+  checkShape('sdnSweep shape', shape, 4);
+  checkLen('sdnSweep x', x, numel(shape));
+  if (![0, 1, 2, 3].includes(dir)) throw new Error(`sdnSweep: direction must be 0..3, got ${dir}`);
+  const F = shape[1];
+  const { hidden, input } = gruSizes(p);
+  if (hidden !== F || input !== 3 * F) {
+    throw new Error(`sdnSweep: GRU has hidden ${hidden}, input ${input}; expected ${F}, ${3 * F} for ${F} features`);
+  }
+  return F;
+}
+
+/** Gathers the three neighbours (i−1, i, i+1) of line `prev` of ly into u (zero outside). */
+function neighbours(ly: Float64Array, lineBase: number, i: number, P: number, F: number, u: Float64Array): void {
+  u.fill(0);
+  for (let k = 0; k < 3; k++) {
+    const q = i - 1 + k;
+    if (q < 0 || q >= P) continue;
+    const o = lineBase + q * F;
+    for (let f = 0; f < F; f++) u[k * F + f] = ly[o + f];
+  }
+}
+
+function forwardState(x: Arr, shape: Shape4, p: GruWeights, dir: SweepDirection): SweepState {
+  const F = checkArgs(x, shape, p, dir);
+  const B = shape[0];
+  const { L, P, index } = lineIndex(shape, dir);
+  const n = index.length;
+  const lx = new Float64Array(n);
+  for (let j = 0; j < n; j++) lx[j] = x[index[j]];
+  const ly = Float64Array.from(lx);
+  const positions = n / F;
+  // The hidden half only involves each position's own pre-sweep features: compute it for all at once.
+  const gh = new Float64Array(positions * 3 * F);
+  for (let q = 0; q < positions; q++) affineInto(p.wHh, p.bHh, 3 * F, F, lx, q * F, gh, q * 3 * F);
+  const gi = new Float64Array(positions * 3 * F);
+  const u = new Float64Array(3 * F);
+  for (let b = 0; b < B; b++) {
+    for (let s = 1; s < L; s++) {
+      const prevBase = (b * L + s - 1) * P * F;
+      for (let i = 0; i < P; i++) {
+        const q = (b * L + s) * P + i;
+        neighbours(ly, prevBase, i, P, F, u);
+        affineInto(p.wIh, p.bIh, 3 * F, 3 * F, u, 0, gi, q * 3 * F);
+        gruPointwise(gi, q * 3 * F, gh, q * 3 * F, lx, q * F, F, ly, q * F);
+      }
+    }
+  }
+  return { F, L, P, index, lx, ly, gi, gh };
+}
+
+/** Applies one sweep to x [B, F, H, W] with GRU weights (hidden F, input 3F). Returns y, same shape. */
+export function sdnSweep<T extends Arr>(x: T, shape: Shape4, p: GruWeights, direction: SweepDirection): T {
+  const { index, ly } = forwardState(x, shape, p, direction);
+  const y = new Float64Array(ly.length);
+  for (let j = 0; j < index.length; j++) y[index[j]] = ly[j];
+  return fromF64(x, y);
+}
+
+/**
+ * Vector-Jacobian product of sdnSweep for upstream gradient gy [B, F, H, W]: recomputes the forward
+ * sweep, then scans the lines in reverse, pushing each line's input gradient onto the previous line.
+ */
+export function sdnSweepBackward<T extends Arr>(
+  gy: T, x: Arr, shape: Shape4, p: GruWeights, direction: SweepDirection,
+): { dx: T } & GruWeightGrads<T> {
+  const st = forwardState(x, shape, p, direction);
+  const { F, L, P, index, lx, ly, gi, gh } = st;
+  checkLen('sdnSweepBackward gy', gy, index.length);
+  const B = shape[0];
+  const gY = new Float64Array(index.length); // dL/dy in the line view, grows as later lines are processed
+  for (let j = 0; j < index.length; j++) gY[j] = gy[index[j]];
+  const dlx = new Float64Array(index.length);
+  const dwIh = new Float64Array(p.wIh.length);
+  const dwHh = new Float64Array(p.wHh.length);
+  const dbIh = new Float64Array(3 * F);
+  const dbHh = new Float64Array(3 * F);
+  const dgi = new Float64Array(3 * F);
+  const dgh = new Float64Array(3 * F);
+  const u = new Float64Array(3 * F);
+  const du = new Float64Array(3 * F);
+  for (let b = 0; b < B; b++) {
+    for (let s = L - 1; s >= 1; s--) {
+      const prevBase = (b * L + s - 1) * P * F;
+      for (let i = 0; i < P; i++) {
+        const q = (b * L + s) * P + i;
+        gruPointwiseBackward(gi, q * 3 * F, gh, q * 3 * F, lx, q * F, F, gY, q * F, dgi, dgh, dlx, q * F);
+        affineBackwardInto(p.wHh, 3 * F, F, dgh, 0, lx, q * F, dlx, q * F, dwHh, dbHh);
+        neighbours(ly, prevBase, i, P, F, u);
+        du.fill(0);
+        affineBackwardInto(p.wIh, 3 * F, 3 * F, dgi, 0, u, 0, du, 0, dwIh, dbIh);
+        for (let k = 0; k < 3; k++) {
+          const nq = i - 1 + k;
+          if (nq < 0 || nq >= P) continue;
+          for (let f = 0; f < F; f++) gY[prevBase + nq * F + f] += du[k * F + f];
+        }
+      }
+    }
+    // The first swept line passes through unchanged.
+    const base = b * L * P * F;
+    for (let j = 0; j < P * F; j++) dlx[base + j] += gY[base + j];
+  }
+  const dx = new Float64Array(index.length);
+  for (let j = 0; j < index.length; j++) dx[index[j]] = dlx[j];
+  const f = (a: Float64Array) => fromF64(gy, a);
+  return { dx: f(dx), dwIh: f(dwIh), dwHh: f(dwHh), dbIh: f(dbIh), dbHh: f(dbHh) };
+}

@@ -1,0 +1,78 @@
+// The IR both executors run: a DAG of tensor ops with static shapes, plus the parameters.
+// Activations are batched: `shape` is the per-example shape and the batch is an implicit
+// leading dimension, bound when the graph runs. Nodes with `batched: false` (parameters,
+// scalar constants) have exactly `shape`.
+// This file is shared by the compiler (which builds graphs) and the runtime (which runs them),
+// so it imports nothing from either.
+
+export interface SourceRef {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type OpName =
+  // sources
+  | 'input' | 'param' | 'const' | 'scalar_input' | 'noise'
+  // dense layers
+  | 'conv2d' | 'conv_transpose2d' | 'linear'
+  // the SDN sweep: a scan over the lines of a map in one of four directions
+  | 'sdn_sweep'
+  // elementwise
+  | 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'elu' | 'relu' | 'softplus' | 'square'
+  | 'add' | 'sub' | 'mul' | 'div' | 'max'
+  // layout (views where the backend can make them so)
+  | 'slice_channels' | 'concat_channels' | 'pad2d' | 'crop2d' | 'upsample_nearest' | 'downsample_nearest'
+  | 'reshape' | 'expand'
+  // reductions and likelihoods, per example
+  | 'sum_per_example' | 'free_bits' | 'dml_logp' | 'dml_mode' | 'dl_logp' | 'dl_mode' | 'bernoulli_logp';
+
+export type Attr = number | string | boolean | number[];
+
+export interface IrNode {
+  id: number;
+  op: OpName;
+  inputs: number[];
+  attrs: Record<string, Attr>;
+  shape: number[];
+  batched: boolean;
+  /** The module (row of `layers`) this node was created in, -1 for model-level glue. */
+  layer: number;
+  source?: SourceRef;
+}
+
+export type Init =
+  | { kind: 'orthogonal' }
+  | { kind: 'normal'; std: number }
+  | { kind: 'uniform'; bound: number }
+  | { kind: 'zeros' };
+
+export interface IrParam {
+  /** The compiler's own path, e.g. `ladder_layers.3.down_a.sdn.sweep.0.w_ih`. */
+  path: string;
+  /** The authors' PyTorch state_dict name for the same tensor. */
+  torch: string;
+  shape: number[];
+  init: Init;
+  layer: number;
+}
+
+export interface IrLayer {
+  path: string;
+  kind: string;
+  depth: number;
+  attrs: Record<string, Attr>;
+  outShape?: number[];
+  source?: SourceRef;
+}
+
+export interface IrGraph {
+  mode: 'elbo' | 'sample';
+  nodes: IrNode[];
+  params: IrParam[];
+  layers: IrLayer[];
+  inputs: { name: string; node: number; shape: number[] }[];
+  outputs: { name: string; node: number }[];
+}
+
+export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
