@@ -1,0 +1,29 @@
+// Dead-code elimination: keeps the nodes the outputs depend on (and the graph's inputs),
+// renumbers them, and drops parameters no live node reads. The sample graph, for example,
+// loses the whole bottom-up pass this way.
+import type { IrGraph } from '../../runtime/ir.js';
+
+export function eliminateDeadCode(g: IrGraph): IrGraph {
+  const live = new Set<number>();
+  const stack = g.outputs.map((o) => o.node);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (live.has(id)) continue;
+    live.add(id);
+    stack.push(...g.nodes[id].inputs);
+  }
+  const remap = new Map<number, number>();
+  const nodes = g.nodes.filter((n) => live.has(n.id)).map((n, i) => {
+    remap.set(n.id, i);
+    return { ...n, id: i };
+  });
+  for (const n of nodes) n.inputs = n.inputs.map((i) => remap.get(i)!);
+  const usedParams = new Set(nodes.filter((n) => n.op === 'param').map((n) => n.attrs.path as string));
+  return {
+    ...g,
+    nodes,
+    params: g.params.filter((p) => usedParams.has(p.path)),
+    inputs: g.inputs.filter((i) => remap.has(i.node)).map((i) => ({ ...i, node: remap.get(i.node)! })),
+    outputs: g.outputs.map((o) => ({ ...o, node: remap.get(o.node)! })),
+  };
+}
