@@ -17,7 +17,7 @@ export type OpName =
   // dense layers
   | 'conv2d' | 'conv_transpose2d' | 'linear'
   // the SDN sweep: a scan over the lines of a map in one of four directions
-  | 'sdn_sweep'
+  | 'sdn_sweep' | 'gru_cell'
   // elementwise
   | 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'elu' | 'relu' | 'softplus' | 'square'
   | 'add' | 'sub' | 'mul' | 'div' | 'max'
@@ -63,6 +63,7 @@ export interface IrLayer {
   depth: number;
   attrs: Record<string, Attr>;
   outShape?: number[];
+  outBatched?: boolean;
   source?: SourceRef;
 }
 

@@ -224,7 +224,17 @@ class Elaborator {
       const spec = METHODS[method];
       if (!spec) fail('E-METHOD', `unknown method \`${method}\` (distributions have ${Object.keys(METHODS).join(', ')})`, e.callee.member.span);
       const args = this.bindArgs(`${target.dist}.${method}`, spec.params, e, env);
-      return callMethod(this.ctx(e.span, [...target.scope]), target, method, args);
+      const run = () => callMethod(this.ctx(e.span, [...target.scope]), target, method, args);
+      // A distribution with its own module (IAF, DL) accounts its computation to that module's row.
+      const row = this.b.layers.findIndex((l) => l.path === target.scope.join('.'));
+      if (row < 0) return run();
+      const prev = this.b.currentLayer;
+      this.b.currentLayer = row;
+      try {
+        return run();
+      } finally {
+        this.b.currentLayer = prev;
+      }
     }
     if (e.callee.kind !== 'Name') return fail('E-TYPE', 'only named functions, layers and blocks can be called', e.callee.span);
     const name = e.callee.name;

@@ -2,7 +2,7 @@
 import { fail } from '../diagnostics/diagnostic.js';
 import { int, tensor, type Args, type Builtin, type CallContext, type ParamSpec } from './builtin.js';
 import { emitter } from './emit.js';
-import { list, num, type ListValue, type TensorValue, type Value } from './values.js';
+import { list, num, type ListValue, type Value } from './values.js';
 import type { OpName } from '../../runtime/ir.js';
 
 const X: ParamSpec = { name: 'x', type: 'tensor' };
@@ -90,11 +90,7 @@ export const FUNCTIONS: Record<string, Builtin> = {
   },
   expand: {
     kind: 'function', params: [X, { name: 'shape', type: 'list[int]' }], doc: 'expand(v, [C, H, W]) — broadcast a [C] vector to every position and example',
-    call: (ctx, a) => {
-      const e = emitter(ctx);
-      // A batched zero map times nothing: `expand` of an unbatched vector yields a batched map.
-      return e.op('expand', [tensor(a, 'x')], { shape: ints(a.shape) });
-    },
+    call: (ctx, a) => emitter(ctx).op('expand', [tensor(a, 'x')], { shape: ints(a.shape) }),
   },
   shape: {
     kind: 'function', params: [X], doc: 'shape(x) — the per-example shape as a list',
@@ -149,4 +145,3 @@ function pick(a: Args, f: (x: number, y: number) => number): Value {
   return num(r, x.isInt && y.isInt);
 }
 
-export type { TensorValue };

@@ -24,7 +24,7 @@ export class GraphBuilder {
     const ins = inputs.map((t) => ({ shape: t.shape, batched: t.batched }));
     const shape = OPS[op].shape(ins, attrs);
     if (typeof shape === 'string') fail('E-SHAPE', shape, span);
-    const batched = op === 'input' || op === 'noise' || inputs.some((t) => t.batched);
+    const batched = op === 'input' || op === 'noise' || op === 'expand' || inputs.some((t) => t.batched);
     const id = this.nodes.length;
     this.nodes.push({ id, op, inputs: inputs.map((t) => t.node), attrs, shape, batched, layer: this.currentLayer, source: sourceRef(span) });
     return { kind: 'tensor', node: id, shape, batched };
@@ -52,7 +52,10 @@ export class GraphBuilder {
   }
 
   leaveLayer(prev: number, out?: TensorValue): void {
-    if (out && this.currentLayer >= 0) this.layers[this.currentLayer].outShape = out.shape;
+    if (out && this.currentLayer >= 0) {
+      this.layers[this.currentLayer].outShape = out.shape;
+      this.layers[this.currentLayer].outBatched = out.batched;
+    }
     this.currentLayer = prev;
   }
 

@@ -5,7 +5,7 @@ import type { Attr, Init } from '../../runtime/ir.js';
 import { fail } from '../diagnostics/diagnostic.js';
 import { int, tensor, type Args, type Builtin, type CallContext, type ParamSpec } from './builtin.js';
 import { num, type ListValue, type TensorValue } from './values.js';
-import { resSdnNames, sdnNames } from './torch-names.js';
+import { gruNames, resSdnNames, sdnNames, sweepTorchPrefix } from './torch-names.js';
 
 const ORTHOGONAL: Init = { kind: 'orthogonal' };
 const uniform = (fanIn: number): Init => ({ kind: 'uniform', bound: 1 / Math.sqrt(fanIn) });
@@ -91,6 +91,13 @@ function sdnCore(ctx: CallContext, scope: string[], torchScope: string[], x: Ten
   return convCore(ctx, [...scope, ...outOurs], [...torchScope, ...outTheirs], h, { out: conv.out, k: 1, s: 1, p: 0, transposed: false });
 }
 
+/** PyTorch GRUCell init: every tensor uniform(±1/√hidden). */
+function gruWeights(ctx: CallContext, input: number, hidden: number, torchScope: string[]) {
+  const init = uniform(hidden);
+  const g = (pair: readonly string[], shape: number[]) => param(ctx, ctx.scope, torchScope, pair[0], shape, init, pair[1]);
+  return { wIh: g(gruNames.wIh, [3 * hidden, input]), wHh: g(gruNames.wHh, [3 * hidden, hidden]), bIh: g(gruNames.bIh, [3 * hidden]), bHh: g(gruNames.bHh, [3 * hidden]) };
+}
+
 const sdnParams: ParamSpec[] = [
   ...convParams(3, 1),
   { name: 'features', type: 'int' }, { name: 'dirs', type: 'list[int]' }, { name: 'upsample', type: 'bool', default: { kind: 'bool', value: false } },
@@ -156,6 +163,27 @@ export const LAYERS: Record<string, Builtin> = {
       const gated = ctx.b.emit('mul', [gate, cnn], {}, ctx.span);
       const rest = ctx.b.emit('mul', [ctx.b.emit('sub', [one, gate], {}, ctx.span), value], {}, ctx.span);
       return ctx.b.emit('add', [gated, rest], {}, ctx.span);
+    },
+  },
+  sweep: {
+    kind: 'layer', params: [{ name: 'x', type: 'tensor' }, { name: 'direction', type: 'int' }],
+    doc: 'sweep(x, direction) — one SDN correction sweep (a GRU scan over the lines of the map)',
+    call: (ctx, args) => {
+      const x = tensor(args, 'x');
+      const [direction] = directions(ctx, { kind: 'list', items: [args.direction!] });
+      if (x.shape.length !== 3) fail('E-SHAPE', `a sweep expects a [F, H, W] map, got [${x.shape}]`, ctx.span);
+      const w = gruWeights(ctx, 3 * x.shape[0], x.shape[0], [...ctx.scope, ...sweepTorchPrefix.split('.')]);
+      return ctx.b.emit('sdn_sweep', [x, w.wIh, w.wHh, w.bIh, w.bHh], { direction }, ctx.span);
+    },
+  },
+  gru: {
+    kind: 'layer', params: [{ name: 'x', type: 'tensor' }, { name: 'h', type: 'tensor' }],
+    doc: 'gru(x, h) — one GRU cell step on vectors (gate order r, z, n as PyTorch)',
+    call: (ctx, args) => {
+      const x = tensor(args, 'x'), h = tensor(args, 'h');
+      if (x.shape.length !== 1 || h.shape.length !== 1) fail('E-SHAPE', `gru takes vectors, got [${x.shape}] and [${h.shape}]`, ctx.span);
+      const w = gruWeights(ctx, x.shape[0], h.shape[0], ctx.scope);
+      return ctx.b.emit('gru_cell', [x, h, w.wIh, w.wHh, w.bIh, w.bHh], {}, ctx.span);
     },
   },
   constant: {

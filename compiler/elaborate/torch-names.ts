@@ -16,6 +16,12 @@ export const sdnNames = {
   }),
 } as const;
 
+/** A GRU cell's tensors, ours and PyTorch GRUCell's. */
+export const gruNames = { wIh: ['w_ih', 'weight_ih'], wHh: ['w_hh', 'weight_hh'], bIh: ['b_ih', 'bias_ih'], bHh: ['b_hh', 'bias_hh'] } as const;
+
+/** A standalone sweep (the authors' _CorrectionLayer) keeps its GRU under `cell.gru`. */
+export const sweepTorchPrefix = 'cell.gru';
+
 /** ResSDN: the SDN branch and the convolution branch. */
 export const resSdnNames = { sdn: ['sdn', 'sdn'], conv: ['conv', 'cnn'] } as const;
 

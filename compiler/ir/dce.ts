@@ -1,6 +1,6 @@
-// Dead-code elimination: keeps the nodes the outputs depend on (and the graph's inputs),
-// renumbers them, and drops parameters no live node reads. The sample graph, for example,
-// loses the whole bottom-up pass this way.
+// Dead-code elimination: keeps the nodes the outputs depend on and renumbers them. The sample
+// graph, for example, loses the whole bottom-up pass this way. Parameters stay: they are the
+// model's state (the top ladder layer's up_b feeds nothing, yet the authors' model has it).
 import type { IrGraph } from '../../runtime/ir.js';
 
 export function eliminateDeadCode(g: IrGraph): IrGraph {
@@ -18,11 +18,9 @@ export function eliminateDeadCode(g: IrGraph): IrGraph {
     return { ...n, id: i };
   });
   for (const n of nodes) n.inputs = n.inputs.map((i) => remap.get(i)!);
-  const usedParams = new Set(nodes.filter((n) => n.op === 'param').map((n) => n.attrs.path as string));
   return {
     ...g,
     nodes,
-    params: g.params.filter((p) => usedParams.has(p.path)),
     inputs: g.inputs.filter((i) => remap.has(i.node)).map((i) => ({ ...i, node: remap.get(i.node)! })),
     outputs: g.outputs.map((o) => ({ ...o, node: remap.get(o.node)! })),
   };

@@ -96,6 +96,15 @@ export const OPS: Record<OpName, OpRule> = {
       return steps * (2 * (9 * f * f + 3 * f * f) + 12 * f);
     },
   },
+  gru_cell: {
+    shape: (ins) => {
+      const [x, h, wih, whh] = ins;
+      if (x.shape.length !== 1 || h.shape.length !== 1) return `a GRU cell takes vectors, got [${x.shape}] and [${h.shape}]`;
+      if (wih.shape[1] !== x.shape[0] || whh.shape[1] !== h.shape[0]) return `the GRU cell expects input ${wih.shape[1]} and hidden ${whh.shape[1]}`;
+      return h.shape;
+    },
+    flops: (ins) => 2 * 3 * ins[1].shape[0] * (ins[0].shape[0] + ins[1].shape[0]) + 12 * ins[1].shape[0],
+  },
   neg: elementwise, exp: transcendental, log: transcendental, tanh: transcendental, sigmoid: transcendental,
   elu: transcendental, relu: elementwise, softplus: transcendental, square: elementwise,
   add: binary, sub: binary, mul: binary, div: binary, max: binary,

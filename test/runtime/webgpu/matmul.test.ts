@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMatmul, matmulKernel, type MatmulSpec, type MatmulTile } from '../../../runtime/webgpu/kernels/matmul.js';
+import { acquireDevice, createStorageBuffer, readBuffer } from '../../../runtime/webgpu/device.js';
+
+/** Deterministic values in [-1, 1) (a small LCG; the tests need no statistical quality). */
+function fill(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Reference in float64, plus Σ|a·b| per element to scale the tolerance. */
+function reference(spec: MatmulSpec, a: Float32Array, b: Float32Array, bias: Float32Array | undefined, epilogue: (v: number, row: number, col: number, batch: number) => number) {
+  const { M, N, K } = spec;
+  const batch = spec.batch ?? 1, tA = spec.transA ?? false, tB = spec.transB ?? false;
+  const lda = spec.lda ?? (tA ? M : K), ldb = spec.ldb ?? (tB ? K : N), ldc = spec.ldc ?? N;
+  const sA = spec.strideA ?? M * K, sB = spec.strideB ?? K * N, sC = spec.strideC ?? M * N;
+  const cLen = (spec.offsetC ?? 0) + (batch - 1) * sC + (M - 1) * ldc + N;
+  const c = new Float64Array(cLen).fill(NaN);
+  const scale = new Float64Array(cLen);
+  for (let bt = 0; bt < batch; bt++) {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let acc = 0, mag = 0;
+        for (let k = 0; k < K; k++) {
+          const av = a[(spec.offsetA ?? 0) + bt * sA + (tA ? k * lda + i : i * lda + k)];
+          const bv = b[(spec.offsetB ?? 0) + bt * sB + (tB ? j * ldb + k : k * ldb + j)];
+          acc += av * bv;
+          mag += Math.abs(av * bv);
+        }
+        const at = (spec.offsetC ?? 0) + bt * sC + i * ldc + j;
+        c[at] = epilogue(acc + (bias ? bias[j] : 0), i, j, bt);
+        scale[at] = mag + (bias ? Math.abs(bias[j]) : 0);
+      }
+    }
+  }
+  return { c, scale };
+}
+
+function operandLength(spec: MatmulSpec, which: 'a' | 'b'): number {
+  const { M, N, K } = spec;
+  const batch = spec.batch ?? 1;
+  if (which === 'a') {
+    const t = spec.transA ?? false, ld = spec.lda ?? (t ? M : K);
+    return (spec.offsetA ?? 0) + (batch - 1) * (spec.strideA ?? M * K) + ((t ? K : M) - 1) * ld + (t ? M : K);
+  }
+  const t = spec.transB ?? false, ld = spec.ldb ?? (t ? K : N);
+  return (spec.offsetB ?? 0) + (batch - 1) * (spec.strideB ?? K * N) + ((t ? N : K) - 1) * ld + (t ? K : N);
+}
+
+describe('matmul kernel generator', () => {
+  it('splits the workgroup grid so no dispatch dimension exceeds the limit', () => {
+    const k = matmulKernel({ M: 4096, N: 4096, K: 4, batch: 64, maxWorkgroupsPerDimension: 65535 });
+    expect(Math.max(...k.dispatch)).toBeLessThanOrEqual(65535);
+    expect(k.dispatch[0] * k.dispatch[1] * k.dispatch[2]).toBeGreaterThanOrEqual((4096 / 32) ** 2 * 64);
+  });
+
+  it('rejects a tile whose columns are not a multiple of 4', () => {
+    expect(() => matmulKernel({ M: 4, N: 4, K: 4, tile: { rows: 2, cols: 6, wgCols: 1, wgRows: 1 } })).toThrow(/multiple of 4/);
+  });
+});
+
+describe('matmul on the GPU against a float64 reference', () => {
+  let device: GPUDevice;
+  beforeAll(async () => {
+    ({ device } = await acquireDevice());
+  });
+  afterAll(() => device?.destroy());
+
+  async function check(spec: MatmulSpec, epilogue: (v: number, row: number, col: number, batch: number) => number = (v) => v) {
+    const a = fill(operandLength(spec, 'a'), 1);
+    const b = fill(operandLength(spec, 'b'), 2);
+    const bias = spec.bias ? fill(spec.N, 3) : undefined;
+    const ref = reference(spec, a, b, bias, epilogue);
+    const mm = await createMatmul(device, spec);
+    const bufs = {
+      a: createStorageBuffer(device, a, 'a'),
+      b: createStorageBuffer(device, b, 'b'),
+      c: createStorageBuffer(device, new Float32Array(ref.c.length).fill(-7), 'c'),
+      bias: bias && createStorageBuffer(device, bias, 'bias'),
+    };
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    mm.encode(pass, mm.bindGroup(bufs));
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    const got = await readBuffer(device, bufs.c, ref.c.length * 4);
+    for (const buf of Object.values(bufs)) buf?.destroy();
+    for (let i = 0; i < ref.c.length; i++) {
+      // Elements of C outside the product (padding between rows or batches) must be untouched.
+      const want = Number.isNaN(ref.c[i]) ? -7 : ref.c[i];
+      if (!(Math.abs(got[i] - want) <= 1e-5 * Math.max(ref.scale[i], 1e-30))) {
+        throw new Error(`${mm.kernel.label}: C[${i}] = ${got[i]}, want ${want}`);
+      }
+    }
+  }
+
+  const tiles: MatmulTile[] = [
+    { rows: 4, cols: 4, wgCols: 8, wgRows: 8 },
+    { rows: 2, cols: 8, wgCols: 4, wgRows: 2 },
+    { rows: 8, cols: 4, wgCols: 2, wgRows: 4 },
+  ];
+  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 4, 4], [8, 12, 16], [17, 13, 9], [33, 40, 20], [64, 68, 72]];
+
+  for (const tile of tiles) {
+    for (const [M, N, K] of shapes) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          it(`${M}x${N}x${K} transA=${transA} transB=${transB} tile ${tile.rows}x${tile.cols}`, async () => {
+            await check({ M, N, K, transA, transB, tile });
+          });
+        }
+      }
+    }
+  }
+
+  it('batched with strides, offsets, padded leading dimensions and a broadcast operand', async () => {
+    await check({ M: 6, N: 8, K: 12, batch: 3, lda: 16, strideA: 100, offsetA: 4, strideB: 0, ldc: 12, strideC: 80, offsetC: 8 });
+    await check({ M: 5, N: 7, K: 3, batch: 4, transA: true, transB: true, offsetB: 1, strideB: 30, ldc: 9, strideC: 50 });
+  });
+
+  it('fuses bias and an epilogue of acc, row, col and batch', async () => {
+    await check({ M: 9, N: 12, K: 8, batch: 2, bias: true, epilogue: 'max(acc, 0.0)' }, (v) => Math.max(v, 0));
+    await check(
+      { M: 7, N: 5, K: 6, bias: true, prelude: 'fn sq(x: f32) -> f32 { return x * x; }', epilogue: 'sq(acc) + f32(col) - f32(row) + f32(batch)' },
+      (v, row, col, batch) => v * v + col - row + batch,
+    );
+  });
+
+  it('is correct when the workgroup grid is split over y and z', async () => {
+    const spec: MatmulSpec = { M: 20, N: 24, K: 5, batch: 3, tile: { rows: 2, cols: 4, wgCols: 1, wgRows: 1 }, maxWorkgroupsPerDimension: 7 };
+    expect(matmulKernel(spec).dispatch[2]).toBeGreaterThan(1);
+    await check(spec);
+  });
+});
