@@ -1,0 +1,57 @@
+// A compiled model as the runtime receives it: plain JSON-serializable data, so a browser page
+// can run it with the runtime alone. It holds the IR of each graph (for the CPU reference
+// interpreter) and its lowering to WGSL kernels (for WebGPU). Sizes are affine in the batch:
+// `perExample · B + fixed` elements of f32.
+import type { IrGraph, IrParam, SourceRef } from './ir.js';
+
+export interface Extent {
+  perExample: number;
+  fixed: number;
+}
+
+export type BufferRole = 'param' | 'input' | 'output' | 'activation' | 'scalar' | 'scratch';
+
+export interface BufferSpec {
+  id: number;
+  role: BufferRole;
+  /** Parameter path, input/output/scalar name, or the node it holds. */
+  name: string;
+  size: Extent;
+}
+
+export interface KernelSpec {
+  /** Unique, readable: `<op>@<module path>` plus a counter. */
+  name: string;
+  wgsl: string;
+  entry: string;
+  /** Buffers bound at @group(0) @binding(i), in order; the last binding is the uniform block. */
+  bindings: { buffer: number; access: 'read' | 'read_write' }[];
+  /** Total invocations (affine in the batch) and the workgroup size along x. */
+  threads: Extent;
+  workgroupSize: number;
+  /** For scans: the kernel is dispatched `steps` times with the uniform `step` = 0..steps−1. */
+  steps?: number;
+  /** The IR nodes this kernel computes (fused chains list several) and where they came from. */
+  nodes: number[];
+  source?: SourceRef;
+}
+
+export interface GraphProgram {
+  ir: IrGraph;
+  buffers: BufferSpec[];
+  kernels: KernelSpec[];
+  inputs: { name: string; buffer: number; shape: number[] }[];
+  outputs: { name: string; buffer: number; shape: number[] }[];
+  params: { path: string; buffer: number; shape: number[] }[];
+  scalars: { name: string; buffer: number }[];
+  /** Noise streams: the runtime fills them from the counter-based generator (or the caller). */
+  noise: { stream: string; buffer: number; shape: number[] }[];
+}
+
+export interface CompiledModel {
+  format: 'sdn-compiled/1';
+  model: string;
+  /** Every trainable parameter of the model (the ELBO graph's), with its PyTorch name. */
+  params: IrParam[];
+  graphs: { elbo: GraphProgram; sample: GraphProgram };
+}
