@@ -3,7 +3,7 @@
 // layer and block calls open module scopes that name their parameters.
 import type * as A from '../../grammar/ast.js';
 import { DiagnosticError, fail, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
-import type { IrGraph } from '../../runtime/ir.js';
+import type { Attr, IrGraph } from '../../runtime/ir.js';
 import type { Program } from '../program.js';
 import type { Args, CallContext, ParamSpec } from './builtin.js';
 import { BUILTINS, INPUT_KINDS } from './builtins.js';
@@ -246,12 +246,12 @@ class Elaborator {
     const args = this.bindArgs(name, builtin.params, e, env);
     if (builtin.kind === 'function') return builtin.call(this.ctx(e.span, this.scope), args);
     const path = this.label(label, name, env);
-    return this.inModule(path, name, e.span, () => builtin.call(this.ctx(e.span, [...this.scope]), args));
+    return this.inModule(path, name, e.span, compileTimeAttrs(args), () => builtin.call(this.ctx(e.span, [...this.scope]), args));
   }
 
-  private inModule(path: string[], kind: string, span: Span, body: () => Value): Value {
+  private inModule(path: string[], kind: string, span: Span, attrs: Record<string, Attr>, body: () => Value): Value {
     this.scope.push(...path);
-    const prev = this.b.enterLayer(this.scope.join('.'), kind, this.scope.length - path.length, {}, span);
+    const prev = this.b.enterLayer(this.scope.join('.'), kind, this.scope.length - path.length, attrs, span);
     try {
       const out = body();
       const first = out.kind === 'list' ? out.items[0] : out;
@@ -285,7 +285,7 @@ class Elaborator {
       }
     };
     // An unlabelled block call is inlined into the caller's module; a labelled one is a module.
-    return label ? this.inModule(this.label(label, decl.name.name, env), decl.name.name, e.span, run) : run();
+    return label ? this.inModule(this.label(label, decl.name.name, env), decl.name.name, e.span, compileTimeAttrs(args), run) : run();
   }
 
   private bindArgs(callee: string, specs: { name: string; type: string; default?: Value | null }[], e: A.CallExpr, env: Env): Args {
@@ -337,4 +337,16 @@ function arithmetic(e: A.BinaryExpr, a: number, b: number, ints: boolean): Value
     case '>=': return bool(a >= b);
     default: return fail('E-TYPE', `\`${e.op}\` is not defined on numbers`, e.span);
   }
+}
+
+/** A module call's compile-time arguments (its hyperparameters), recorded on its layer row. */
+function compileTimeAttrs(args: Args): Record<string, Attr> {
+  const out: Record<string, Attr> = {};
+  const constant = (v: Value): boolean => v.kind === 'number' || v.kind === 'bool' || v.kind === 'string' || (v.kind === 'list' && v.items.every(constant));
+  for (const [name, v] of Object.entries(args)) {
+    if (!v || !constant(v)) continue;
+    if (v.kind === 'list') out[name] = v.items.every((i) => i.kind === 'number') ? v.items.map((i) => (i as { value: number }).value) : show(v);
+    else out[name] = (v as { value: number | boolean | string }).value;
+  }
+  return out;
 }
