@@ -69,13 +69,13 @@ function binary(f: (a: number, b: number) => number): ForwardFn {
   };
 }
 
-/** Nearest-neighbour resampling between [C, h, w] and [C, H, W]: out(y, x) = in(⌊y·sy⌋, ⌊x·sx⌋). */
-export function resampleIndex(inS: number[], outS: number[], scale: number): Int32Array {
+/** Nearest-neighbour resampling between [C, h, w] and [C, H, W]: out(y, x) = in(src(y), src(x)). */
+export function resampleIndex(inS: number[], outS: number[], src: (o: number) => number): Int32Array {
   const [C, h, w] = inS, [, H, W] = outS;
   const idx = new Int32Array(C * H * W);
   for (let c = 0; c < C; c++) {
     for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) idx[(c * H + y) * W + x] = (c * h + Math.floor(y * scale)) * w + Math.floor(x * scale);
+      for (let x = 0; x < W; x++) idx[(c * H + y) * W + x] = (c * h + src(y)) * w + src(x);
     }
   }
   return idx;
@@ -108,8 +108,9 @@ export function layoutIndex(node: IrNode, inShape: number[]): Int32Array {
   switch (node.op) {
     case 'pad2d': return padIndex(inShape, node.shape, attrNum(node, 'pad'));
     case 'crop2d': return padIndex(inShape, node.shape, -attrNum(node, 'crop'));
-    case 'upsample_nearest': return resampleIndex(inShape, node.shape, 1 / attrNum(node, 'factor'));
-    default: return resampleIndex(inShape, node.shape, attrNum(node, 'factor'));
+    case 'upsample_nearest': return resampleIndex(inShape, node.shape, (o) => Math.floor(o / attrNum(node, 'factor')));
+    // PyTorch's F.interpolate(scale_factor=1/f, mode='nearest') reads pixel f·i.
+    default: return resampleIndex(inShape, node.shape, (o) => o * attrNum(node, 'factor'));
   }
 }
 
