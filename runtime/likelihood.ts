@@ -1,0 +1,17 @@
+// Which image likelihood a compiled model uses decides how its data is scaled (DML: [−1, 1],
+// DL: [−0.5, 0.5], Bernoulli: binarized) and how its samples become pixels.
+import type { IrGraph } from './ir.js';
+
+export type LikelihoodKind = 'DML' | 'DL' | 'Bernoulli';
+
+export function likelihoodOf(elbo: IrGraph): { kind: LikelihoodKind; nbits: number } {
+  for (const n of elbo.nodes) {
+    if (n.op === 'dml_logp') return { kind: 'DML', nbits: n.attrs.bits as number };
+    if (n.op === 'dl_logp') return { kind: 'DL', nbits: n.attrs.bits as number };
+    if (n.op === 'bernoulli_logp') return { kind: 'Bernoulli', nbits: 1 };
+  }
+  throw new Error('the model has no image likelihood (DML, DL or Bernoulli) in its ELBO graph');
+}
+
+/** −ELBO in bits per dimension for per-image ELBOs in nats over images of `dims` values. */
+export const bitsPerDim = (elbo: number, dims: number) => -elbo / (dims * Math.LN2);
