@@ -56,13 +56,15 @@ export interface BlockDelta {
 
 export interface ParamRef {
   path: string;
+  /** Path of the module that owns it. */
+  module: string;
   shape: number[];
 }
 
 export interface WeightCompat {
   /** Parameters of `a` that can initialize `b`: same path and shape. */
   transferable: ParamRef[];
-  shapeDiffers: { path: string; a: number[]; b: number[] }[];
+  shapeDiffers: { path: string; module: string; a: number[]; b: number[] }[];
   missingInB: ParamRef[];
   /** Parameters of `b` that no parameter of `a` initializes. */
   newInB: ParamRef[];
@@ -97,7 +99,7 @@ export function diffModels(a: DiffModel, b: DiffModel, opts: DiffOptions = {}): 
     modules,
     totals: { a: ia.totals, b: ib.totals },
     blocks: blockNames.map((block) => ({ block, a: ia.blocks.get(block) ?? zero(), b: ib.blocks.get(block) ?? zero() })),
-    weights: weightCompat(a.graphs.elbo.params, b.graphs.elbo.params),
+    weights: weightCompat(a.graphs.elbo, b.graphs.elbo),
   };
 }
 
@@ -216,7 +218,8 @@ function signatures(g: IrGraph): Map<string, string> {
     hashes[i] = hash(`${n.op}|${canonical(n.attrs)}|${n.shape.join('x')}|${n.batched}|${n.inputs.map(ref).join(',')}`);
     if (GLOBAL_SOURCES.has(n.op)) return;
     const path = pathOf(n.layer);
-    byModule.set(path, [...(byModule.get(path) ?? []), hashes[i]]);
+    if (!byModule.has(path)) byModule.set(path, []);
+    byModule.get(path)!.push(hashes[i]);
   });
   return new Map([...byModule].map(([path, hs]) => [path, hash(hs.sort().join(','))]));
 }
@@ -261,17 +264,18 @@ function compareModule(path: string, ia: Indexed, ib: Indexed): ModuleDiff {
 
 const union = (x: string[], y: string[]) => [...x, ...y.filter((k) => !x.includes(k))];
 
-function weightCompat(aParams: IrParam[], bParams: IrParam[]): WeightCompat {
-  const inB = new Map(bParams.map((p) => [p.path, p]));
-  const inA = new Set(aParams.map((p) => p.path));
+function weightCompat(a: IrGraph, b: IrGraph): WeightCompat {
+  const inB = new Map(b.params.map((p) => [p.path, p]));
+  const inA = new Set(a.params.map((p) => p.path));
+  const ref = (g: IrGraph, p: IrParam): ParamRef => ({ path: p.path, module: p.layer < 0 ? MODEL_PATH : g.layers[p.layer].path, shape: p.shape });
   const out: WeightCompat = { transferable: [], shapeDiffers: [], missingInB: [], newInB: [] };
-  for (const p of aParams) {
+  for (const p of a.params) {
     const q = inB.get(p.path);
-    if (!q) out.missingInB.push({ path: p.path, shape: p.shape });
-    else if (!same(p.shape, q.shape)) out.shapeDiffers.push({ path: p.path, a: p.shape, b: q.shape });
-    else out.transferable.push({ path: p.path, shape: p.shape });
+    if (!q) out.missingInB.push(ref(a, p));
+    else if (!same(p.shape, q.shape)) out.shapeDiffers.push({ path: p.path, module: ref(a, p).module, a: p.shape, b: q.shape });
+    else out.transferable.push(ref(a, p));
   }
-  for (const q of bParams) if (!inA.has(q.path)) out.newInB.push({ path: q.path, shape: q.shape });
+  for (const q of b.params) if (!inA.has(q.path)) out.newInB.push(ref(b, q));
   return out;
 }
 
@@ -294,7 +298,7 @@ export function transferWeights(aParams: IrParam[], bParams: IrParam[], tensors:
   const found = new Map<string, { name: string; t: TensorLike }>();
   for (const [name, t] of tensors) {
     const p = byPath.get(name) ?? byTorch.get(name);
-    if (!p) problems.push(`tensor '${name}' [${t.shape.join(', ')}] is not a parameter of ${'a'}`);
+    if (!p) problems.push(`tensor '${name}' [${t.shape.join(', ')}] is not a parameter of a`);
     else if (!same([...t.shape], p.shape)) problems.push(`tensor '${name}' has shape [${t.shape.join(', ')}], but parameter ${p.path} of a has shape [${p.shape.join(', ')}]`);
     else if (found.has(p.path)) problems.push(`tensors '${found.get(p.path)!.name}' and '${name}' both name parameter ${p.path}`);
     else found.set(p.path, { name, t });

@@ -194,6 +194,8 @@ class Elaborator {
       const ops = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' } as const;
       const op = ops[e.op as keyof typeof ops];
       if (!op) fail('E-TYPE', `\`${e.op}\` is not defined on tensors`, e.span);
+      if (l.kind === 'tensor' && r.kind === 'tensor' && l.shape.length > 0 && r.shape.length > 0 && l.shape.join() !== r.shape.join())
+        fail('E-SHAPE', `\`${e.op}\` needs tensors of the same shape, got [${l.shape.join(', ')}] and [${r.shape.join(', ')}]`, e.span);
       const em = emitter({ b: this.b, span: e.span });
       const t = (v: Value) => (v.kind === 'tensor' ? v : em.c((v as { value: number }).value));
       return em.op(op, [t(l), t(r)]);
