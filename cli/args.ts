@@ -11,6 +11,12 @@ export function parseArgs(argv: string[], booleanFlags: string[]): ParsedArgs {
   const out: ParsedArgs = { positionals: [], flags: new Map(), sets: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (/^-[A-Za-z]$/.test(a)) {
+      // Short options (-n 64, -o out.png) always take a value.
+      if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value`);
+      out.flags.set(a.slice(1), argv[++i]);
+      continue;
+    }
     if (!a.startsWith('--')) {
       out.positionals.push(a);
       continue;

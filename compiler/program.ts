@@ -1,13 +1,13 @@
 // Loading a model: parse the file and its imports, collect declarations, evaluate the
 // model-level params (with `--set` overrides). The result is what the checker and the
 // elaborator work on.
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import type * as A from '../grammar/ast.js';
 import { parseSource } from '../grammar/parse.js';
 import { DiagnosticError, error, type Diagnostic, type Span } from './diagnostics/diagnostic.js';
 import { Env } from './elaborate/scope.js';
 import { evalConst } from './elaborate/const-eval.js';
-import { hasType, show, type Value } from './elaborate/values.js';
+import { hasType, KNOWN_TYPES, show, type Value } from './elaborate/values.js';
 
 export interface Program {
   main: A.SourceFile;
@@ -36,18 +36,20 @@ export function loadProgram(path: string, readFile: ReadFile, overrides: Record<
   const files = new Map<string, A.SourceFile>();
   const diagnostics: Diagnostic[] = [];
 
-  const load = (file: string, from?: { span: Span; chain: string[] }): A.SourceFile | undefined => {
-    if (files.has(file)) return files.get(file);
+  const load = (file: string, from?: { span: Span; chain: string[]; written: string }): A.SourceFile | undefined => {
+    // The cycle check comes first: a file on the import chain is already in `files`.
     if (from?.chain.includes(file)) {
-      diagnostics.push(error('E-IMPORT', `import cycle: ${[...from.chain, file].join(' → ')}`, from.span));
+      const shown = [...from.chain, file].map((f) => relative(dirname(from.chain[0]), f));
+      diagnostics.push(error('E-IMPORT', `import cycle: ${shown.join(' → ')}`, from.span));
       return undefined;
     }
+    if (files.has(file)) return files.get(file);
     let text: string;
     try {
       text = readFile(file);
     } catch {
       if (!from) throw new Error(`cannot read model file ${file}`);
-      diagnostics.push(error('E-IMPORT', `cannot read imported file ${file}`, from.span));
+      diagnostics.push(error('E-IMPORT', `cannot read imported file ${JSON.stringify(from.written)} (no file at ${file})`, from.span));
       return undefined;
     }
     sources.set(file, text);
@@ -56,7 +58,7 @@ export function loadProgram(path: string, readFile: ReadFile, overrides: Record<
     if (!parsed.ast) return undefined;
     files.set(file, parsed.ast);
     for (const item of parsed.ast.items) {
-      if (item.kind === 'Import') load(resolve(dirname(file), item.path), { span: item.span, chain: [...(from?.chain ?? []), file] });
+      if (item.kind === 'Import') load(resolve(dirname(file), item.path), { span: item.span, chain: [...(from?.chain ?? []), file], written: item.path });
     }
     return parsed.ast;
   };
@@ -65,7 +67,8 @@ export function loadProgram(path: string, readFile: ReadFile, overrides: Record<
   if (!main || diagnostics.length > 0) return { diagnostics, sources };
 
   const blocks = new Map<string, { decl: A.BlockDecl; file: string }>();
-  for (const [file, ast] of files) {
+  // Imported files first, so a clash is reported in the file that imports the library.
+  for (const [file, ast] of [...files].sort(([a], [b]) => Number(a === path) - Number(b === path))) {
     for (const item of ast.items) {
       if (item.kind !== 'Block') continue;
       const prev = blocks.get(item.name.name);
@@ -95,7 +98,9 @@ export function loadProgram(path: string, readFile: ReadFile, overrides: Record<
           unused.delete(item.name.name);
           value = parseOverride(item.name.name, override);
         }
-        if (item.type && !hasType(value, item.type.name, item.type.arg?.name))
+        // An unknown type name is the checker's to report.
+        const known = (t: A.TypeRef): boolean => KNOWN_TYPES.includes(t.name) && (!t.arg || known(t.arg));
+        if (item.type && known(item.type) && !hasType(value, item.type.name, item.type.arg?.name))
           diagnostics.push(error('E-TYPE', `param \`${item.name.name}\` is declared ${item.type.name}${item.type.arg ? `[${item.type.arg.name}]` : ''} but its value is ${show(value)}`, override !== undefined ? overrideSpan(item.name.name) : item.value.span));
         env.define(item.name.name, value, item.name.span);
         if (file === path) globals.set(item.name.name, { value, span: item.name.span, decl: item });
@@ -124,5 +129,10 @@ function parseOverride(name: string, text: string): Value {
   const item = parsed.ast?.items[0];
   if (!item || item.kind !== 'Param' || parsed.diagnostics.length > 0)
     throw new DiagnosticError(error('E-SET', `--set ${name}=${text}: not a valid value`, overrideSpan(name)));
-  return evalConst(item.value, new Env());
+  try {
+    return evalConst(item.value, new Env());
+  } catch (e) {
+    if (!(e instanceof DiagnosticError)) throw e;
+    throw new DiagnosticError(error('E-SET', `--set ${name}=${text}: not a value (${e.diagnostic.message.replace(/ \(.*\)$/, '')}; a value is a number, bool, string or list)`, overrideSpan(name)));
+  }
 }

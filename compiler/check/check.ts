@@ -35,7 +35,10 @@ export function check(program: Program): Diagnostic[] {
           break;
         case 'Assign':
           walkExpr(s.value, inner, where);
-          if (!lookup(inner, s.name.name)) diags.push(unknown(s.name.name, s.name.span, inner, 'variable'));
+          if (!lookup(inner, s.name.name)) {
+            diags.push(error('E-UNKNOWN-NAME', `cannot assign to \`${s.name.name}\`: it is not declared (declare it with \`let ${s.name.name} = …\`)`, s.name.span));
+            local.set(s.name.name, s.name.span);
+          }
           break;
         case 'For':
           walkExpr(s.iterable, inner, where);
@@ -92,7 +95,11 @@ export function check(program: Program): Diagnostic[] {
         const positional = e.args.filter((a) => !a.name).length;
         if (positional > params.length) diags.push(error('E-ARITY', `\`${name}\` takes at most ${params.length} arguments, got ${positional}`, e.span));
         for (const a of e.args) {
-          if (a.name && !params.includes(a.name.name)) diags.push(unknown(a.name.name, a.name.span, [], `parameter of \`${name}\``, params));
+          if (a.name && !params.includes(a.name.name)) {
+            const near = nearest(a.name.name, params);
+            const hint = near.length ? `did you mean ${near.map((n) => `\`${n}\``).join(' or ')}?` : `its parameters are ${params.join(', ')}`;
+            diags.push(error('E-UNKNOWN-NAME', `\`${name}\` has no parameter \`${a.name.name}\`; ${hint}`, a.name.span));
+          }
         }
         return;
       }
@@ -115,7 +122,7 @@ export function check(program: Program): Diagnostic[] {
     walkBody(decl.body, [globals, params], { block: name, model: false });
   }
   const mainGlobals: Names = new Map([...program.globals].map(([n, g]) => [n, g.span]));
-  for (const g of program.globals.values()) checkType(g.decl.type);
+  for (const ast of program.files.values()) for (const item of ast.items) if (item.kind === 'Param') checkType(item.type);
   walkBody(program.model.body, [mainGlobals], { model: true });
   diags.push(...recursion(calls));
   return diags;
@@ -126,9 +133,17 @@ function lookup(scopes: Names[], name: string): boolean {
 }
 
 function unknown(name: string, span: Span, scopes: Names[], what: string, candidates: string[] = []): Diagnostic {
-  const all = [...candidates, ...scopes.flatMap((s) => [...s.keys()])];
-  const near = all.filter((c) => editDistance(c, name) <= Math.max(1, Math.floor(name.length / 3))).slice(0, 3);
+  const near = nearest(name, [...candidates, ...scopes.flatMap((s) => [...s.keys()])]);
   return error('E-UNKNOWN-NAME', `unknown ${what} \`${name}\`${near.length ? `; did you mean ${near.map((n) => `\`${n}\``).join(' or ')}?` : ''}`, span);
+}
+
+/** Up to three names close to `name`; replacing every letter (`h` for `x`) is not close. */
+function nearest(name: string, all: string[]): string[] {
+  const close = (c: string) => {
+    const d = editDistance(c, name);
+    return d <= Math.max(1, Math.floor(name.length / 3)) && d < Math.max(c.length, name.length);
+  };
+  return [...new Set(all)].filter(close).slice(0, 3);
 }
 
 function editDistance(a: string, b: string): number {
@@ -148,7 +163,7 @@ function recursion(calls: Map<string, { callee: string; span: Span }[]>): Diagno
       const at = path.indexOf(c.callee);
       if (at >= 0) {
         const cycle = [...path.slice(at), c.callee];
-        const key = [...cycle].sort().join();
+        const key = [...new Set(cycle)].sort().join();
         if (!reported.has(key)) {
           reported.add(key);
           diags.push(error('E-RECURSION', `block \`${c.callee}\` is recursive: ${cycle.join(' → ')}`, c.span));

@@ -71,6 +71,9 @@ export const DISTRIBUTIONS: Record<string, Builtin> = {
       const m = int(a, 'mixtures'), bits = int(a, 'bits');
       if (m <= 0 || bits <= 0) fail('E-HYPERPARAM', 'DML needs positive mixtures and bits', ctx.span);
       const p = tensor(a, 'params');
+      const c = (p.shape[0] / m - 1) / 3;
+      if (!Number.isInteger(c) || c < 1)
+        fail('E-SHAPE', `DML with ${m} mixtures needs ${m}·(1 + 3·C) parameter channels for C data channels (${4 * m} for 1, ${10 * m} for 3), got ${p.shape[0]}`, ctx.span);
       return dist(ctx, 'DML', p, p.shape, { mixtures: m, bits });
     },
   },

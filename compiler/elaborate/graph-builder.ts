@@ -32,7 +32,7 @@ export class GraphBuilder {
 
   param(path: string, torch: string, shape: number[], init: Init, span: Span): TensorValue {
     const prev = this.paramPaths.get(path);
-    if (prev) fail('E-DUPLICATE-PARAM', `parameter \`${path}\` is created twice`, span, [{ message: 'first created here', span: prev }]);
+    if (prev) fail('E-DUPLICATE-PARAM', `parameter \`${path}\` is created twice (two layers with the same \`as\` label?)`, span, [{ message: 'first created here', span: prev }]);
     this.paramPaths.set(path, span);
     this.params.push({ path, torch, shape, init, layer: this.currentLayer });
     return this.emit('param', [], { path, shape }, span);
