@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { compileModel } from '../compiler/pipeline.js';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '../cli/repo.js';
 
 const modelsDir = resolve(repoRoot(), 'models');
 for (const f of readdirSync(modelsDir).filter((f) => f.endsWith('.sdn')).sort()) {
