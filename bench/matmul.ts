@@ -10,10 +10,12 @@ export const MATMUL_TILE_CANDIDATES: MatmulTile[] = [
   { rows: 4, cols: 4, wgCols: 16, wgRows: 4 },
   { rows: 4, cols: 8, wgCols: 8, wgRows: 8 },
   { rows: 8, cols: 4, wgCols: 8, wgRows: 8 },
+  { rows: 8, cols: 4, wgCols: 8, wgRows: 4 },
+  { rows: 8, cols: 4, wgCols: 16, wgRows: 4 },
   { rows: 8, cols: 8, wgCols: 8, wgRows: 4 },
   { rows: 2, cols: 8, wgCols: 8, wgRows: 8 },
+  { rows: 16, cols: 4, wgCols: 8, wgRows: 4 },
   { rows: 4, cols: 4, wgCols: 8, wgRows: 1 },
-  { rows: 8, cols: 8, wgCols: 8, wgRows: 1 },
 ];
 
 export interface MatmulBenchOptions {
@@ -23,19 +25,34 @@ export interface MatmulBenchOptions {
   samples?: number;
 }
 
-async function timeDispatches(device: GPUDevice, encode: (pass: GPUComputePassEncoder) => void, reps: number): Promise<number> {
+export interface MatmulMeasurement {
+  gflops: number;
+  /** Wall seconds per product. */
+  seconds: number;
+  /**
+   * This process's CPU seconds per wall second while timing. On a CPU adapter (lavapipe) it
+   * shows whether the run had the cores to itself: well below the core count means other
+   * processes took them and `gflops` understates the adapter.
+   */
+  cpuPerWall: number;
+}
+
+async function timeDispatches(device: GPUDevice, encode: (pass: GPUComputePassEncoder) => void, reps: number) {
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();
   for (let i = 0; i < reps; i++) encode(pass);
   pass.end();
   device.queue.submit([enc.finish()]);
   await device.queue.onSubmittedWorkDone();
-  return (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const wall = (performance.now() - start) / 1000;
+  return { seconds: wall / reps, cpuPerWall: (cpu.user + cpu.system) / 1e6 / wall };
 }
 
-/** GFLOP/s (2·n³ flops per product) of an n×n×n matmul on `device`, steady state after compilation. */
-export async function measureMatmulGflops(device: GPUDevice, size: number, opts: MatmulBenchOptions = {}): Promise<number> {
+/** Steady-state timing (after the driver's shader compile) of an n×n×n matmul on `device`. */
+export async function measureMatmul(device: GPUDevice, size: number, opts: MatmulBenchOptions = {}): Promise<MatmulMeasurement> {
   const n = size;
   const data = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
   const bufs = {
@@ -47,16 +64,24 @@ export async function measureMatmulGflops(device: GPUDevice, size: number, opts:
     const mm = await createMatmul(device, { M: n, N: n, K: n, tile: opts.tile ?? DEFAULT_MATMUL_TILE });
     const bindGroup = mm.bindGroup(bufs);
     const encode = (pass: GPUComputePassEncoder) => mm.encode(pass, bindGroup);
-    const first = await timeDispatches(device, encode, 1); // includes the driver's shader compile
+    await timeDispatches(device, encode, 1); // includes the driver's shader compile
     await readBuffer(device, bufs.c, 4);
-    const once = Math.min(first, await timeDispatches(device, encode, 1));
+    const once = (await timeDispatches(device, encode, 1)).seconds;
     const reps = Math.max(1, Math.round((opts.seconds ?? 1) / once));
-    let best = Infinity;
-    for (let s = 0; s < (opts.samples ?? 3); s++) best = Math.min(best, (await timeDispatches(device, encode, reps)) / reps);
-    return mm.kernel.flops / best / 1e9;
+    let best = { seconds: Infinity, cpuPerWall: 0 };
+    for (let s = 0; s < (opts.samples ?? 3); s++) {
+      const t = await timeDispatches(device, encode, reps);
+      if (t.seconds < best.seconds) best = t;
+    }
+    return { gflops: mm.kernel.flops / best.seconds / 1e9, ...best };
   } finally {
     for (const b of Object.values(bufs)) b.destroy();
   }
+}
+
+/** GFLOP/s (2·n³ flops per product) of an n×n×n matmul on `device`, steady state after compilation. */
+export async function measureMatmulGflops(device: GPUDevice, size: number, opts: MatmulBenchOptions = {}): Promise<number> {
+  return (await measureMatmul(device, size, opts)).gflops;
 }
 
 const tileName = (t: MatmulTile) => `${t.rows}x${t.cols} wg ${t.wgCols}x${t.wgRows}`;
@@ -69,8 +94,11 @@ async function main(args: string[]): Promise<void> {
   try {
     for (const tile of sweep ? MATMUL_TILE_CANDIDATES : [DEFAULT_MATMUL_TILE]) {
       for (const size of sizes.length > 0 ? sizes : [512, 1024]) {
-        const gflops = await measureMatmulGflops(device, size, { tile });
-        console.log(`matmul ${size}x${size}x${size}  tile ${tileName(tile)}  ${gflops.toFixed(2)} GFLOP/s`);
+        const m = await measureMatmul(device, size, { tile });
+        console.log(
+          `matmul ${size}x${size}x${size}  tile ${tileName(tile)}  ${m.gflops.toFixed(2)} GFLOP/s  ` +
+            `(${(m.seconds * 1e3).toFixed(1)} ms, process CPU ${m.cpuPerWall.toFixed(2)} s/s)`,
+        );
       }
     }
   } finally {

@@ -1,16 +1,31 @@
 // WGSL generator for a register-blocked GEMM, C[b] = epilogue(A[b] · B[b] + bias) for b < batch.
 //
 // Each invocation accumulates a tile.rows × tile.cols block of C in vec4 registers (tile.cols
-// a multiple of 4), reading A and B straight from storage: no workgroup memory, which on
-// lavapipe (llvmpipe runs a workgroup's invocations as SIMD lanes of one CPU thread) only adds
-// copies and barriers. Shapes, strides and offsets are baked into the WGSL as constants.
-// Operands are read as vec4 where layout and alignment allow (A along K, or along M when
-// transposed; B along N, or along K when transposed), otherwise as scalars; rows and columns
-// past the edge are clamped on load and skipped on store, so any M, N, K works.
+// a multiple of 4), reading A and B straight from storage, with no workgroup memory (on
+// lavapipe, whose llvmpipe runs a workgroup's invocations as SIMD lanes of one CPU thread,
+// staging tiles through workgroup memory is reported 3-6x slower). Shapes, strides and offsets
+// are baked into the WGSL as constants. Operands are read as vec4 where layout and alignment
+// allow (A along K, or along M when transposed; B along N, or along K when transposed),
+// otherwise as scalars; rows and columns past the edge are clamped on load and skipped on
+// store, so any M, N, K works. The workgroup grid is linearised and folded into x, y, z so no
+// dispatch dimension exceeds maxWorkgroupsPerDimension.
 //
-// Tile shapes measured with bench/matmul.ts on lavapipe (Mesa 25.0.7, LLVM 15, 2 CPU cores
-// with AVX2/AVX-512), GFLOP/s at 512³ / 1024³, rows×cols per invocation, workgroup cols×rows:
-//   TILE_MEASUREMENTS_PLACEHOLDER
+// Tile shapes, measured with bench/matmul.ts and a sweep like it on lavapipe (Mesa 25.0.7,
+// LLVM 15, 256-bit; 2 CPU cores shared with other jobs, so wall-clock figures vary ±50% run to
+// run): best GFLOP/s seen at 512³ / 1024³, then flops per second of this process's CPU time
+// × 2 cores ("cpu"), which is steadier under contention. rows×cols per invocation, wg cols×rows.
+//   4x4  wg 8x8    9.1 / 11.1   cpu 12.7 / 11.1   <- default: ties for best, compiles ~25% faster than 8x4
+//   8x4  wg 8x8    8.6 / 11.9   cpu 13.1 / 12.0
+//   8x4  wg 8x4    6.2 /  6.4   cpu 12.8 / 12.8   (wall figures from a starved run)
+//   8x4  wg 16x4   6.8 /  5.5   cpu 12.8 / 11.6
+//   4x8  wg 8x8    8.0 /  6.4   cpu 12.4 / 11.6
+//   4x4  wg 16x4   6.6 / 10.3   cpu 12.7 / 10.9
+//   8x8  wg 8x4    4.6 /  7.3   cpu  9.2 /  9.2
+//   2x8  wg 8x8    6.5 /  6.2   cpu  8.5 /  7.7
+//   16x4 wg 8x4    2.1 /  2.6   cpu  7.4 /  5.3
+//   4x4  wg 8x1    8.3 /  6.3   cpu 11.8 / 10.1
+//   4x4  wg 16x16  -   /  5.0;  8x4 wg 4x4: 2.1 / 3.8 (small workgroups are slow on llvmpipe)
+// fma(b, a, acc) instead of acc += b * a: no gain (10.1 vs 10.7 at 1024³).
 import { createComputePipeline } from '../device.js';
 
 export interface MatmulTile {
@@ -153,13 +168,17 @@ export function matmulKernel(spec: MatmulSpec): MatmulKernel {
   };
   const K4 = Math.floor(K / 4);
   if (K4 > 0) {
-    emit(`  for (var k4 = 0u; k4 < ${K4}u; k4++) {`);
+    // The bound is K4 (a bound array is never empty) but opaque to the compiler: Mesa fully
+    // unrolls loops of up to ~8 constant trips, which made lavapipe's LLVM compile 10-20x slower
+    // (e.g. 8 s instead of 0.5 s for K = 20) for no measurable runtime gain.
+    emit(`  let k4End = select(${K4}u, 0u, arrayLength(&C) == 0u);`);
+    emit('  for (var k4 = 0u; k4 < k4End; k4++) {');
     if (aMode !== 'k4' || bMode !== 'k4') emit('    let k = k4 * 4u;');
     emit(step(4, 'k'));
     emit('  }');
   }
   if (K % 4 !== 0) {
-    emit(`  for (var k = ${4 * K4}u; k < ${K}u; k++) {`);
+    emit(`  for (var k = ${4 * K4}u; k < select(${K}u, 0u, arrayLength(&C) == 0u); k++) {`);
     emit(step(1, 'k'));
     emit('  }');
   }
