@@ -1,0 +1,54 @@
+// sdn harness model.sdn -o train.ts [--set k=v] [--data fashion-mnist] [--out runs/NAME] [--steps N]
+//   [--batch B] [--lr 0.002] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--eval-images 500] [--seed 0]
+// Writes a standalone, readable TypeScript training script for the model (generated with
+// ts-morph) and, next to it, the compiled manifest it loads (<name>.manifest.json).
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildArtifact } from '../../compiler/compile.js';
+import { emitHarness } from '../../compiler/emit/harness.js';
+import { sourceHash } from '../../runtime/train/checkpoint-node.js';
+import { recipeDefaults, type Recipe } from '../../runtime/train/trainer.js';
+import { UsageError, type ParsedArgs } from '../args.js';
+import { compileOrReport } from '../compile-or-report.js';
+import { intFlag, numberFlag } from '../model-io.js';
+
+/** The runtime folder of this checkout, next to the compiler (source or dist layout alike). */
+const runtimeDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../runtime');
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export function harnessCommand(args: ParsedArgs): number {
+  const [file] = args.positionals;
+  const out = args.flags.get('o');
+  if (!file || typeof out !== 'string' || !/\.(m?ts)$/.test(out)) throw new UsageError('usage: sdn harness model.sdn -o train.ts [--set k=v] [--data fashion-mnist] [--steps N] [--batch B]');
+  const compiled = compileOrReport(file, args.sets);
+  if (!compiled.graphs) return 1;
+  const model = buildArtifact(compiled);
+  const defaults = recipeDefaults(model);
+  const batch = intFlag(args, 'batch', defaults.batch);
+  const recipe: Recipe = {
+    ...defaults,
+    steps: intFlag(args, 'steps', defaults.steps), batch, evalBatch: intFlag(args, 'eval-batch', batch),
+    lr: numberFlag(args, 'lr', defaults.lr), lrDecay: numberFlag(args, 'lr-decay', defaults.lrDecay),
+    ema: numberFlag(args, 'ema', defaults.ema), weightNorm: defaults.weightNorm && !args.flags.has('no-weight-norm'),
+    evalEvery: intFlag(args, 'eval-every', defaults.evalEvery), evalImages: intFlag(args, 'eval-images', defaults.evalImages),
+    seed: intFlag(args, 'seed', defaults.seed), samples: intFlag(args, 'samples', defaults.samples),
+  };
+  const outDir = dirname(resolve(out));
+  mkdirSync(outDir, { recursive: true });
+  const manifest = `${basename(out).replace(/\.m?ts$/, '')}.manifest.json`;
+  let runtime = relative(outDir, runtimeDir).split('\\').join('/');
+  if (!runtime.startsWith('.') && !runtime.startsWith('/')) runtime = `./${runtime}`;
+  writeAtomic(join(outDir, manifest), JSON.stringify(model));
+  writeAtomic(resolve(out), emitHarness(model, {
+    runtime, manifest, sourcePath: file, sourceSha256: sourceHash(compiled.sources.values()), sets: args.sets,
+    data: String(args.flags.get('data') ?? 'fashion-mnist'), out: String(args.flags.get('out') ?? `runs/${model.model}`), recipe,
+  }));
+  process.stdout.write(`wrote ${out} and ${join(dirname(out), manifest)}: run it with npx tsx ${out} [--steps N] [--resume]\n`);
+  return 0;
+}

@@ -1,0 +1,193 @@
+// sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002]
+//   [--lr-decay 0.999] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--eval-images 500]
+//   [--eval-batch B] [--eval-raw] [--samples 16] [--temperature 1] [--seed 0] [--clip-grad 0]
+//   [--beta 1] [--beta-rate 1] [--max-bad-steps 5] [--executor cpu] [--resume]
+// Trains with the authors' recipe (Adamax, weight norm, EMA) on the CPU reference engine, writing
+// metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder.
+// Ctrl-C finishes the current step, checkpoints and exits 130; --resume continues exactly.
+import { join } from 'node:path';
+import { buildArtifact } from '../../compiler/compile.js';
+import { loadDataset, DatasetError } from '../../runtime/data/datasets.js';
+import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
+import { cpuBackend } from '../../runtime/session.js';
+import { CheckpointError, loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
+import { CpuGradientEngine } from '../../runtime/train/cpu-engine.js';
+import { TrainingDiverged } from '../../runtime/train/guard.js';
+import { runTraining } from '../../runtime/train/loop.js';
+import { Progress } from '../../runtime/train/progress.js';
+import { RunDir } from '../../runtime/train/run-dir-node.js';
+import { recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
+import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
+import { UsageError, type ParsedArgs } from '../args.js';
+import { compileOrReport } from '../compile-or-report.js';
+
+const USAGE = 'usage: sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002] [--ema 0.999] ' +
+  '[--no-weight-norm] [--eval-every 100] [--eval-images 500] [--seed 0] [--executor cpu] [--resume]';
+
+/** Flag name → recipe field, and whether changing it on --resume would change the training trajectory. */
+const FLAGS: [string, keyof Recipe, 'int' | 'number', boolean][] = [
+  ['steps', 'steps', 'int', false], ['batch', 'batch', 'int', true], ['lr', 'lr', 'number', true],
+  ['lr-decay', 'lrDecay', 'number', true], ['ema', 'ema', 'number', true], ['eval-every', 'evalEvery', 'int', false],
+  ['eval-images', 'evalImages', 'int', false], ['eval-batch', 'evalBatch', 'int', false], ['samples', 'samples', 'int', false],
+  ['temperature', 'temperature', 'number', false], ['seed', 'seed', 'int', true], ['clip-grad', 'clipGrad', 'number', true],
+  ['beta', 'betaFinal', 'number', true], ['beta-rate', 'betaRate', 'number', true], ['max-bad-steps', 'maxBadSteps', 'int', false],
+];
+
+function recipeFromFlags(args: ParsedArgs, base: Recipe): { recipe: Recipe; given: (keyof Recipe)[] } {
+  const recipe: Recipe = { ...base };
+  const given: (keyof Recipe)[] = [];
+  for (const [flag, key, kind] of FLAGS) {
+    const v = args.flags.get(flag);
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (v === true || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) throw new UsageError(`--${flag} must be ${kind === 'int' ? 'an integer' : 'a number'}, got '${v}'`);
+    (recipe[key] as number) = n;
+    given.push(key);
+  }
+  if (args.flags.has('no-weight-norm') && recipe.weightNorm) {
+    recipe.weightNorm = false;
+    given.push('weightNorm');
+  }
+  if (args.flags.has('eval-raw')) recipe.evalRaw = true;
+  if (!given.includes('evalBatch') && given.includes('batch')) recipe.evalBatch = recipe.batch;
+  const bad = (msg: string) => {
+    throw new UsageError(msg);
+  };
+  if (recipe.steps < 0) bad(`--steps must be ≥ 0, got ${recipe.steps}`);
+  if (recipe.batch < 1 || recipe.evalBatch < 1) bad('--batch and --eval-batch must be positive');
+  if (!(recipe.lr > 0)) bad(`--lr must be positive, got ${recipe.lr}`);
+  if (!(recipe.ema >= 0 && recipe.ema < 1)) bad(`--ema must be in [0, 1), got ${recipe.ema}`);
+  if (recipe.seed < 0 || recipe.seed > 0xffffffff) bad(`--seed must be in [0, 2^32), got ${recipe.seed}`);
+  if (recipe.evalEvery < 0 || recipe.evalImages < 0 || recipe.samples < 0) bad('--eval-every, --eval-images and --samples must be ≥ 0');
+  if (recipe.maxBadSteps < 1) bad('--max-bad-steps must be ≥ 1');
+  return { recipe, given };
+}
+
+export async function trainCommand(args: ParsedArgs): Promise<number> {
+  const [file] = args.positionals;
+  const out = args.flags.get('o');
+  if (!file || typeof out !== 'string') throw new UsageError(USAGE);
+  const executor = String(args.flags.get('executor') ?? 'cpu');
+  if (executor === 'webgpu') {
+    throw new UsageError('--executor webgpu: training currently runs on the CPU reference engine only (the WebGPU backward pass does not exist yet); pass --executor cpu');
+  }
+  if (executor !== 'cpu') throw new UsageError(`--executor must be cpu (or, once it exists, webgpu), got '${executor}'`);
+  try {
+    return await train(file, out, args);
+  } catch (e) {
+    if (e instanceof DatasetError || e instanceof CheckpointError || e instanceof TrainingDiverged) {
+      process.stderr.write(`sdn: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+async function train(file: string, out: string, args: ParsedArgs): Promise<number> {
+  const run = new RunDir(out);
+  const resume = args.flags.has('resume');
+  if (!resume && run.hasCheckpoint()) {
+    throw new UsageError(`${out} already holds a checkpoint; pass --resume to continue that run, or choose another -o`);
+  }
+  if (resume && !run.hasCheckpoint()) throw new UsageError(`--resume: no checkpoint at ${run.checkpointPath}`);
+  let sets = args.sets;
+  let dataSpec = typeof args.flags.get('data') === 'string' ? String(args.flags.get('data')) : undefined;
+  let saved: LoadedCheckpoint | undefined;
+  if (resume) {
+    saved = await loadCheckpoint(run.checkpointPath);
+    const savedSets = (saved.extra.sets ?? {}) as Record<string, string>;
+    if (Object.keys(sets).length > 0 && JSON.stringify(sortKeys(sets)) !== JSON.stringify(sortKeys(savedSets))) {
+      throw new UsageError(`--resume: the run was trained with --set ${fmtSets(savedSets) || '(none)'}, not ${fmtSets(sets)}`);
+    }
+    sets = savedSets;
+    const savedData = saved.extra.data as string | undefined;
+    if (dataSpec !== undefined && savedData !== undefined && dataSpec !== savedData) throw new UsageError(`--resume: the run was trained on --data ${savedData}, not ${dataSpec}`);
+    dataSpec = savedData ?? dataSpec;
+  }
+  const compiled = compileOrReport(file, sets);
+  if (!compiled.graphs) return 1;
+  const model = buildArtifact(compiled);
+  const sha = sourceHash(compiled.sources.values());
+  const { recipe, given } = recipeFromFlags(args, saved?.recipe ?? recipeDefaults(model));
+  if (saved) {
+    for (const [flag, key, , fixed] of FLAGS) {
+      if (fixed && given.includes(key) && recipe[key] !== saved.recipe[key]) throw new UsageError(`--resume: --${flag} ${recipe[key]} differs from the run's ${saved.recipe[key]}; the recipe of a resumed run cannot change (only --steps and evaluation settings can)`);
+    }
+    if (given.includes('weightNorm') && recipe.weightNorm !== saved.recipe.weightNorm) throw new UsageError('--resume: --no-weight-norm differs from the run\'s recipe');
+  }
+  const wn = weightNormFor(model, recipe.weightNorm);
+  let state: TrainState | undefined;
+  if (saved) {
+    state = (await loadCheckpoint(run.checkpointPath, { sourceSha256: sha, specs: () => wn.specs })).state;
+    run.truncateMetrics(state.step);
+  }
+  const data = await loadDataset(dataSpec ?? 'fashion-mnist');
+  const [c, h, w] = model.graphs.elbo.inputs[0].shape;
+  for (const d of [data.train, data.test]) {
+    if (d.channels !== c || d.height !== h || d.width !== w) throw new UsageError(`${d.name} images are ${d.channels}×${d.height}×${d.width}, ${model.model} expects ${c}×${h}×${w}`);
+  }
+  const engine = new CpuGradientEngine(model.graphs.elbo.ir);
+  const trainer = new Trainer({ model, engine, evalBackend: cpuBackend, train: data.train, test: data.test, recipe, state });
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  const nParams = model.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+  say(`${resume ? 'resuming' : 'training'} ${model.model} (${nParams.toLocaleString('en-US')} parameters, ${trainableCount(wn.specs).toLocaleString('en-US')} trainable with ` +
+    `${recipe.weightNorm ? `weight norm on ${wn.normalized.length} conv weights` : 'no weight norm'}) on ${data.train.name} (${data.train.count} images, ${trainer.stepsPerEpoch} steps/epoch)`);
+  say(`engine: ${engine.describe()}; Adamax lr ${recipe.lr} (×${recipe.lrDecay}/epoch), batch ${recipe.batch}, EMA ${recipe.ema}, seed ${recipe.seed}` +
+    `${trainer.usesBeta ? `, β → ${recipe.betaFinal} at +${recipe.betaRate * recipe.betaFinal}/step` : ''}; ${resume ? `from step ${trainer.state.step} ` : ''}to step ${recipe.steps}, run folder ${out}`);
+
+  let stopRequested = false;
+  const onSigint = () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    process.stderr.write('\nsdn: interrupt: finishing the current step, then writing a checkpoint (Ctrl-C again to quit without one)\n');
+  };
+  process.on('SIGINT', onSigint);
+  const progress = new Progress(recipe.steps, trainer.state.step, { write: (s) => process.stdout.write(s), tty: process.stdout.isTTY === true });
+  const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file } };
+  try {
+    const result = await runTraining(trainer, {
+      shouldStop: () => stopRequested,
+      onEvalProgress: (done, total) => progress.evalProgress(done, total),
+      onStep: (r) => {
+        run.appendMetrics({ ...r });
+        if (r.skipped) progress.note(`warning: ${r.skipped}`);
+        progress.step(r.step, r.loss, r.bpd);
+      },
+      onEval: (r) => {
+        run.appendMetrics({ ...r });
+        const nll = r.k > 1 ? `, NLL ${r.nllBpd.toFixed(4)}` : '';
+        progress.note(`step ${r.step}: test −ELBO ${r.elboBpd.toFixed(4)} bits/dim${nll} (${r.weights} weights, ${r.images} images, ${r.seconds.toFixed(1)} s)`, r.weights === 'ema' ? r.elboBpd : undefined);
+      },
+      onSamples: async (step, grid) => {
+        await run.writeSamples(step, grid);
+      },
+      checkpoint: async (t) => {
+        await saveCheckpoint(run.checkpointPath, t.state, t.wn.specs, info);
+        await saveSafetensorsFile(join(out, 'weights-ema.safetensors'), tensorsOf(model.params, t.weights('ema')), { format: 'pt', step: String(t.state.step) });
+        run.writeLossPlot(`${model.model}: training`);
+      },
+    });
+    progress.end();
+    if (result === 'interrupted') {
+      say(`interrupted at step ${trainer.state.step}; checkpoint written to ${run.checkpointPath} (continue with --resume)`);
+      return 130;
+    }
+    say(`done: ${trainer.state.step} steps${trainer.state.skipped ? ` (${trainer.state.skipped} skipped as non-finite)` : ''}; ` +
+      `checkpoint, EMA weights (weights-ema.safetensors), metrics.jsonl and loss.svg in ${out}`);
+    return 0;
+  } catch (e) {
+    progress.end();
+    if (e instanceof TrainingDiverged) run.appendMetrics({ kind: 'diverged', step: trainer.state.step, message: e.message });
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    trainer.destroy();
+  }
+}
+
+function tensorsOf(params: { path: string; shape: number[] }[], values: Map<string, Float32Array>) {
+  return new Map(params.map((p) => [p.path, { shape: p.shape, data: values.get(p.path)! }]));
+}
+
+const sortKeys = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+const fmtSets = (o: Record<string, string>) => Object.entries(o).map(([k, v]) => `${k}=${v}`).join(' ');

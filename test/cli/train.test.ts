@@ -1,0 +1,100 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fashionMnist8, hasFashionMnist, syntheticImages, tinySource, writeIdxDataset, writeTinyModel } from '../runtime/train/helpers.js';
+import { runCli, startCli } from './run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sdn-cli-train-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const model = writeTinyModel(dir);
+// Real Fashion-MNIST cropped and downsampled to 8×8 when it is installed, else synthetic blobs.
+const data = hasFashionMnist
+  ? writeIdxDataset(join(dir, 'data'), fashionMnist8('train', 64), fashionMnist8('t10k', 16))
+  : writeIdxDataset(join(dir, 'data'), syntheticImages(64), syntheticImages(16, 7));
+const common = ['--data', data, '--steps', '16', '--batch', '16', '--eval-every', '8', '--eval-images', '16', '--samples', '4', '--executor', 'cpu'];
+const trainLosses = (run: string) => readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')
+  .map((l) => JSON.parse(l) as { kind: string; step: number; loss: number }).filter((r) => r.kind === 'train');
+
+describe('sdn train', () => {
+  const full = join(dir, 'full'), cut = join(dir, 'cut');
+
+  it('trains, writing metrics, sample grids, loss.svg and a checkpoint; the loss goes down', async () => {
+    const r = await runCli(['train', model, ...common, '-o', full]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/weight norm on \d+ conv weights/);
+    expect(r.stdout).toMatch(/step 16: test −ELBO \d+\.\d+ bits\/dim/);
+    for (const f of ['metrics.jsonl', 'loss.svg', 'checkpoint.safetensors', 'weights-ema.safetensors', 'samples-0.png', 'samples-8.png', 'samples-16.png']) {
+      expect(existsSync(join(full, f)), f).toBe(true);
+    }
+    expect(readFileSync(join(full, 'loss.svg'), 'utf8')).toMatch(/^<svg[\s\S]*polyline[\s\S]*<\/svg>\n$/);
+    const losses = trainLosses(full).map((x) => x.loss);
+    expect(losses.length).toBe(16);
+    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    expect(mean(losses.slice(-4))).toBeLessThan(mean(losses.slice(0, 4)));
+  });
+
+  it('Ctrl-C checkpoints and exits 130; --resume then reproduces the uninterrupted losses exactly', async () => {
+    const { child, done } = startCli(['train', model, ...common, '-o', cut]);
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        const n = existsSync(join(cut, 'metrics.jsonl')) ? trainLosses(cut).length : 0;
+        if (n >= 3) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+          resolve();
+        }
+        if (child.exitCode !== null) reject(new Error('the run ended before it could be interrupted'));
+      }, 20);
+    });
+    const r = await done;
+    expect(r.code).toBe(130);
+    expect(r.stdout).toMatch(/interrupted at step \d+; checkpoint written/);
+    const stoppedAt = trainLosses(cut).length;
+    expect(stoppedAt).toBeLessThan(16);
+    const resumed = await runCli(['train', model, '--resume', '-o', cut]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`from step ${stoppedAt} to step 16`));
+    expect(trainLosses(cut)).toEqual(trainLosses(full).map((x) => ({ ...x, seconds: expect.any(Number) })));
+  });
+
+  it('refuses to resume from another model source, and to overwrite a run without --resume', async () => {
+    const edited = join(dir, 'edited.sdn');
+    writeFileSync(edited, tinySource('// one more comment\n'));
+    const r = await runCli(['train', edited, '--resume', '-o', full]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the model source has changed since this checkpoint was written .* refusing to resume/);
+    const again = await runCli(['train', model, ...common, '-o', full]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds a checkpoint; pass --resume/);
+  });
+
+  it('says that training runs on the CPU reference engine when asked for WebGPU', async () => {
+    const r = await runCli(['train', model, ...common, '--executor', 'webgpu', '-o', join(dir, 'gpu')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/training currently runs on the CPU reference engine/);
+  });
+});
+
+describe('sdn eval', () => {
+  it('gives IW-NLL ≤ −ELBO from a run, EMA weights by default, and the same numbers from its weights file', async () => {
+    const full = join(dir, 'full');
+    const json = async (args: string[]) => {
+      const r = await runCli(['eval', model, ...args, '--json', '--executor', 'cpu']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as { elboBpd: number; nllBpd: number; from: string; images: number };
+    };
+    const iw = await json(['--run', full, '--k', '3']);
+    expect(iw.images).toBe(16);
+    expect(iw.nllBpd).toBeLessThan(iw.elboBpd);
+    expect(iw.from).toMatch(/EMA weights at step 16/);
+    const ema = await json(['--run', full, '--limit', '8']);
+    const file = await json(['--weights', join(full, 'weights-ema.safetensors'), '--data', data, '--limit', '8']);
+    expect(file.elboBpd).toBe(ema.elboBpd);
+    const raw = await json(['--run', full, '--limit', '8', '--raw']);
+    expect(raw.from).toMatch(/raw weights/);
+    expect(raw.elboBpd).not.toBe(ema.elboBpd);
+  });
+});
