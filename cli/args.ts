@@ -7,6 +7,9 @@ export interface ParsedArgs {
 
 export class UsageError extends Error {}
 
+/** Bad input (a file, a dataset, a device): the CLI prints the message and exits 1. */
+export class InputError extends Error {}
+
 export function parseArgs(argv: string[], booleanFlags: string[]): ParsedArgs {
   const out: ParsedArgs = { positionals: [], flags: new Map(), sets: {} };
   for (let i = 0; i < argv.length; i++) {
