@@ -45,7 +45,15 @@ export interface GraphProgram {
   params: { path: string; buffer: number; shape: number[] }[];
   scalars: { name: string; buffer: number }[];
   /** Noise streams: the runtime fills them from the counter-based generator (or the caller). */
-  noise: { stream: string; buffer: number; shape: number[] }[];
+  noise: {
+    stream: string;
+    buffer: number;
+    shape: number[];
+    /** Philox stream id (runtime/rng/philox.ts): element i is normals(seed, streamId, 0, n)[i]. */
+    streamId?: number;
+    /** The kernel that fills the buffer on the GPU; a runtime skips it when the caller supplies the noise. */
+    kernel?: number;
+  }[];
 }
 
 export interface CompiledModel {

@@ -1,0 +1,43 @@
+// sdn compile model.sdn -o out/ [--set k=v] [--runtime <module specifier of runtime/>]
+// Writes out/<model>.json (the manifest: IR, kernels, buffers, parameter layout),
+// out/kernels/<kernel>.wgsl, and out/<model>.ts, a typed class generated with ts-morph.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { emitTypeScript } from '../../compiler/emit/typescript.js';
+import { UsageError, type ParsedArgs } from '../args.js';
+import { compileArtifact } from '../model-io.js';
+
+/** The runtime folder of this checkout, next to the compiler (source or dist layout alike). */
+const runtimeDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../runtime');
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export function compileCommand(args: ParsedArgs): number {
+  const [file] = args.positionals;
+  const out = args.flags.get('o');
+  if (!file || typeof out !== 'string') throw new UsageError('usage: sdn compile model.sdn -o out/ [--set k=v]');
+  const model = compileArtifact(file, args.sets);
+  if (!model) return 1;
+  const name = basename(file).replace(/\.sdn$/, '');
+  mkdirSync(join(out, 'kernels'), { recursive: true });
+  let kernels = 0;
+  for (const [graph, program] of Object.entries(model.graphs)) {
+    for (const k of program.kernels) {
+      const where = k.source ? `// from ${k.source.file}:${k.source.line}:${k.source.col}\n` : '';
+      writeAtomic(join(out, 'kernels', `${graph}.${String(kernels++).padStart(4, '0')}.${k.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.wgsl`), where + k.wgsl);
+    }
+  }
+  const manifest = `${name}.json`;
+  writeAtomic(join(out, manifest), JSON.stringify(model));
+  let runtime = typeof args.flags.get('runtime') === 'string' ? String(args.flags.get('runtime')) : relative(resolve(out), runtimeDir).split('\\').join('/');
+  if (!runtime.startsWith('.') && !runtime.startsWith('/') && !args.flags.has('runtime')) runtime = `./${runtime}`;
+  writeAtomic(join(out, `${name}.ts`), emitTypeScript(model, { runtime, manifest, sourcePath: file }));
+  const counts = Object.entries(model.graphs).map(([g, p]) => `${g}: ${p.kernels.length} kernels from ${p.ir.nodes.length} IR nodes`).join(', ');
+  process.stdout.write(`compiled ${model.model} to ${out}/ (${counts})\n`);
+  return 0;
+}

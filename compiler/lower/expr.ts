@@ -1,0 +1,133 @@
+// Expression generation for fused elementwise code: the value of node n at (example b,
+// per-example index j) as WGSL, recursing through inline nodes and index-remapping reads
+// (pad, crop, nearest resampling, concat, expand, slices, reshape) down to loads of
+// materialized values, literals and scalar inputs. Every intermediate is a memoized `let`.
+import type { IrNode } from '../../runtime/ir.js';
+import { chw, numelOf, type Loc, type LowerState } from './state.js';
+import { Body, f32, KernelBuilder, U } from './wgsl.js';
+
+export class ExprGen {
+  constructor(
+    private readonly st: LowerState,
+    readonly kb: KernelBuilder,
+    readonly body: Body,
+    /** Nodes whose value at the current output element is already a WGSL name (conv epilogues). */
+    private readonly overrides: Map<number, string> = new Map(),
+  ) {}
+
+  /** Value of node n at (b, j): inline nodes are computed, materialized ones loaded. */
+  value(n: number, b: string, j: string): string {
+    const o = this.overrides.get(n);
+    if (o !== undefined) return o;
+    const node = this.st.graph.nodes[n];
+    const role = this.st.role[n];
+    if (role === 'const') return f32(node.attrs.value as number);
+    if (role === 'inline') return this.compute(n, b, j);
+    const loc = this.st.locs[n];
+    if (!loc) throw new Error(`lower: node ${n} (${node.op}) is read before it has a buffer`);
+    return this.load(loc, node, b, j);
+  }
+
+  /** Element (b, j) of a value stored at loc. */
+  load(loc: Loc, node: IrNode, b: string, j: string): string {
+    const name = this.kb.buf(loc.buffer);
+    return this.body.let(`${name}[${this.address(loc, node, b, j)}]`);
+  }
+
+  address(loc: Loc, node: IrNode, b: string, j: string): string {
+    let idx = U.add(U.lit(loc.offset), U.mul(b, loc.batchStride));
+    if (!loc.strides) return this.body.let(U.add(idx, j));
+    const [, h, w] = chw(node.shape);
+    const { c, y, x } = this.cyx(j, h, w);
+    idx = U.add(idx, U.add(U.add(U.mul(c, loc.strides.c), U.mul(y, loc.strides.y)), U.mul(x, loc.strides.x)));
+    return this.body.let(idx);
+  }
+
+  cyx(j: string, h: number, w: number): { c: string; y: string; x: string } {
+    const L = (e: string) => this.body.let(e);
+    return { c: L(U.div(j, h * w)), y: L(U.mod(L(U.div(j, w)), h)), x: L(U.mod(j, w)) };
+  }
+
+  /** The node's own computation at (b, j), reading its operands through value(). */
+  compute(n: number, b: string, j: string): string {
+    const node = this.st.graph.nodes[n];
+    const L = (e: string) => this.body.let(e);
+    const ins = node.inputs;
+    const arg = (k: number) => {
+      const i = this.st.graph.nodes[ins[k]];
+      return this.value(ins[k], b, i.shape.length === 0 ? '0u' : j);
+    };
+    switch (node.op) {
+      case 'neg': return L(`-(${arg(0)})`);
+      case 'exp': return L(`exp(${arg(0)})`);
+      case 'log': return L(`log(${arg(0)})`);
+      case 'square': { const a = arg(0); return L(`${a} * ${a}`); }
+      case 'relu': return L(`max(${arg(0)}, 0.0)`);
+      case 'tanh': return L(`${this.kb.helper('tanh')}(${arg(0)})`);
+      case 'sigmoid': return L(`${this.kb.helper('sigmoid')}(${arg(0)})`);
+      case 'softplus': return L(`${this.kb.helper('softplus')}(${arg(0)})`);
+      case 'elu': return L(`${this.kb.helper('elu')}(${arg(0)})`);
+      case 'dl_mode': return L(`clamp(${arg(0)}, ${f32(-0.5 + 1 / 512)}, ${f32(0.5 - 1 / 512)})`);
+      case 'add': return L(`${arg(0)} + ${arg(1)}`);
+      case 'sub': return L(`${arg(0)} - ${arg(1)}`);
+      case 'mul': return L(`${arg(0)} * ${arg(1)}`);
+      case 'div': return L(`${arg(0)} / ${arg(1)}`);
+      case 'max': return L(`max(${arg(0)}, ${arg(1)})`);
+      case 'reshape': return this.value(ins[0], b, j);
+      case 'slice_channels': {
+        const inner = numelOf(node) / node.shape[0];
+        return this.value(ins[0], b, L(U.add(j, (node.attrs.start as number) * inner)));
+      }
+      case 'expand': {
+        const inner = numelOf(node) / node.shape[0];
+        return this.value(ins[0], b, L(U.div(j, inner)));
+      }
+      case 'concat_channels': return this.concat(node, b, j);
+      case 'pad2d': case 'crop2d': case 'upsample_nearest': case 'downsample_nearest': return this.resample(node, b, j);
+      default: throw new Error(`lower: ${node.op} (node ${n}) cannot be computed inline`);
+    }
+  }
+
+  private concat(node: IrNode, b: string, j: string): string {
+    const L = (e: string) => this.body.let(e);
+    const inner = numelOf(node) / node.shape[0];
+    const c = L(U.div(j, inner));
+    const rest = L(U.mod(j, inner));
+    let acc = '';
+    let c0 = 0;
+    node.inputs.forEach((i, k) => {
+      const ck = this.st.graph.nodes[i].shape[0];
+      const local = c0 === 0 ? `min(${c}, ${U.lit(ck - 1)})` : `min(${c} - min(${c}, ${U.lit(c0)}), ${U.lit(ck - 1)})`;
+      const v = this.value(i, b, L(U.add(L(U.mul(L(local), inner)), rest)));
+      acc = k === 0 ? v : L(`select(${acc}, ${v}, ${c} >= ${U.lit(c0)})`);
+      c0 += ck;
+    });
+    return acc;
+  }
+
+  /** pad2d, crop2d, upsample_nearest, downsample_nearest: out(c, y, x) = in(c, f(y), f(x)). */
+  private resample(node: IrNode, b: string, j: string): string {
+    const L = (e: string) => this.body.let(e);
+    const src = this.st.graph.nodes[node.inputs[0]];
+    const [, H, W] = node.shape;
+    const [, h, w] = src.shape;
+    const { c, y, x } = this.cyx(j, H, W);
+    const base = L(U.mul(c, h * w));
+    if (node.op === 'upsample_nearest' || node.op === 'downsample_nearest') {
+      const f = node.attrs.factor as number;
+      const map = (v: string) => (node.op === 'upsample_nearest' ? U.div(v, f) : U.mul(v, f));
+      return this.value(src.id, b, L(U.add(U.add(base, U.mul(L(map(y)), w)), L(map(x)))));
+    }
+    if (node.op === 'crop2d') {
+      const n = node.attrs.crop as number;
+      return this.value(src.id, b, L(U.add(U.add(base, U.mul(L(U.add(y, n)), w)), L(U.add(x, n)))));
+    }
+    // pad2d: read a clamped in-range element and select 0 outside, so every load stays in bounds.
+    const p = node.attrs.pad as number;
+    const iy = L(`i32(${y}) - ${p}`), ix = L(`i32(${x}) - ${p}`);
+    const inside = L(`${iy} >= 0 && ${iy} < ${h} && ${ix} >= 0 && ${ix} < ${w}`);
+    const cy = L(`u32(clamp(${iy}, 0, ${h - 1}))`), cx = L(`u32(clamp(${ix}, 0, ${w - 1}))`);
+    const v = this.value(src.id, b, L(U.add(U.add(base, U.mul(cy, w)), cx)));
+    return L(`select(0.0, ${v}, ${inside})`);
+  }
+}

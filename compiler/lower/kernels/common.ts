@@ -1,0 +1,56 @@
+// Pieces shared by the kernel emitters: naming, and the one-thread-per-element kernel shape.
+import type { IrNode } from '../../../runtime/ir.js';
+import type { KernelSpec } from '../../../runtime/program.js';
+import { ExprGen } from '../expr.js';
+import { describe, numelOf, type Loc, type LowerState } from '../state.js';
+import { Body, KernelBuilder, threadIndex } from '../wgsl.js';
+
+/** `<ops>@<module>#<k>`: the root op, the ops fused into it, the module it came from. */
+export function kernelName(st: LowerState, root: IrNode, fused: number[], prefix = ''): string {
+  const ops = [...new Set(fused.filter((n) => n !== root.id).map((n) => st.graph.nodes[n].op))];
+  const [op, module] = describe(st, root).split('@');
+  return `${prefix}${op}${ops.length ? `+${ops.join('+')}` : ''}@${module}#${st.kernels.length}`;
+}
+
+/** Nodes computed in root r's kernel: r and every node inlined into it. */
+export function groupNodes(st: LowerState, r: number): number[] {
+  const out: number[] = [];
+  for (let n = 0; n <= r; n++) if (n === r || (st.role[n] === 'inline' && st.group[n] === r)) out.push(n);
+  return out;
+}
+
+export interface ElementKernel {
+  name: string;
+  /** The node whose shape and batching the output has. */
+  node: IrNode;
+  out: Loc;
+  nodes: number[];
+  source?: IrNode['source'];
+  value(gen: ExprGen, b: string, j: string): string;
+  workgroupSize?: number;
+}
+
+/** One invocation per output element: (b, j) from the thread index, value, store. */
+export function elementKernel(st: LowerState, k: ElementKernel): KernelSpec {
+  const wg = k.workgroupSize ?? st.opts.workgroupSize;
+  const kb = new KernelBuilder();
+  const body = new Body();
+  const gen = new ExprGen(st, kb, body);
+  const n = numelOf(k.node);
+  const out = kb.buf(k.out.buffer, 'read_write');
+  const b = k.node.batched ? body.let(`tid / ${n}u`) : '0u';
+  const j = k.node.batched ? body.let(`tid % ${n}u`) : 'tid';
+  const v = k.value(gen, b, j);
+  body.stmt(`${out}[${gen.address(k.out, k.node, b, j)}] = ${v};`);
+  const main = `@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let tid = ${threadIndex(wg)};
+  if (tid >= u.threads) { return; }
+${body.text()}
+}`;
+  return {
+    name: k.name, wgsl: kb.module(main), entry: 'main', bindings: kb.specBindings(),
+    threads: k.node.batched ? { perExample: n, fixed: 0 } : { perExample: 0, fixed: n },
+    workgroupSize: wg, nodes: k.nodes, ...(k.source ? { source: k.source } : {}),
+  };
+}

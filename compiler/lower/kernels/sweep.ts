@@ -1,0 +1,147 @@
+// The SDN sweep as a scan over lines. The map is stored in its line layout ([L, P, F] per
+// example, features innermost; see layout.ts) and updated in place:
+//   1. gh = W_hh·h + b_hh for every position of every example: one GEMM from the matmul
+//      generator, run before the scan (the hidden state is each position's own pre-sweep features);
+//   2. `steps` = L − 1 dispatches of one kernel, uniform `step` = 0..L−2, each updating one line:
+//      gi = W_ih·[y(i−1), y(i), y(i+1)] + b_ih over the previous (already corrected) line, whose
+//      3F inputs are contiguous in this layout, then the GRU update with gh. Each invocation owns
+//      TK features × 3 gates × TP positions; the feature tile comes from the workgroup id so the
+//      W_ih loads are uniform, lanes take consecutive positions (across the batch).
+import type { IrNode } from '../../../runtime/ir.js';
+import type { KernelSpec } from '../../../runtime/program.js';
+import { matmulKernel, type MatmulTile } from '../../../runtime/webgpu/kernels/matmul.js';
+import { UNIFORM_WGSL } from '../../../runtime/webgpu/uniforms.js';
+import type { Loc, LowerState } from '../state.js';
+import { KernelBuilder, U } from '../wgsl.js';
+
+export interface SweepTile {
+  /** Scan: features (× 3 gates) and positions per invocation, workgroup size. */
+  features: number;
+  cols: number;
+  wg: number;
+  /** Tile of the hidden-state GEMM (matmul generator). */
+  gemm?: MatmulTile;
+}
+
+export const DEFAULT_SWEEP_TILE: SweepTile = { features: 4, cols: 8, wg: 8 };
+
+interface SweepArgs {
+  name: string;
+  node: IrNode;
+  /** The map, in line layout, updated in place. */
+  y: Loc;
+  scratch: number;
+  nodes: number[];
+}
+
+function dims(node: IrNode) {
+  const [F, H, W] = node.shape;
+  const alongCols = (node.attrs.direction as number) < 2;
+  return { F, L: alongCols ? W : H, P: alongCols ? H : W, reverse: node.attrs.direction === 1 || node.attrs.direction === 3 };
+}
+
+/** gh[b, line, pos, 3F] = Y[b, line, pos, :]·W_hhᵀ + b_hh, one GEMM batched over the examples. */
+export function hiddenGemm(st: LowerState, a: SweepArgs): KernelSpec {
+  const { F, L, P } = dims(a.node);
+  const [whh, bhh] = [a.node.inputs[2], a.node.inputs[4]].map((i) => st.locs[i]!.buffer);
+  const M = L * P;
+  const mm = matmulKernel({
+    M, N: 3 * F, K: F, batch: 1, transB: true, lda: F, ldb: F, ldc: 3 * F,
+    strideA: a.y.batchStride, offsetA: a.y.offset, strideB: 0, strideC: 3 * F * M, bias: true,
+    prelude: `${UNIFORM_WGSL}\n@group(0) @binding(4) var<uniform> u: Uniforms;`,
+    label: a.name,
+    ...(st.opts.sweepTile?.gemm ? { tile: st.opts.sweepTile.gemm } : {}),
+  });
+  // The generator bakes the batch in; make the grid and the bound read it from the uniforms.
+  const re = /let wid = wg\.x \+ wg\.y \* \d+u \+ wg\.z \* \d+u;(\s*)if \(wid >= (\d+)u\) \{ return; \}/;
+  const m = re.exec(mm.wgsl);
+  if (!m) throw new Error('lower: the matmul generator output changed shape; cannot make its batch a runtime value');
+  const tiles = Number(m[2]);
+  const wgsl = mm.wgsl.replace(re, `let wid = wg.x + wg.y * u.wgx;$1if (wid >= ${tiles}u * u.batch) { return; }`);
+  const wgSize = /@workgroup_size\((\d+), (\d+)\)/.exec(wgsl);
+  const size = Number(wgSize![1]) * Number(wgSize![2]);
+  const bufs = { a: a.y.buffer, b: whh, c: a.scratch, bias: bhh };
+  return {
+    name: a.name, wgsl, entry: mm.entryPoint,
+    bindings: mm.bindings.map((k) => ({ buffer: bufs[k], access: k === 'c' ? 'read_write' as const : 'read' as const })),
+    threads: { perExample: tiles * size, fixed: 0 }, workgroupSize: size, nodes: a.nodes,
+    ...(a.node.source ? { source: a.node.source } : {}),
+  };
+}
+
+export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.opts.sweepTile ?? DEFAULT_SWEEP_TILE): KernelSpec {
+  const { F, L, P, reverse } = dims(a.node);
+  const TK = Math.min(tile.features, F), TP = tile.cols, WG = tile.wg, KT = Math.ceil(F / TK), per = WG * TP;
+  const [wih, bih] = [a.node.inputs[1], a.node.inputs[3]].map((i) => st.locs[i]!.buffer);
+  const kb = new KernelBuilder();
+  const Y = kb.buf(a.y.buffer, 'read_write'), Wi = kb.buf(wih), Bi = kb.buf(bih), G = kb.buf(a.scratch);
+  const S: string[] = [];
+  const e = (s: string) => S.push(`  ${s}`);
+  const Ks = [...Array(TK).keys()], Ps = [...Array(TP).keys()], Gs = [0, 1, 2];
+  e('let wid = wg.x + wg.y * u.wgx;');
+  e(`let ncols = u.batch * ${P}u;`);
+  e(`let ncg = (ncols + ${per - 1}u) / ${per}u;`);
+  e('let kt = wid / ncg;');
+  e(`if (kt >= ${KT}u) { return; }`);
+  e(`let colbase = (wid % ncg) * ${per}u + lid.x;`);
+  e(`let d = ${reverse ? `${L - 2}u - u.step` : 'u.step + 1u'};`);
+  e(`let dp = ${reverse ? 'd + 1u' : 'd - 1u'};`);
+  for (const p of Ps) {
+    e(`let col${p} = colbase + ${p * WG}u;`);
+    e(`let cc${p} = min(col${p}, ncols - 1u);`);
+    e(`let b${p} = cc${p} / ${P}u;`);
+    e(`let i${p} = cc${p} % ${P}u;`);
+    e(`let eb${p} = ${U.add(U.lit(a.y.offset), U.mul(`b${p}`, a.y.batchStride))};`);
+    // Neighbours i−1, i, i+1 on the previous line (features contiguous), zero outside the map.
+    e(`let nb${p} = eb${p} + dp * ${P * F}u;`);
+    e(`let n0_${p} = nb${p} + (max(i${p}, 1u) - 1u) * ${F}u;`);
+    e(`let n1_${p} = nb${p} + i${p} * ${F}u;`);
+    e(`let n2_${p} = nb${p} + min(i${p} + 1u, ${P - 1}u) * ${F}u;`);
+    e(`let ok0_${p} = i${p} > 0u;`);
+    e(`let ok2_${p} = i${p} + 1u < ${P}u;`);
+  }
+  for (const g of Gs) for (const k of Ks) e(`let w${g}_${k} = (${g * F}u + min(kt * ${TK}u + ${k}u, ${F - 1}u)) * ${3 * F}u;`);
+  for (const g of Gs) for (const k of Ks) for (const p of Ps) e(`var acc${g}_${k}_${p} = 0.0;`);
+  // One product per accumulator update (llvmpipe masks each loop-carried update; wider sums
+  // per update measured slower), W_ih loads uniform across the workgroup.
+  for (const seg of [0, 1, 2]) {
+    e(`for (var f = 0u; f < ${F}u; f++) {`);
+    for (const p of Ps) {
+      const load = `${Y}[n${seg}_${p} + f]`;
+      e(`  let x${p} = ${seg === 1 ? load : `select(0.0, ${load}, ok${seg}_${p})`};`);
+    }
+    for (const g of Gs) {
+      for (const k of Ks) {
+        e(`  let wv${g}_${k} = ${Wi}[w${g}_${k} + ${seg * F}u + f];`);
+        for (const p of Ps) e(`  acc${g}_${k}_${p} += wv${g}_${k} * x${p};`);
+      }
+    }
+    e('}');
+  }
+  const sig = kb.helper('sigmoid'), tanh = kb.helper('tanh');
+  for (const p of Ps) {
+    e(`if (col${p} < ncols) {`);
+    e(`  let self${p} = eb${p} + d * ${P * F}u + i${p} * ${F}u;`);
+    e(`  let gh${p} = b${p} * ${3 * F * L * P}u + (d * ${P}u + i${p}) * ${3 * F}u;`);
+    for (const k of Ks) {
+      const kk = `kt * ${TK}u + ${k}u`;
+      const body = [
+        `let r = ${sig}(acc0_${k}_${p} + ${Bi}[${kk}] + ${G}[gh${p} + ${kk}]);`,
+        `let z = ${sig}(acc1_${k}_${p} + ${Bi}[${F}u + ${kk}] + ${G}[gh${p} + ${F}u + ${kk}]);`,
+        `let n = ${tanh}(acc2_${k}_${p} + ${Bi}[${2 * F}u + ${kk}] + r * ${G}[gh${p} + ${2 * F}u + ${kk}]);`,
+        `${Y}[self${p} + ${kk}] = (1.0 - z) * n + z * ${Y}[self${p} + ${kk}];`,
+      ];
+      e(`  if (${kk} < ${F}u) { ${body.join(' ')} }`);
+    }
+    e('}');
+  }
+  const main = `@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+${S.join('\n')}
+}`;
+  return {
+    name: a.name, wgsl: kb.module(main), entry: 'main', bindings: kb.specBindings(),
+    threads: { perExample: KT * Math.ceil(P / TP), fixed: KT * WG }, workgroupSize: WG,
+    steps: L - 1, nodes: a.nodes, ...(a.node.source ? { source: a.node.source } : {}),
+  };
+}

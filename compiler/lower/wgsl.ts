@@ -1,0 +1,123 @@
+// A small WGSL builder: bindings of one kernel (each buffer bound once, at the strongest access
+// any use needs: WebGPU forbids binding a buffer both writable and read-only in one dispatch),
+// helper functions pulled in on demand, and straight-line bodies whose `let`s are memoized by
+// their text, which hoists every subexpression shared within a fused expression.
+import { UNIFORM_WGSL } from '../../runtime/webgpu/uniforms.js';
+
+export type Access = 'read' | 'read_write';
+
+const HELPERS: Record<string, string> = {
+  sigmoid: 'fn sdn_sigmoid(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }',
+  softplus: 'fn sdn_softplus(v: f32) -> f32 { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }',
+  // tanh of |v| > 15 is ±1 in f32; the clamp keeps implementations that expand it through exp finite.
+  tanh: 'fn sdn_tanh(v: f32) -> f32 { return tanh(clamp(v, -15.0, 15.0)); }',
+  elu: 'fn sdn_elu(v: f32) -> f32 { return select(exp(v) - 1.0, v, v > 0.0); }',
+};
+
+export class KernelBuilder {
+  readonly bindings: { buffer: number; access: Access; vec4: boolean }[] = [];
+  private readonly helpers = new Set<string>();
+  private readonly extra: string[] = [];
+
+  /** The WGSL name of buffer `id` (array<f32>, or array<vec4<f32>> when vec4). */
+  buf(id: number, access: Access = 'read', vec4 = false): string {
+    let k = this.bindings.findIndex((b) => b.buffer === id);
+    if (k < 0) {
+      k = this.bindings.length;
+      this.bindings.push({ buffer: id, access, vec4 });
+    } else {
+      if (access === 'read_write') this.bindings[k].access = 'read_write';
+      if (this.bindings[k].vec4 !== vec4) throw new Error(`lower: buffer ${id} is read both as f32 and vec4 in one kernel`);
+    }
+    return `buf${k}`;
+  }
+
+  /** Declares a helper (`sigmoid`, ...) and returns its function name. */
+  helper(name: keyof typeof HELPERS | string, code?: string): string {
+    if (code !== undefined) {
+      if (!this.helpers.has(name)) this.extra.push(code);
+    } else if (!(name in HELPERS)) throw new Error(`lower: unknown WGSL helper ${name}`);
+    this.helpers.add(name);
+    return `sdn_${name}`;
+  }
+
+  /** The complete module: declarations, helpers, uniform block (last binding), then `main`. */
+  module(main: string, decls = ''): string {
+    const lines = this.bindings.map((b, i) =>
+      `@group(0) @binding(${i}) var<storage, ${b.access}> buf${i}: array<${b.vec4 ? 'vec4<f32>' : 'f32'}>;`);
+    lines.push(UNIFORM_WGSL, `@group(0) @binding(${this.bindings.length}) var<uniform> u: Uniforms;`);
+    for (const h of this.helpers) if (h in HELPERS) lines.push(HELPERS[h]);
+    lines.push(...this.extra);
+    if (decls) lines.push(decls);
+    return `${lines.join('\n')}\n${main}\n`;
+  }
+
+  specBindings(): { buffer: number; access: Access }[] {
+    return this.bindings.map(({ buffer, access }) => ({ buffer, access }));
+  }
+}
+
+/** Straight-line statements with memoized `let`s. */
+export class Body {
+  readonly lines: string[] = [];
+  private readonly memo = new Map<string, string>();
+  private count = 0;
+
+  constructor(private readonly prefix = 'v', private readonly indent = '  ') {}
+
+  /** A name bound to `expr` (the same name for the same text); names and literals pass through. */
+  let(expr: string): string {
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(expr) || /^-?[0-9][0-9.eE+-]*[uif]?$/.test(expr)) return expr;
+    let name = this.memo.get(expr);
+    if (!name) {
+      name = `${this.prefix}${this.count++}`;
+      this.memo.set(expr, name);
+      this.lines.push(`${this.indent}let ${name} = ${expr};`);
+    }
+    return name;
+  }
+
+  stmt(s: string): void {
+    this.lines.push(`${this.indent}${s}`);
+  }
+
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+/** A WGSL f32 literal that round-trips the float32 value of v. */
+export function f32(v: number): string {
+  if (Number.isNaN(v)) return 'bitcast<f32>(0x7fc00000u)';
+  if (!Number.isFinite(v)) return v > 0 ? 'bitcast<f32>(0x7f800000u)' : 'bitcast<f32>(0xff800000u)';
+  const r = Math.fround(v);
+  if (Object.is(r, -0)) return '(-0.0)';
+  const s = Number.isInteger(r) && Math.abs(r) < 1e15 ? `${r}.0` : r.toPrecision(9);
+  return r < 0 ? `(${s})` : s;
+}
+
+/** u32 arithmetic on index expressions with constant folding. */
+export const U = {
+  lit: (n: number) => {
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`lower: index constant ${n} is not a u32`);
+    return `${n}u`;
+  },
+  add(a: string, k: number | string): string {
+    if (k === 0 || k === '0u') return a;
+    if (a === '0u') return typeof k === 'number' ? U.lit(k) : k;
+    return `(${a} + ${typeof k === 'number' ? U.lit(k) : k})`;
+  },
+  mul(a: string, k: number): string {
+    if (k === 0 || a === '0u') return '0u';
+    return k === 1 ? a : `(${a} * ${U.lit(k)})`;
+  },
+  div(a: string, k: number): string {
+    return k === 1 ? a : a === '0u' ? '0u' : `(${a} / ${U.lit(k)})`;
+  },
+  mod(a: string, k: number): string {
+    return k === 1 || a === '0u' ? '0u' : `(${a} % ${U.lit(k)})`;
+  },
+};
+
+/** The index of a 1-D thread (workgroup size wg) when the runtime splits groups over x and y. */
+export const threadIndex = (wg: number) => `gid.x + gid.y * (u.wgx * ${wg}u)`;
