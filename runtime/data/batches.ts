@@ -9,7 +9,7 @@ import type { Dataset } from './types.js';
 export type { Dataset } from './types.js';
 export type Likelihood = 'DML' | 'DL' | 'Bernoulli';
 
-function mix32(x: number): number {
+export function mix32(x: number): number {
   x ^= x >>> 16;
   x = Math.imul(x, 0x21f0aaad);
   x ^= x >>> 15;

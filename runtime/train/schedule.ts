@@ -2,6 +2,8 @@
 // authors' DisentanglementVAE: before every training step beta ← min(β_final, beta + rate·β_final),
 // starting from 0, so rate 1 means no annealing), and the per-step noise seeds.
 
+import { mix32 } from '../data/batches.js';
+
 /** lr0 · γ^epoch, as torch.optim.lr_scheduler.ExponentialLR stepped once per epoch. */
 export function exponentialLr(lr0: number, gamma: number, epoch: number): number {
   return lr0 * gamma ** epoch;
@@ -12,13 +14,6 @@ export function nextBeta(beta: number, rate: number, final: number): number {
   return Math.min(final, beta + rate * final);
 }
 
-function mix32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x21f0aaad);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x735a2d97);
-  return (x ^ (x >>> 15)) >>> 0;
-}
 
 /**
  * A Philox seed for one purpose and counter: training step t uses noiseSeed(seed, 'train', t);

@@ -4,31 +4,12 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../../compiler/pipeline.js';
-import { GraphBuilder } from '../../../compiler/elaborate/graph-builder.js';
-import type { Span } from '../../../compiler/diagnostics/diagnostic.js';
-import type { TensorValue } from '../../../compiler/elaborate/values.js';
-import { numel, type Attr, type IrGraph, type OpName } from '../../../runtime/ir.js';
+import { handGraph as graph } from '../../support/hand-graph.js';
+import { numel, type IrGraph, type OpName } from '../../../runtime/ir.js';
 import { gradients } from '../../../runtime/cpu/backward.js';
 import { runGraph, type RunEnv } from '../../../runtime/cpu/interpreter.js';
 import { dot, gradErr, rand } from '../../support/gradcheck.js';
 
-function graph() {
-  const b = new GraphBuilder('elbo');
-  let line = 1;
-  const span = (): Span => ({ file: 'hand.sdn', line: line++, col: 1, endLine: line, endCol: 2, start: 0, end: 1 });
-  return {
-    input: (name: string, shape: number[]) => {
-      const t = b.emit('input', [], { name, shape }, span());
-      b.inputs.push({ name, node: t.node, shape });
-      return t;
-    },
-    param: (path: string, shape: number[]) => b.param(path, path, shape, { kind: 'zeros' }, span()),
-    c: (value: number) => b.emit('const', [], { value }, span()),
-    op: (op: OpName, ins: TensorValue[], attrs: Record<string, Attr> = {}) => b.emit(op, ins, attrs, span()),
-    out: (name: string, t: TensorValue) => b.outputs.push({ name, node: t.node }),
-    finish: (): IrGraph => b.finish(),
-  };
-}
 
 interface Check {
   batch?: number;

@@ -1,34 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../../compiler/pipeline.js';
-import { GraphBuilder } from '../../../compiler/elaborate/graph-builder.js';
-import type { Span } from '../../../compiler/diagnostics/diagnostic.js';
-import type { TensorValue } from '../../../compiler/elaborate/values.js';
-import type { Attr, IrGraph, OpName } from '../../../runtime/ir.js';
+import { handGraph as graph } from '../../support/hand-graph.js';
+import type { IrGraph, OpName } from '../../../runtime/ir.js';
 import { runGraph, type RunEnv } from '../../../runtime/cpu/interpreter.js';
 import {
   bernoulliLogProb, conv2d, convMask, convTranspose2d, dlLogProb, dmlLogProb, gruCell, linear, sdnSweep,
 } from '../../../runtime/cpu/kernels/index.js';
 import { rand } from '../../support/gradcheck.js';
 
-/** A hand-built graph through the compiler's own GraphBuilder (shape rules, batched flags). */
-function graph() {
-  const b = new GraphBuilder('elbo');
-  let line = 1;
-  const span = (): Span => ({ file: 'hand.sdn', line: line++, col: 3, endLine: line, endCol: 4, start: 0, end: 1 });
-  return {
-    input: (name: string, shape: number[]) => {
-      const t = b.emit('input', [], { name, shape }, span());
-      b.inputs.push({ name, node: t.node, shape });
-      return t;
-    },
-    param: (path: string, shape: number[]) => b.param(path, path, shape, { kind: 'zeros' }, span()),
-    c: (value: number) => b.emit('const', [], { value }, span()),
-    op: (op: OpName, ins: TensorValue[], attrs: Record<string, Attr> = {}) => b.emit(op, ins, attrs, span()),
-    out: (name: string, t: TensorValue) => b.outputs.push({ name, node: t.node }),
-    finish: (): IrGraph => b.finish(),
-  };
-}
 
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
 const env = (batch: number, inputs: Record<string, ArrayLike<number>>, params: Record<string, ArrayLike<number>> = {}): RunEnv =>
