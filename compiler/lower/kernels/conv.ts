@@ -68,19 +68,32 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const L: string[] = [];
   const e = (line: string) => L.push(`  ${line}`);
   const R = [...Array(t.rows).keys()], P = [...Array(t.cols).keys()], K = k.chunks.map((_, i) => i);
+  // A strided transposed conv runs as s² phases (oy mod s, ox mod s), one per workgroup, each a
+  // plain conv over the taps that reach it: no lanes spend work on taps that miss their pixel.
+  const phased = tr && s > 1;
+  const Hq = phased ? Math.ceil(Ho / s) : Ho, Wq = phased ? Math.ceil(Wo / s) : Wo, per = Hq * Wq, S2 = phased ? s * s : 1;
   e('let wid = wg.x + wg.y * u.wgx;');
-  e(`let ncols = ${conv.batched ? `u.batch * ${HWo}u` : `${HWo}u`};`);
+  e(`let ncols = ${conv.batched ? `u.batch * ${per}u` : `${per}u`};`);
   e(`let ncg = (ncols + ${perGroup - 1}u) / ${perGroup}u;`);
-  e('let rt = wid / ncg;');
+  e(`let rt = wid / (ncg * ${S2}u);`);
   e(`if (rt >= ${RT}u) { return; }`);
+  e(`let ph = (wid / ncg) % ${S2}u;`);
   e(`let colbase = (wid % ncg) * ${perGroup}u + lid.x;`);
+  if (phased) {
+    e(`let py = i32(ph / ${s}u);`);
+    e(`let px = i32(ph % ${s}u);`);
+  }
   for (const p of P) {
     e(`let col${p} = colbase + ${p * t.wg}u;`);
     e(`let cc${p} = min(col${p}, ncols - 1u);`);
-    e(`let b${p} = cc${p} / ${HWo}u;`);
-    e(`let p${p} = cc${p} % ${HWo}u;`);
-    e(`let oy${p} = i32(p${p} / ${Wo}u);`);
-    e(`let ox${p} = i32(p${p} % ${Wo}u);`);
+    e(`let b${p} = cc${p} / ${per}u;`);
+    e(`let q${p} = cc${p} % ${per}u;`);
+    e(`let qy${p} = i32(q${p} / ${Wq}u);`);
+    e(`let qx${p} = i32(q${p} % ${Wq}u);`);
+    e(`let oy${p} = ${phased ? `py + ${s} * qy${p}` : `qy${p}`};`);
+    e(`let ox${p} = ${phased ? `px + ${s} * qx${p}` : `qx${p}`};`);
+    e(`let live${p} = col${p} < ncols${phased ? ` && oy${p} < ${Ho} && ox${p} < ${Wo}` : ''};`);
+    e(`let p${p} = u32(min(oy${p}, ${Ho - 1})) * ${Wo}u + u32(min(ox${p}, ${Wo - 1}));`);
     e(`let xb${p} = ${U.add(U.lit(xl.offset), U.mul(`b${p}`, xl.batchStride))};`);
   }
   for (const c of K) for (const r of R) e(`let w${c}_${r} = ${U.mul(U.add(`min(rt * ${t.rows}u + ${r}u, ${Cr - 1}u)`, k.chunks[c]), oStride)};`);
@@ -89,21 +102,34 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   // input channels in an inner loop: one product per accumulator update, tap addresses hoisted.
   const guarded = tr || pad > 0 || (Ho - 1) * s + kh > H || (Wo - 1) * s + kw > W;
   const cy = Math.floor(kh / 2), cx = Math.floor(kw / 2) + (mask === 'B' ? 1 : 0);
-  e(`for (var tap = 0u; tap < ${T}u; tap++) {`);
-  e(`  let ky = i32(tap / ${kw}u);`);
-  e(`  let kx = i32(tap % ${kw}u);`);
+  if (phased) {
+    // Taps of phase (py, px): ky ≡ py + pad (mod s), reading input row qy + (py + pad − ky0)/s − m.
+    e(`let ky0 = (py + ${pad}) % ${s};`);
+    e(`let kx0 = (px + ${pad}) % ${s};`);
+    e(`for (var my = 0; ky0 + ${s} * my < ${kh}; my++) {`);
+    e(`for (var mx = 0; kx0 + ${s} * mx < ${kw}; mx++) {`);
+    e(`  let tap = u32((ky0 + ${s} * my) * ${kw} + kx0 + ${s} * mx);`);
+  } else {
+    e(`for (var tap = 0u; tap < ${T}u; tap++) {`);
+    e(`  let ky = i32(tap / ${kw}u);`);
+    e(`  let kx = i32(tap % ${kw}u);`);
+  }
   if (mask) e(`  if (ky > ${cy} || (ky == ${cy} && kx >= ${cx})) { continue; }`);
   for (const p of P) {
     if (lin) {
       e(`  let a${p} = xb${p};`);
       continue;
     }
-    if (tr) {
+    if (phased) {
+      e(`  let iy${p} = qy${p} + (py + ${pad} - ky0) / ${s} - my;`);
+      e(`  let ix${p} = qx${p} + (px + ${pad} - kx0) / ${s} - mx;`);
+      e(`  let ok${p} = iy${p} >= 0 && iy${p} < ${H} && ix${p} >= 0 && ix${p} < ${W};`);
+    } else if (tr) {
       e(`  let ty${p} = oy${p} + ${pad} - ky;`);
       e(`  let tx${p} = ox${p} + ${pad} - kx;`);
-      e(`  let iy${p} = ty${p} / ${s};`);
-      e(`  let ix${p} = tx${p} / ${s};`);
-      e(`  let ok${p} = ty${p} >= 0 && tx${p} >= 0 && ty${p} % ${s} == 0 && tx${p} % ${s} == 0 && iy${p} < ${H} && ix${p} < ${W};`);
+      e(`  let iy${p} = ty${p};`);
+      e(`  let ix${p} = tx${p};`);
+      e(`  let ok${p} = ty${p} >= 0 && tx${p} >= 0 && iy${p} < ${H} && ix${p} < ${W};`);
     } else {
       e(`  let iy${p} = oy${p} * ${s} + ky - ${pad};`);
       e(`  let ix${p} = ox${p} * ${s} + kx - ${pad};`);
@@ -124,6 +150,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   }
   e('  }');
   e('}');
+  if (phased) e('}');
   // Epilogue: bias, the fused expression, the store (skipped past the last row or column).
   for (const r of R) {
     for (const p of P) {
@@ -138,7 +165,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
       const j = body.let(U.add(U.mul(row, HWo), `p${p}`));
       const v = k.epilogue ? k.epilogue(gen, `b${p}`, j) : overrides.get(conv.id)!;
       body.stmt(`${out}[${gen.address(k.out, k.root, `b${p}`, j)}] = ${v};`);
-      e(`if (col${p} < ncols && rt * ${t.rows}u + ${r}u < ${Cr}u) {`);
+      e(`if (live${p} && rt * ${t.rows}u + ${r}u < ${Cr}u) {`);
       L.push(body.text());
       e('}');
     }
@@ -148,10 +175,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 ${L.join('\n')}
 }`;
   // Threads: RT row tiles × ⌈columns / (wg·cols)⌉ workgroups; the bound below covers the ceiling.
-  const colsPer = Math.ceil(HWo / t.cols);
+  const colsPer = S2 * Math.ceil(per / t.cols);
   return {
     name: k.name, wgsl: kb.module(wgsl), entry: 'main', bindings: kb.specBindings(),
-    threads: conv.batched ? { perExample: RT * colsPer, fixed: RT * t.wg } : { perExample: 0, fixed: RT * (colsPer + t.wg) },
+    threads: conv.batched ? { perExample: RT * colsPer, fixed: RT * S2 * t.wg } : { perExample: 0, fixed: RT * (colsPer + S2 * t.wg) },
     workgroupSize: t.wg, nodes: k.nodes, ...(k.root.source ? { source: k.root.source } : {}),
   };
 }
