@@ -1,0 +1,109 @@
+// Helpers for the WebGPU tests: hand-built IR graphs, deterministic data, and running a graph on
+// both executors (CPU reference interpreter and the lowered kernels) with the same Philox noise.
+import { OPS } from '../../../compiler/ir/ops.js';
+import { lowerGraph } from '../../../compiler/lower/index.js';
+import type { LowerOptions } from '../../../compiler/lower/state.js';
+import { runGraph } from '../../../runtime/cpu/interpreter.js';
+import { numel, type Attr, type IrGraph, type IrNode, type OpName } from '../../../runtime/ir.js';
+import type { GraphProgram } from '../../../runtime/program.js';
+import { noiseFor } from '../../../runtime/session.js';
+import { createExecutor } from '../../../runtime/webgpu/executor.js';
+import { relErr } from '../../support/golden.js';
+
+/** Deterministic values in [lo, hi) (an LCG; no statistical quality needed). */
+export function fill(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = (seed * 2654435761) >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = lo + ((hi - lo) * s) / 2 ** 32;
+  }
+  return out;
+}
+
+export class GraphBuilder {
+  readonly g: IrGraph = { mode: 'elbo', nodes: [], params: [], layers: [], inputs: [], outputs: [] };
+  private line = 1;
+
+  add(op: OpName, inputs: number[], attrs: Record<string, Attr> = {}, batched?: boolean): number {
+    const ins = inputs.map((i) => ({ shape: this.g.nodes[i].shape, batched: this.g.nodes[i].batched }));
+    const shape = OPS[op].shape(ins, attrs);
+    if (typeof shape === 'string') throw new Error(`${op}: ${shape}`);
+    const id = this.g.nodes.length;
+    const node: IrNode = {
+      id, op, inputs, attrs, shape, batched: batched ?? ins.some((i) => i.batched), layer: -1,
+      source: { file: 'test.sdn', line: this.line++, col: 1 },
+    };
+    this.g.nodes.push(node);
+    return id;
+  }
+
+  input(name: string, shape: number[]): number {
+    const id = this.add('input', [], { name, shape }, true);
+    this.g.inputs.push({ name, node: id, shape });
+    return id;
+  }
+
+  param(path: string, shape: number[]): number {
+    this.g.params.push({ path, torch: path, shape, init: { kind: 'zeros' }, layer: -1 });
+    return this.add('param', [], { path, shape }, false);
+  }
+
+  const(value: number): number {
+    return this.add('const', [], { value }, false);
+  }
+
+  output(name: string, node: number): this {
+    this.g.outputs.push({ name, node });
+    return this;
+  }
+}
+
+export interface CompareOptions {
+  batch?: number;
+  seed?: number;
+  scalars?: Record<string, number>;
+  /** Per-parameter value ranges (default [-0.5, 0.5)); inputs use `inputRange`. */
+  paramRange?: (path: string) => [number, number];
+  inputRange?: [number, number];
+  inputs?: Record<string, Float32Array>;
+  lower?: LowerOptions;
+  maxWorkgroupsPerDimension?: number;
+}
+
+export interface Comparison {
+  program: GraphProgram;
+  errors: Record<string, number>;
+  gpu: Record<string, Float32Array>;
+  cpu: Record<string, Float32Array>;
+}
+
+/** Runs graph g on the CPU interpreter and on `device`; the relative error of every output. */
+export async function compareOnDevice(device: GPUDevice, g: IrGraph, o: CompareOptions = {}): Promise<Comparison> {
+  const batch = o.batch ?? 2, seed = o.seed ?? 3;
+  const params = new Map<string, Float32Array>();
+  g.params.forEach((p, k) => {
+    const [lo, hi] = o.paramRange?.(p.path) ?? [-0.5, 0.5];
+    params.set(p.path, fill(numel(p.shape), 100 + k, lo, hi));
+  });
+  const inputs: Record<string, Float32Array> = { ...o.inputs };
+  g.inputs.forEach((i, k) => {
+    inputs[i.name] ??= fill(batch * numel(i.shape), 7 + k, ...(o.inputRange ?? [-1, 1]));
+  });
+  const cpu = runGraph(g, { batch, params, inputs, scalars: o.scalars, noise: noiseFor(seed) }).outputs;
+  const program = lowerGraph(g, o.lower);
+  const ex = await createExecutor(device, JSON.parse(JSON.stringify(program)) as GraphProgram, { batch, maxWorkgroupsPerDimension: o.maxWorkgroupsPerDimension });
+  try {
+    ex.setParams(params);
+    const gpu = await ex.run({ inputs, scalars: o.scalars, seed });
+    const errors: Record<string, number> = {};
+    for (const k of Object.keys(cpu)) errors[k] = relErr(gpu[k], cpu[k]);
+    return { program, errors, gpu, cpu };
+  } finally {
+    ex.destroy();
+  }
+}
+
+/** The largest error of a comparison, NaN-safe (NaN counts as failure). */
+export const worst = (errors: Record<string, number>) =>
+  Object.values(errors).reduce((w, e) => (Number.isNaN(e) || e > w ? e : w), 0);
