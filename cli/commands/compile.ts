@@ -1,21 +1,13 @@
 // sdn compile model.sdn -o out/ [--set k=v] [--runtime <module specifier of runtime/>]
 // Writes out/<model>.json (the manifest: IR, kernels, buffers, parameter layout),
 // out/kernels/<kernel>.wgsl, and out/<model>.ts, a typed class generated with ts-morph.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { emitTypeScript } from '../../compiler/emit/typescript.js';
 import { UsageError, type ParsedArgs } from '../args.js';
+import { runtimeSpecifier, writeAtomic } from '../output.js';
 import { compileArtifact } from '../model-io.js';
 
-/** The runtime folder of this checkout, next to the compiler (source or dist layout alike). */
-const runtimeDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../runtime');
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
 
 export function compileCommand(args: ParsedArgs): number {
   const [file] = args.positionals;
@@ -34,8 +26,7 @@ export function compileCommand(args: ParsedArgs): number {
   }
   const manifest = `${name}.json`;
   writeAtomic(join(out, manifest), JSON.stringify(model));
-  let runtime = typeof args.flags.get('runtime') === 'string' ? String(args.flags.get('runtime')) : relative(resolve(out), runtimeDir).split('\\').join('/');
-  if (!runtime.startsWith('.') && !runtime.startsWith('/') && !args.flags.has('runtime')) runtime = `./${runtime}`;
+  const runtime = typeof args.flags.get('runtime') === 'string' ? String(args.flags.get('runtime')) : runtimeSpecifier(out);
   writeAtomic(join(out, `${name}.ts`), emitTypeScript(model, { runtime, manifest, sourcePath: file }));
   const counts = Object.entries(model.graphs).map(([g, p]) => `${g}: ${p.kernels.length} kernels from ${p.ir.nodes.length} IR nodes`).join(', ');
   process.stdout.write(`compiled ${model.model} to ${out}/ (${counts})\n`);

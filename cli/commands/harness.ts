@@ -2,25 +2,17 @@
 //   [--batch B] [--lr 0.002] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--eval-images 500] [--seed 0]
 // Writes a standalone, readable TypeScript training script for the model (generated with
 // ts-morph) and, next to it, the compiled manifest it loads (<name>.manifest.json).
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { buildArtifact } from '../../compiler/compile.js';
 import { emitHarness } from '../../compiler/emit/harness.js';
 import { sourceHash } from '../../runtime/train/checkpoint-node.js';
 import { recipeDefaults, type Recipe } from '../../runtime/train/trainer.js';
 import { UsageError, type ParsedArgs } from '../args.js';
+import { runtimeSpecifier, writeAtomic } from '../output.js';
 import { compileOrReport } from '../compile-or-report.js';
 import { intFlag, numberFlag } from '../model-io.js';
 
-/** The runtime folder of this checkout, next to the compiler (source or dist layout alike). */
-const runtimeDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../runtime');
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
 
 export function harnessCommand(args: ParsedArgs): number {
   const [file] = args.positionals;
@@ -42,8 +34,7 @@ export function harnessCommand(args: ParsedArgs): number {
   const outDir = dirname(resolve(out));
   mkdirSync(outDir, { recursive: true });
   const manifest = `${basename(out).replace(/\.m?ts$/, '')}.manifest.json`;
-  let runtime = relative(outDir, runtimeDir).split('\\').join('/');
-  if (!runtime.startsWith('.') && !runtime.startsWith('/')) runtime = `./${runtime}`;
+  const runtime = runtimeSpecifier(outDir);
   writeAtomic(join(outDir, manifest), JSON.stringify(model));
   writeAtomic(resolve(out), emitHarness(model, {
     runtime, manifest, sourcePath: file, sourceSha256: sourceHash(compiled.sources.values()), sets: args.sets,
