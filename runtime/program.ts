@@ -24,7 +24,10 @@ export interface KernelSpec {
   name: string;
   wgsl: string;
   entry: string;
-  /** Buffers bound at @group(0) @binding(i), in order; the last binding is the uniform block. */
+  /**
+   * Buffers bound at @group(0) @binding(i), in order; the last binding is the uniform block,
+   * at @binding(bindings.length), laid out as in runtime/webgpu/uniforms.ts.
+   */
   bindings: { buffer: number; access: 'read' | 'read_write' }[];
   /** Total invocations (affine in the batch) and the workgroup size along x. */
   threads: Extent;

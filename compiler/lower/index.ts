@@ -5,6 +5,7 @@
 //   4. layout            line layouts for sweep inputs, in-place sweeps
 //   5. buffers           buffers and locations of every materialized value
 //   6. emit              WGSL kernels, in graph order, and output copies
+//   7. reuse             activations with disjoint lifetimes share buffers
 import type { IrGraph } from '../../runtime/ir.js';
 import type { GraphProgram } from '../../runtime/program.js';
 import { analyze } from './analyze.js';
@@ -13,9 +14,10 @@ import { emitKernels } from './emit.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { fuseEpilogue } from './fuse-epilogue.js';
 import { assignLayouts } from './layout.js';
+import { reuseBuffers } from './reuse.js';
 import type { LowerOptions, LowerState, Pass } from './state.js';
 
-export const PASSES: Pass[] = [analyze, fuseElementwise, fuseEpilogue, assignLayouts, allocateBuffers, emitKernels];
+export const PASSES: Pass[] = [analyze, fuseElementwise, fuseEpilogue, assignLayouts, allocateBuffers, emitKernels, reuseBuffers];
 
 export function initialState(graph: IrGraph, opts: LowerOptions = {}): LowerState {
   const n = graph.nodes.length;

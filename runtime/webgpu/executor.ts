@@ -7,7 +7,7 @@
 import { numel } from '../ir.js';
 import type { BufferSpec, Extent, GraphProgram, KernelSpec } from '../program.js';
 import { getPipeline, layoutFor } from './pipelines.js';
-import { UNIFORM_BYTES, UNIFORM_FIELD, UNIFORM_SLOT_BYTES, UNIFORM_WORDS } from './uniforms.js';
+import { UNIFORM_BYTES, UNIFORM_FIELD, UNIFORM_SLOT_BYTES } from './uniforms.js';
 
 export interface ExecutorOptions {
   batch: number;
@@ -95,9 +95,17 @@ export async function createExecutor(device: GPUDevice, program: GraphProgram, o
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`createExecutor: batch must be a positive integer, got ${batch}`);
   checkBufferLimits(program, batch, device.limits);
   const maxDim = Math.min(opts.maxWorkgroupsPerDimension ?? Infinity, device.limits.maxComputeWorkgroupsPerDimension);
+  const maxBindings = device.limits.maxStorageBuffersPerShaderStage;
   const plans = program.kernels.map((k) => {
+    if (k.bindings.length > maxBindings) {
+      throw new Error(`kernel "${k.name}"${where(k)} binds ${k.bindings.length} storage buffers, over the device's maxStorageBuffersPerShaderStage of ${maxBindings}; lower the graph with maxStorageBuffers: ${maxBindings}`);
+    }
     const threads = extentAt(k.threads, batch);
-    return { threads, groups: splitGroups(Math.ceil(threads / k.workgroupSize), maxDim) };
+    try {
+      return { threads, groups: splitGroups(Math.ceil(threads / k.workgroupSize), maxDim) };
+    } catch (e) {
+      throw new Error(`kernel "${k.name}"${where(k)} at batch ${batch}: ${(e as Error).message}; use a smaller batch`);
+    }
   });
   const pipelines = await gpuWait(Promise.all(program.kernels.map(async (k) => {
     try {
@@ -135,7 +143,6 @@ export async function createExecutor(device: GPUDevice, program: GraphProgram, o
       dispatches.push({ kernel: i, pipeline: pipelines[i], bindGroup, groups: plans[i].groups, slot });
     }
   });
-  void UNIFORM_WORDS;
 
   const paramSet = new Set<string>();
   const noiseKernels = new Map(program.noise.filter((n) => n.kernel !== undefined).map((n) => [n.stream, n.kernel!]));

@@ -1,9 +1,9 @@
 // conv2d, conv_transpose2d and linear as an implicit GEMM: rows are output channels, columns
 // are (example, output position) pairs, K runs over (input channel, kernel tap). Each invocation
 // accumulates TR rows × TP columns in registers (per chunk, see fuse-epilogue) and reads input
-// and weights straight from storage. The row tile comes from the workgroup id, so the weight
-// loads are uniform across a workgroup (llvmpipe keeps them scalar); lanes take consecutive
-// columns. The epilogue adds the bias and evaluates the fused elementwise expression.
+// and weights straight from storage (no workgroup memory: on llvmpipe it only adds copies). The
+// row tile comes from the workgroup id, so weight addresses are uniform across a workgroup; lanes
+// take consecutive columns. The epilogue adds the bias and evaluates the fused expression.
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';

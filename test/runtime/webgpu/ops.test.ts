@@ -63,6 +63,15 @@ describe('elementwise ops and broadcasting', () => {
     expect(kernelOps(r, b).some((ops) => ops.length === 1 && ops[0] === 'slice_channels')).toBe(false);
   });
 
+  it('a fusion reading more buffers than a kernel may bind is split', async () => {
+    const b = new GraphBuilder();
+    const xs = [0, 1, 2, 3, 4, 5].map((k) => b.input(`x${k}`, [2, 3, 3]));
+    b.output('y', xs.slice(1).reduce((acc, x) => b.add('add', [acc, b.add('exp', [x])]), xs[0]));
+    const r = await check(b, { lower: { maxStorageBuffers: 4 } });
+    expect(r.program.kernels.length).toBeGreaterThan(1);
+    for (const k of r.program.kernels) expect(k.bindings.length).toBeLessThanOrEqual(4);
+  });
+
   it('a value read by two kernels is materialized once, reused by both', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', [2, 4, 4]);
@@ -148,6 +157,15 @@ describe('the SDN sweep as a scan', () => {
     expect(names.filter((n) => n.startsWith('copy:'))).toHaveLength(1);
     expect(names.filter((n) => n.startsWith('gemm_hh:'))).toHaveLength(3);
     expect(kernelOps(r, b)).toContainEqual(['conv2d', 'tanh']);
+  });
+
+  it('a sweep of a fused elementwise result (written directly in the line layout), then a slice of it', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [4, 5, 6]);
+    const y = sweep(b, b.add('elu', [b.add('add', [x, b.const(0.3)])]), 4, 3, 's');
+    b.output('y', b.add('mul', [b.add('slice_channels', [y], { start: 1, size: 2 }), b.const(2)]));
+    const r = await check(b);
+    expect(r.program.kernels.map((k) => k.name.split(':')[0])).not.toContain('copy');
   });
 
   it('a GRU cell', async () => {
