@@ -25,7 +25,22 @@ export type OpName =
   | 'slice_channels' | 'concat_channels' | 'pad2d' | 'crop2d' | 'upsample_nearest' | 'downsample_nearest'
   | 'reshape' | 'expand'
   // reductions and likelihoods, per example
-  | 'sum_per_example' | 'free_bits' | 'dml_logp' | 'dml_mode' | 'dl_logp' | 'dl_mode' | 'bernoulli_logp';
+  | 'sum_per_example' | 'free_bits' | 'dml_logp' | 'dml_mode' | 'dl_logp' | 'dl_mode' | 'bernoulli_logp'
+  | GradOp;
+
+/**
+ * Ops only reverse-mode differentiation (compiler/autodiff) emits: adjoints of forward ops. They
+ * are not themselves differentiated. Semantics: compiler/ir/ops.ts.
+ */
+export const GRAD_OPS = [
+  'step', 'pad_channels', 'sum_pool', 'dilate', 'batch_sum', 'channel_sum',
+  'conv2d_grad_weight', 'conv_transpose2d_grad_weight', 'linear_grad_weight',
+  'sweep_grad', 'sweep_grad_wih', 'free_bits_grad', 'dml_logp_grad', 'dl_logp_grad',
+] as const;
+export type GradOp = (typeof GRAD_OPS)[number];
+
+/** Ops whose result is summed over the batch: unbatched even when their operands are batched. */
+export const SUMS_BATCH: readonly OpName[] = ['batch_sum', 'conv2d_grad_weight', 'conv_transpose2d_grad_weight', 'linear_grad_weight', 'sweep_grad_wih'];
 
 export type Attr = number | string | boolean | number[];
 
@@ -74,6 +89,12 @@ export interface IrGraph {
   layers: IrLayer[];
   inputs: { name: string; node: number; shape: number[] }[];
   outputs: { name: string; node: number }[];
+  /** In a differentiated graph: the first node of the backward pass (the forward nodes come before it). */
+  backwardFrom?: number;
 }
+
+/** The input a differentiated graph takes ∂L/∂output from, and the output it gives ∂L/∂(param or input) in. */
+export const seedInput = (output: string) => `seed:${output}`;
+export const gradOutput = (of: string) => `grad:${of}`;
 
 export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

@@ -64,5 +64,6 @@ export interface CompiledModel {
   model: string;
   /** Every trainable parameter of the model (the ELBO graph's), with its PyTorch name. */
   params: IrParam[];
-  graphs: { elbo: GraphProgram; sample: GraphProgram };
+  /** train: the ELBO graph differentiated (compiler/autodiff), seeded at `loss`, with a `grad:` output per parameter. */
+  graphs: { elbo: GraphProgram; sample: GraphProgram; train: GraphProgram };
 }

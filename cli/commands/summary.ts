@@ -1,5 +1,7 @@
-// sdn summary model.sdn [--set k=v] [--json]
+// sdn summary model.sdn [--set k=v] [--json] [--memory [--batch 32]]
 import { basename } from 'node:path';
+import { buildArtifact } from '../../compiler/compile.js';
+import { memoryPlan, renderMemoryPlan } from '../../compiler/summary/memory.js';
 import { renderSummary, summarize } from '../../compiler/summary/summary.js';
 import type { ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
@@ -7,9 +9,18 @@ import { compileOrReport } from '../compile-or-report.js';
 
 export function summaryCommand(args: ParsedArgs): number {
   const [file] = args.positionals;
-  if (!file) throw new UsageError('usage: sdn summary model.sdn [--set k=v] [--json]');
+  if (!file) throw new UsageError('usage: sdn summary model.sdn [--set k=v] [--json] [--memory [--batch 32]]');
   const compiled = compileOrReport(file, args.sets);
   if (!compiled.graphs) return 1;
+  if (args.flags.has('memory')) {
+    const batch = Number(args.flags.get('batch') ?? 32);
+    if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch must be a positive integer, got ${args.flags.get('batch')}`);
+    const model = buildArtifact(compiled);
+    const plans = (['elbo', 'sample', 'train'] as const).map((g) => memoryPlan(g, model.graphs[g], batch));
+    if (args.flags.has('json')) process.stdout.write(JSON.stringify({ model: basename(file), plans }, null, 2) + '\n');
+    else process.stdout.write(renderMemoryPlan(model.model, plans) + '\n');
+    return 0;
+  }
   const s = summarize(compiled.graphs.elbo);
   if (args.flags.has('json')) process.stdout.write(JSON.stringify({ model: basename(file), ...s }, null, 2) + '\n');
   else process.stdout.write(renderSummary(compiled.program!.model.name.name, s) + '\n');

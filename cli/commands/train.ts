@@ -1,7 +1,7 @@
 // sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002]
 //   [--lr-decay 0.999] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--eval-images 500]
 //   [--eval-batch B] [--eval-raw] [--samples 16] [--temperature 1] [--seed 0] [--clip-grad 0]
-//   [--beta 1] [--beta-rate 1] [--max-bad-steps 5] [--executor cpu] [--resume]
+//   [--beta 1] [--beta-rate 1] [--max-bad-steps 5] [--executor webgpu|cpu] [--resume]
 // Trains with the authors' recipe (Adamax, weight norm, EMA) on the CPU reference engine, writing
 // metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder.
 // Ctrl-C finishes the current step, checkpoints and exits 130; --resume continues exactly.
@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { buildArtifact } from '../../compiler/compile.js';
 import { loadDataset, DatasetError } from '../../runtime/data/datasets.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
-import { cpuBackend } from '../../runtime/session.js';
 import { CheckpointError, loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
 import { CpuGradientEngine } from '../../runtime/train/cpu-engine.js';
+import { GraphGradientEngine } from '../../runtime/train/graph-engine.js';
 import { TrainingDiverged } from '../../runtime/train/guard.js';
 import { runTraining } from '../../runtime/train/loop.js';
 import { Progress } from '../../runtime/train/progress.js';
@@ -20,9 +20,10 @@ import { recipeDefaults, Trainer, type Recipe, type TrainState } from '../../run
 import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { compileOrReport } from '../compile-or-report.js';
+import { backendFor } from '../model-io.js';
 
 const USAGE = 'usage: sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002] [--ema 0.999] ' +
-  '[--no-weight-norm] [--eval-every 100] [--eval-images 500] [--seed 0] [--executor cpu] [--resume]';
+  '[--no-weight-norm] [--eval-every 100] [--eval-images 500] [--seed 0] [--executor webgpu|cpu] [--resume]';
 
 /** Flag name → recipe field, and whether changing it on --resume would change the training trajectory. */
 const FLAGS: [string, keyof Recipe, 'int' | 'number', boolean][] = [
@@ -67,11 +68,6 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
   const out = args.flags.get('o');
   if (!file || typeof out !== 'string') throw new UsageError(USAGE);
-  const executor = String(args.flags.get('executor') ?? 'cpu');
-  if (executor === 'webgpu') {
-    throw new UsageError('--executor webgpu: training currently runs on the CPU reference engine only (the WebGPU backward pass does not exist yet); pass --executor cpu');
-  }
-  if (executor !== 'cpu') throw new UsageError(`--executor must be cpu (or, once it exists, webgpu), got '${executor}'`);
   try {
     return await train(file, out, args);
   } catch (e) {
@@ -126,8 +122,10 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
   for (const d of [data.train, data.test]) {
     if (d.channels !== c || d.height !== h || d.width !== w) throw new UsageError(`${d.name} images are ${d.channels}×${d.height}×${d.width}, ${model.model} expects ${c}×${h}×${w}`);
   }
-  const engine = new CpuGradientEngine(model.graphs.elbo.ir);
-  const trainer = new Trainer({ model, engine, evalBackend: cpuBackend, train: data.train, test: data.test, recipe, state });
+  // WebGPU runs the differentiated graph's kernels; cpu runs the reference tape engine.
+  const backend = await backendFor(args);
+  const engine = backend.name === 'cpu' ? new CpuGradientEngine(model.graphs.elbo.ir) : new GraphGradientEngine(backend, model.graphs.train);
+  const trainer = new Trainer({ model, engine, evalBackend: backend, train: data.train, test: data.test, recipe, state });
   const say = (s: string) => process.stdout.write(`${s}\n`);
   const nParams = model.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
   say(`${resume ? 'resuming' : 'training'} ${model.model} (${nParams.toLocaleString('en-US')} parameters, ${trainableCount(wn.specs).toLocaleString('en-US')} trainable with ` +

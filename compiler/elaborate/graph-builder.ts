@@ -1,6 +1,6 @@
 // Builds an IrGraph: emits nodes through the op shape rules, creates parameters under the
 // current module scope, and records one row per module for `sdn summary`.
-import type { Attr, Init, IrGraph, IrLayer, IrNode, IrParam, OpName, SourceRef } from '../../runtime/ir.js';
+import { SUMS_BATCH, type Attr, type Init, type IrGraph, type IrLayer, type IrNode, type IrParam, type OpName, type SourceRef } from '../../runtime/ir.js';
 import { OPS } from '../ir/ops.js';
 import { fail, type Span } from '../diagnostics/diagnostic.js';
 import type { TensorValue } from './values.js';
@@ -24,7 +24,7 @@ export class GraphBuilder {
     const ins = inputs.map((t) => ({ shape: t.shape, batched: t.batched }));
     const shape = OPS[op].shape(ins, attrs);
     if (typeof shape === 'string') fail('E-SHAPE', shape, span);
-    const batched = op === 'input' || op === 'noise' || op === 'expand' || inputs.some((t) => t.batched);
+    const batched = !SUMS_BATCH.includes(op) && (op === 'input' || op === 'noise' || op === 'expand' || inputs.some((t) => t.batched));
     const id = this.nodes.length;
     this.nodes.push({ id, op, inputs: inputs.map((t) => t.node), attrs, shape, batched, layer: this.currentLayer, source: sourceRef(span) });
     return { kind: 'tensor', node: id, shape, batched };

@@ -23,5 +23,12 @@ export function eliminateDeadCode(g: IrGraph): IrGraph {
     nodes,
     inputs: g.inputs.filter((i) => remap.has(i.node)).map((i) => ({ ...i, node: remap.get(i.node)! })),
     outputs: g.outputs.map((o) => ({ ...o, node: remap.get(o.node)! })),
+    ...(g.backwardFrom !== undefined ? { backwardFrom: firstKeptFrom(g.backwardFrom, g.nodes.length, remap) } : {}),
   };
+}
+
+/** The new id of the first kept node at or after old id `from` (the node count when none is). */
+function firstKeptFrom(from: number, count: number, remap: Map<number, number>): number {
+  for (let id = from; id < count; id++) if (remap.has(id)) return remap.get(id)!;
+  return remap.size;
 }

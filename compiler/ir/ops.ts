@@ -2,13 +2,14 @@
 // message instead of a shape when the inputs don't fit; the elaborator turns that into a
 // diagnostic at the source expression.
 import { numel, type Attr, type OpName } from '../../runtime/ir.js';
+import { GRAD_OP_RULES } from './grad-ops.js';
 
 export interface OperandInfo {
   shape: number[];
   batched: boolean;
 }
 
-type Attrs = Record<string, Attr>;
+export type Attrs = Record<string, Attr>;
 
 export interface OpRule {
   shape(ins: OperandInfo[], a: Attrs): number[] | string;
@@ -16,10 +17,10 @@ export interface OpRule {
   flops(ins: OperandInfo[], out: number[], a: Attrs): number;
 }
 
-const convOut = (size: number, k: number, s: number, p: number) => (size + 2 * p - k) / s + 1;
+export const convOut = (size: number, k: number, s: number, p: number) => (size + 2 * p - k) / s + 1;
 const convTOut = (size: number, k: number, s: number, p: number) => (size - 1) * s - 2 * p + k;
 
-const elementwise: OpRule = { shape: (ins) => ins[0].shape, flops: (_i, out) => numel(out) };
+export const elementwise: OpRule = { shape: (ins) => ins[0].shape, flops: (_i, out) => numel(out) };
 const transcendental: OpRule = { shape: (ins) => ins[0].shape, flops: (_i, out) => 4 * numel(out) };
 
 function broadcast(ins: OperandInfo[]): number[] | string {
@@ -73,14 +74,16 @@ export const OPS: Record<OpName, OpRule> = {
     shape: convT2dShape,
     flops: (ins, out) => 2 * numel(ins[0].shape) * ins[1].shape[1] * ins[1].shape[2] * ins[1].shape[3] + numel(out),
   },
+  // With attr `transpose` (autodiff only), y = Wᵀx for W [O, C]: x [O] → [C].
   linear: {
-    shape: (ins) => {
+    shape: (ins, a) => {
       const [x, w] = ins;
+      const [o, c] = a.transpose ? [w.shape[1], w.shape[0]] : w.shape;
       if (x.shape.length !== 1) return `linear expects a flat vector, got [${x.shape}] (use flatten)`;
-      if (x.shape[0] !== w.shape[1]) return `input has ${x.shape[0]} features, the layer expects ${w.shape[1]}`;
-      return [w.shape[0]];
+      if (x.shape[0] !== c) return `input has ${x.shape[0]} features, the layer expects ${c}`;
+      return [o];
     },
-    flops: (ins, out) => 2 * ins[1].shape[1] * out[0] + out[0],
+    flops: (ins, out) => 2 * ins[0].shape[0] * out[0] + out[0],
   },
   sdn_sweep: {
     shape: (ins) => {
@@ -149,10 +152,12 @@ export const OPS: Record<OpName, OpRule> = {
     },
     flops: () => 0,
   },
+  // [C] → [C, ...], or [] → any shape.
   expand: {
     shape: (ins, a) => {
       const to = a.shape as number[];
-      return ins[0].shape.length === 1 && ins[0].shape[0] === to[0] ? to : `cannot expand [${ins[0].shape}] to [${to}]`;
+      const ok = ins[0].shape.length === 0 || (ins[0].shape.length === 1 && ins[0].shape[0] === to[0]);
+      return ok ? to : `cannot expand [${ins[0].shape}] to [${to}]`;
     },
     flops: () => 0,
   },
@@ -182,6 +187,7 @@ export const OPS: Record<OpName, OpRule> = {
     flops: (ins) => 20 * numel(ins[0].shape),
   },
   dl_mode: { shape: (ins) => ins[0].shape, flops: (ins) => numel(ins[0].shape) },
+  ...GRAD_OP_RULES,
   bernoulli_logp: {
     shape: (ins) => (ins[0].shape.join() === ins[1].shape.join() ? [] : `logits [${ins[0].shape}] don't match the data [${ins[1].shape}]`),
     flops: (ins) => 8 * numel(ins[0].shape),

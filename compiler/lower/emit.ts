@@ -8,7 +8,11 @@ import { bernoulliTerm, dlTerm, dmlModeValue, dmlTerm } from './kernels/likeliho
 import { gruValue, noiseValue } from './kernels/misc.js';
 import { freeBitsKernel, reduceKernel } from './kernels/reduce.js';
 import { hiddenGemm, scanKernel } from './kernels/sweep.js';
-import { addBuffer, describe, isConv, isElementwise, numelOf, type LowerState, type Pass } from './state.js';
+import { gradReduceKernel } from './kernels/grad-reduce.js';
+import { dmlGradKernel } from './kernels/likelihood-grads.js';
+import { emitSweepGrad } from './kernels/sweep-grad.js';
+import { weightGradKernel } from './kernels/weight-grad.js';
+import { addBuffer, describe, isConv, isElementwise, isWeightGrad, numelOf, type LowerState, type Pass } from './state.js';
 import { f32 } from './wgsl.js';
 
 export const emitKernels: Pass = {
@@ -46,6 +50,14 @@ function emitRoot(st: LowerState, n: IrNode): void {
     push(elementKernel(st, { name: kernelName(st, n, nodes), node: n, out, nodes, source: n.source, value: (gen, b, j) => gruValue(st, gen, n, b, j) }));
   } else if (n.op === 'dml_mode') {
     push(elementKernel(st, { name: kernelName(st, n, nodes), node: n, out, nodes, source: n.source, value: (gen, b, j) => dmlModeValue(gen, gen.kb, n, b, j) }));
+  } else if (n.op === 'sweep_grad') {
+    emitSweepGrad(st, n);
+  } else if (isWeightGrad(n.op)) {
+    push(weightGradKernel(st, kernelName(st, n, nodes), n, out, nodes));
+  } else if (n.op === 'batch_sum' || n.op === 'channel_sum' || n.op === 'free_bits_grad') {
+    push(gradReduceKernel(st, kernelName(st, n, nodes), n, out, nodes));
+  } else if (n.op === 'dml_logp_grad') {
+    push(dmlGradKernel(st, kernelName(st, n, nodes), n, out, nodes));
   } else if (n.op === 'free_bits') {
     push(freeBitsKernel(st, kernelName(st, n, nodes), n, out, nodes));
   } else if (n.op === 'sum_per_example' || n.op === 'dl_logp' || n.op === 'bernoulli_logp' || n.op === 'dml_logp') {

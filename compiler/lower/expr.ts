@@ -1,8 +1,9 @@
 // Expression generation for fused elementwise code: the value of node n at (example b,
-// per-example index j) as WGSL, recursing through inline nodes and index-remapping reads
-// (pad, crop, nearest resampling, concat, expand, slices, reshape) down to loads of
-// materialized values, literals and scalar inputs. Every intermediate is a memoized `let`.
+// per-example index j) as WGSL, recursing through inline nodes and index-remapping reads (pad,
+// crop, nearest resampling and their adjoints, concat, expand, slices, reshape) down to loads
+// of materialized values, literals and scalar inputs. Every intermediate is a memoized `let`.
 import type { IrNode } from '../../runtime/ir.js';
+import { dlGradValue } from './kernels/likelihoods.js';
 import { chw, numelOf, type Loc, type LowerState } from './state.js';
 import { Body, f32, KernelBuilder, U } from './wgsl.js';
 
@@ -67,6 +68,7 @@ export class ExprGen {
       case 'sigmoid': return L(`${this.kb.helper('sigmoid')}(${arg(0)})`);
       case 'softplus': return L(`${this.kb.helper('softplus')}(${arg(0)})`);
       case 'elu': return L(`${this.kb.helper('elu')}(${arg(0)})`);
+      case 'step': return L(`select(0.0, 1.0, ${arg(0)} > 0.0)`);
       case 'dl_mode': return L(`clamp(${arg(0)}, ${f32(-0.5 + 1 / 512)}, ${f32(0.5 - 1 / 512)})`);
       case 'add': return L(`${arg(0)} + ${arg(1)}`);
       case 'sub': return L(`${arg(0)} - ${arg(1)}`);
@@ -79,11 +81,22 @@ export class ExprGen {
         return this.value(ins[0], b, L(U.add(j, (node.attrs.start as number) * inner)));
       }
       case 'expand': {
+        if (this.st.graph.nodes[ins[0]].shape.length === 0) return this.value(ins[0], b, '0u');
         const inner = numelOf(node) / node.shape[0];
         return this.value(ins[0], b, L(U.div(j, inner)));
       }
+      case 'pad_channels': {
+        // A clamped in-range read and a select, so every load stays in bounds.
+        const inner = numelOf(node) / node.shape[0];
+        const lo = (node.attrs.before as number) * inner, hi = lo + numelOf(this.st.graph.nodes[ins[0]]);
+        const v = this.value(ins[0], b, L(`min(max(${j}, ${U.lit(lo)}), ${U.lit(hi - 1)}) - ${U.lit(lo)}`));
+        return L(`select(0.0, ${v}, ${j} >= ${U.lit(lo)} && ${j} < ${U.lit(hi)})`);
+      }
+      case 'dl_logp_grad': return dlGradValue(this, node, b, j);
       case 'concat_channels': return this.concat(node, b, j);
       case 'pad2d': case 'crop2d': case 'upsample_nearest': case 'downsample_nearest': return this.resample(node, b, j);
+      case 'sum_pool': return this.sumPool(node, b, j);
+      case 'dilate': return this.dilate(node, b, j);
       default: throw new Error(`lower: ${node.op} (node ${n}) cannot be computed inline`);
     }
   }
@@ -129,5 +142,33 @@ export class ExprGen {
     const cy = L(`u32(clamp(${iy}, 0, ${h - 1}))`), cx = L(`u32(clamp(${ix}, 0, ${w - 1}))`);
     const v = this.value(src.id, b, L(U.add(U.add(base, U.mul(cy, w)), cx)));
     return L(`select(0.0, ${v}, ${inside})`);
+  }
+
+  /** sum_pool: out(c, y, x) = Σ of the f×f block in(c, f·y + dy, f·x + dx). */
+  private sumPool(node: IrNode, b: string, j: string): string {
+    const L = (e: string) => this.body.let(e);
+    const src = this.st.graph.nodes[node.inputs[0]];
+    const [, h, w] = node.shape;
+    const [, H, W] = src.shape;
+    const f = node.attrs.factor as number;
+    const { c, y, x } = this.cyx(j, h, w);
+    const corner = L(U.add(U.add(U.mul(c, H * W), U.mul(y, f * W)), U.mul(x, f)));
+    const taps: string[] = [];
+    for (let dy = 0; dy < f; dy++) for (let dx = 0; dx < f; dx++) taps.push(this.value(src.id, b, L(U.add(corner, dy * W + dx))));
+    return L(taps.join(' + '));
+  }
+
+  /** dilate: out(c, f·y, f·x) = in(c, y, x), zeros elsewhere (also past f·h, f·w); reads stay in bounds. */
+  private dilate(node: IrNode, b: string, j: string): string {
+    const L = (e: string) => this.body.let(e);
+    const src = this.st.graph.nodes[node.inputs[0]];
+    const [, H, W] = node.shape;
+    const [, h, w] = src.shape;
+    const f = node.attrs.factor as number;
+    const { c, y, x } = this.cyx(j, H, W);
+    const sy = L(U.div(y, f)), sx = L(U.div(x, f));
+    const hit = L(`${U.mod(y, f)} == 0u && ${U.mod(x, f)} == 0u && ${sy} < ${U.lit(h)} && ${sx} < ${U.lit(w)}`);
+    const idx = L(U.add(U.add(U.mul(c, h * w), U.mul(L(`min(${sy}, ${U.lit(h - 1)})`), w)), L(`min(${sx}, ${U.lit(w - 1)})`)));
+    return L(`select(0.0, ${this.value(src.id, b, idx)}, ${hit})`);
   }
 }

@@ -4,7 +4,7 @@
 // then produces, per output element, every chunk's accumulator (bias added) and evaluates the
 // elementwise expression on them, e.g. σ(g)·a + (1−σ(g))·b of a ResSDN gate or tanh(conv).
 import { leafBuffers } from './fuse-elementwise.js';
-import { isConv, isElementwise, numelOf, type LowerState, type Pass } from './state.js';
+import { isConv, isElementwise, numelOf, REMAP, type LowerState, type Pass } from './state.js';
 
 export const fuseEpilogue: Pass = {
   name: 'fuse-epilogue',
@@ -71,7 +71,7 @@ function chunkReads(st: LowerState, r: number, c: number): Map<number, number> |
       if (ok) reads.set(n, node.attrs.start as number);
       return;
     }
-    const same = node.op !== 'slice_channels' && node.op !== 'reshape' && !['pad2d', 'crop2d', 'upsample_nearest', 'downsample_nearest', 'concat_channels', 'expand'].includes(node.op);
+    const same = !REMAP.includes(node.op);
     for (const i of node.inputs) walk(i, identity && same && nodes[i].shape.join() === node.shape.join());
   };
   walk(r, true);

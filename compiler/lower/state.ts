@@ -72,19 +72,27 @@ export interface Pass {
   run(st: LowerState): void;
 }
 
-const UNARY: OpName[] = ['neg', 'exp', 'log', 'tanh', 'sigmoid', 'elu', 'relu', 'softplus', 'square', 'dl_mode'];
+const UNARY: OpName[] = ['neg', 'exp', 'log', 'tanh', 'sigmoid', 'elu', 'relu', 'softplus', 'square', 'dl_mode', 'step'];
 const BINARY: OpName[] = ['add', 'sub', 'mul', 'div', 'max'];
-const REMAP: OpName[] = ['pad2d', 'crop2d', 'upsample_nearest', 'downsample_nearest', 'concat_channels', 'expand', 'slice_channels', 'reshape'];
+export const REMAP: OpName[] = [
+  'pad2d', 'crop2d', 'upsample_nearest', 'downsample_nearest', 'concat_channels', 'expand', 'slice_channels', 'reshape',
+  'pad_channels', 'sum_pool', 'dilate',
+];
+/** Elementwise ops with more operands than binary ones (per-example and unbatched ones broadcast). */
+const MULTI: OpName[] = ['dl_logp_grad'];
 
 export const isUnary = (op: OpName) => UNARY.includes(op);
 export const isBinary = (op: OpName) => BINARY.includes(op);
 /** Ops a fused elementwise kernel can compute per output element. */
-export const isElementwise = (op: OpName) => isUnary(op) || isBinary(op) || REMAP.includes(op);
+export const isElementwise = (op: OpName) => isUnary(op) || isBinary(op) || REMAP.includes(op) || MULTI.includes(op);
 export const isView = (op: OpName) => op === 'slice_channels' || op === 'reshape';
 export const isConv = (op: OpName) => op === 'conv2d' || op === 'conv_transpose2d' || op === 'linear';
 /** Ops whose kernels read their operands through the expression generator (so those can be inlined). */
 export const readsExpressions = (op: OpName) =>
-  isElementwise(op) || ['sum_per_example', 'free_bits', 'dml_logp', 'dml_mode', 'dl_logp', 'bernoulli_logp'].includes(op);
+  isElementwise(op) ||
+  ['sum_per_example', 'free_bits', 'dml_logp', 'dml_mode', 'dl_logp', 'bernoulli_logp', 'batch_sum', 'channel_sum', 'free_bits_grad', 'dml_logp_grad'].includes(op);
+export const isWeightGrad = (op: OpName) =>
+  op === 'conv2d_grad_weight' || op === 'conv_transpose2d_grad_weight' || op === 'linear_grad_weight' || op === 'sweep_grad_wih';
 
 export const numelOf = (n: IrNode) => n.shape.reduce((a, b) => a * b, 1);
 

@@ -1,7 +1,7 @@
 // Reverse-mode autodiff over the IR on the CPU: runs the graph keeping every value, then walks the
 // nodes backwards with one vector-Jacobian rule per op (the kernels' backward functions where
 // there is one). Gradients of unbatched operands of batched ops are summed over the batch.
-import { numel, type IrGraph, type IrNode, type OpName } from '../ir.js';
+import { GRAD_OPS, numel, type IrGraph, type IrNode, type OpName } from '../ir.js';
 import {
   type Arr, type Shape4, bernoulliLogProbBackward, conv2dBackward, convMask, convTranspose2dBackward, dlLogProbBackward,
   dmlLogProbBackward, eluBackward, gruCellBackward, linearBackward, sdnSweepBackward, sigmoidBackward, softplusBackward,
@@ -33,6 +33,9 @@ export interface Gradients<T extends Arr = Float32Array> {
 }
 
 const none: BackwardFn = (_g, ins) => ins.map(() => null);
+const notDifferentiable: BackwardFn = (_g, _i, ctx) => {
+  throw new Error(`'${ctx.node.op}' is a gradient op; differentiate the forward graph instead`);
+};
 
 function pointwise(f: (g: number, x: number, y: number) => number): BackwardFn {
   return (g, [x], ctx) => {
@@ -133,7 +136,7 @@ export const BACKWARD: Record<OpName, BackwardFn> = {
   pad2d: layout, crop2d: layout, upsample_nearest: layout, downsample_nearest: layout,
   reshape: (g) => [g],
   expand: (g, _i, ctx) => {
-    const [C] = ctx.inShapes[0], inner = numel(ctx.node.shape) / C;
+    const C = ctx.inShapes[0][0] ?? 1, inner = numel(ctx.node.shape) / C;
     const d = ctx.alloc(ctx.rows * C);
     for (let k = 0; k < ctx.rows * C; k++) {
       let s = 0;
@@ -173,6 +176,7 @@ export const BACKWARD: Record<OpName, BackwardFn> = {
   },
   dl_mode: none,
   bernoulli_logp: (g, [l, x], ctx) => [bernoulliLogProbBackward(g, tile(l, ctx.rows), tile(x, ctx.rows), [ctx.rows, ...ctx.inShapes[1]]), null],
+  ...(Object.fromEntries(GRAD_OPS.map((op) => [op, notDifferentiable])) as Record<(typeof GRAD_OPS)[number], BackwardFn>),
 };
 
 /**

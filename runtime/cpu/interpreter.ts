@@ -2,13 +2,16 @@
 // the project's oracle for the WebGPU backend, so it favours clarity and checked shapes over speed.
 // Values are Float32Array by default; `dtype: Float64Array` runs the whole graph in float64
 // (gradient checks).
-import { numel, type IrGraph, type IrNode } from '../ir.js';
+import { numel, SUMS_BATCH, type IrGraph, type IrNode } from '../ir.js';
 import type { Arr } from './kernels/index.js';
-import { FORWARD, type OpCtx, type Val } from './ops.js';
+import { GRAD_FORWARD } from './grad-ops.js';
+import { FORWARD, type ForwardFn, type OpCtx, type Val } from './ops.js';
 
 export type { Val } from './ops.js';
 
 /** Noise for a `noise` node: batch × shape standard-normal values for the named stream. */
+const IMPLEMENTATIONS: Record<IrNode['op'], ForwardFn> = { ...FORWARD, ...GRAD_FORWARD };
+
 export type NoiseFn = (stream: string, shape: number[], batch: number) => ArrayLike<number>;
 
 export interface RunEnv<T extends Arr = Float32Array> {
@@ -73,7 +76,7 @@ function runNode(graph: IrGraph, node: IrNode, values: (Val | undefined)[], env:
   const fail = (msg: string): never => {
     throw new InterpreterError(node, msg);
   };
-  const impl = FORWARD[node.op];
+  const impl = IMPLEMENTATIONS[node.op];
   if (!impl) fail(`the CPU interpreter has no implementation of op '${node.op}'`);
   const ins = node.inputs.map((i) => {
     if (!(i >= 0 && i < node.id)) fail(`input node ${i} is not computed before this node`);
@@ -103,7 +106,7 @@ function runNode(graph: IrGraph, node: IrNode, values: (Val | undefined)[], env:
   for (const [k, v] of ins.entries()) {
     const want = numel(ctx.inShapes[k]);
     if (v.data.length !== v.rows * want) fail(`operand ${k} has ${v.data.length} values, expected ${v.rows} × ${want}`);
-    if (v.rows !== 1 && v.rows !== rows) fail(`operand ${k} is batched but the node is not`);
+    if (v.rows !== 1 && v.rows !== rows && !SUMS_BATCH.includes(node.op)) fail(`operand ${k} is batched but the node is not`);
   }
   let out: Arr;
   try {

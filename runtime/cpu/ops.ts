@@ -1,10 +1,10 @@
 // One forward implementation per IR op, used by the CPU reference interpreter. A value holds
 // `rows` copies of the node's per-example shape: the batch for batched nodes, 1 for parameters
 // and constants; an unbatched operand of a batched op is repeated over the batch (`tile`).
-import { numel, type IrNode, type OpName } from '../ir.js';
+import { numel, type GradOp, type IrNode, type OpName } from '../ir.js';
 import {
   type Arr, type Shape4, bernoulliLogProb, conv2d, convMask, convTranspose2d, dlLogProb, dmlLogProb,
-  elu, gruCell, linear, sdnSweep, sigmoid, softplus, tanh, type GruWeights, type SweepDirection,
+  elu, gruCell, linear, maskedWeight, sdnSweep, sigmoid, softplus, tanh, type GruWeights, type SweepDirection,
 } from './kernels/index.js';
 
 export interface Val {
@@ -160,7 +160,15 @@ function sourceData(ctx: OpCtx, kind: 'input' | 'param' | 'noise', name: string,
   return ctx.adopt(src);
 }
 
-export const FORWARD: Record<OpName, ForwardFn> = {
+/** Linear layer weights for `linear` with attr `transpose`: the [O, C] matrix read as [C, O]. */
+function transposed(w: Arr, O: number, C: number): Arr {
+  const t = new (w.constructor as new (n: number) => Arr)(O * C);
+  for (let o = 0; o < O; o++) for (let c = 0; c < C; c++) t[c * O + o] = w[o * C + c];
+  return t;
+}
+
+/** The forward ops; the gradient ops are in grad-ops.ts. Dense layers' bias operand is optional. */
+export const FORWARD: Record<Exclude<OpName, GradOp>, ForwardFn> = {
   input: (_i, ctx) => sourceData(ctx, 'input', ctx.node.attrs.name as string, ctx.rows),
   param: (_i, ctx) => sourceData(ctx, 'param', ctx.node.attrs.path as string, 1),
   noise: (_i, ctx) => sourceData(ctx, 'noise', ctx.node.attrs.stream as string, ctx.rows),
@@ -175,12 +183,19 @@ export const FORWARD: Record<OpName, ForwardFn> = {
     const ws = ctx.inShapes[1] as Shape4;
     const mask = ctx.node.attrs.mask ? convMask(ctx.node.attrs.mask as 'A' | 'B', ...ws) : null;
     const n = ctx.node;
-    return conv2d(tile(x, ctx.rows), shape4(ctx.rows, ctx.inShapes[0]), w.data, ws, b.data, attrNum(n, 'stride'), attrNum(n, 'padding'), mask).y;
+    return conv2d(tile(x, ctx.rows), shape4(ctx.rows, ctx.inShapes[0]), w.data, ws, b?.data ?? null, attrNum(n, 'stride'), attrNum(n, 'padding'), mask).y;
   },
-  conv_transpose2d: ([x, w, b], ctx) =>
-    convTranspose2d(tile(x, ctx.rows), shape4(ctx.rows, ctx.inShapes[0]), w.data, ctx.inShapes[1] as Shape4, b.data,
-      attrNum(ctx.node, 'stride'), attrNum(ctx.node, 'padding')).y,
-  linear: ([x, w, b], ctx) => linear(tile(x, ctx.rows), ctx.rows, ctx.inShapes[0][0], w.data, ctx.node.shape[0], b.data),
+  conv_transpose2d: ([x, w, b], ctx) => {
+    const ws = ctx.inShapes[1] as Shape4;
+    const wm = ctx.node.attrs.mask ? maskedWeight(w.data, ws, convMask(ctx.node.attrs.mask as 'A' | 'B', ...ws)) : w.data;
+    return convTranspose2d(tile(x, ctx.rows), shape4(ctx.rows, ctx.inShapes[0]), wm, ws, b?.data ?? null,
+      attrNum(ctx.node, 'stride'), attrNum(ctx.node, 'padding')).y;
+  },
+  linear: ([x, w, b], ctx) => {
+    const [O, C] = ctx.inShapes[1];
+    const wt = ctx.node.attrs.transpose ? transposed(w.data, O, C) : w.data;
+    return linear(tile(x, ctx.rows), ctx.rows, ctx.inShapes[0][0], wt, ctx.node.shape[0], b?.data ?? null);
+  },
   sdn_sweep: (ins, ctx) =>
     sdnSweep(tile(ins[0], ctx.rows), shape4(ctx.rows, ctx.inShapes[0]), gruOf(ins, 1), attrNum(ctx.node, 'direction') as SweepDirection),
   gru_cell: (ins, ctx) => gruCell(tile(ins[0], ctx.rows), tile(ins[1], ctx.rows), ctx.rows, gruOf(ins, 2)),
@@ -222,8 +237,9 @@ export const FORWARD: Record<OpName, ForwardFn> = {
   upsample_nearest: layout,
   downsample_nearest: layout,
   reshape: ([x]) => x.data,
+  // [C] → [C, ...] (each channel's value everywhere), or [] → any shape.
   expand: ([x], ctx) => {
-    const [C] = ctx.inShapes[0], inner = numel(ctx.node.shape) / C;
+    const C = ctx.inShapes[0][0] ?? 1, inner = numel(ctx.node.shape) / C;
     const y = ctx.alloc(ctx.rows * C * inner);
     for (let r = 0; r < ctx.rows; r++) {
       for (let c = 0; c < C; c++) y.fill(x.data[(x.rows === 1 ? 0 : r) * C + c], (r * C + c) * inner, (r * C + c + 1) * inner);

@@ -3,12 +3,15 @@
 // accumulates TR rows × TP columns in registers (per chunk, see fuse-epilogue) and reads input
 // and weights straight from storage (no workgroup memory: on llvmpipe it only adds copies). The
 // row tile comes from the workgroup id, so weight addresses are uniform across a workgroup; lanes
-// take consecutive columns. The epilogue adds the bias and evaluates the fused expression.
+// take consecutive columns. The epilogue adds the bias (when there is one) and evaluates the
+// fused expression. Autodiff's input gradients add bias-less ops, masked transposed convs and
+// `linear` with attr `transpose` (y = Wᵀx: output row r reads column r of W).
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';
 import { chw, type Loc, type LowerState } from '../state.js';
 import { Body, KernelBuilder, U } from '../wgsl.js';
+import { opaque } from '../../../runtime/webgpu/uniforms.js';
 
 export interface ConvTile {
   rows: number;
@@ -49,7 +52,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const t = k.tile ?? st.opts.convTile ?? convTileFor(chw(k.root.shape)[0], k.chunks.length, chw(k.conv.shape)[1] * chw(k.conv.shape)[2]);
   const { conv } = k;
   const [xn, wn, bn] = conv.inputs.map((i) => st.graph.nodes[i]);
-  const xl = st.locs[xn.id]!, wl = st.locs[wn.id]!, bl = st.locs[bn.id]!;
+  const xl = st.locs[xn.id]!, wl = st.locs[wn.id]!, bl = bn && st.locs[bn.id]!;
   const [C, H, W] = chw(xn.shape);
   const [O, Ho, Wo] = chw(conv.shape);
   const HWo = Ho * Wo;
@@ -58,12 +61,12 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const [kh, kw] = lin ? [1, 1] : [wn.shape[2], wn.shape[3]];
   const T = kh * kw;
   const s = lin ? 1 : (conv.attrs.stride as number), pad = lin ? 0 : (conv.attrs.padding as number);
-  const [oStride, cStride] = lin ? [C, 1] : tr ? [T, O * T] : [C * T, T];
+  const [oStride, cStride] = lin ? (conv.attrs.transpose ? [1, O] : [C, 1]) : tr ? [T, O * T] : [C * T, T];
   const xs = xl.strides ?? { c: H * W, y: W, x: 1 };
   const mask = conv.attrs.mask as 'A' | 'B' | undefined;
   const RT = Math.ceil(Cr / t.rows), perGroup = t.wg * t.cols;
   const kb = new KernelBuilder();
-  const X = kb.buf(xl.buffer), Wt = kb.buf(wl.buffer), B = kb.buf(bl.buffer);
+  const X = kb.buf(xl.buffer), Wt = kb.buf(wl.buffer), B = bl && kb.buf(bl.buffer);
   const out = kb.buf(k.out.buffer, 'read_write');
   const L: string[] = [];
   const e = (line: string) => L.push(`  ${line}`);
@@ -109,8 +112,12 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     e(`for (var my = 0; ky0 + ${s} * my < ${kh}; my++) {`);
     e(`for (var mx = 0; kx0 + ${s} * mx < ${kw}; mx++) {`);
     e(`  let tap = u32((ky0 + ${s} * my) * ${kw} + kx0 + ${s} * mx);`);
+    if (mask) {
+      e(`  let ky = ky0 + ${s} * my;`);
+      e(`  let kx = kx0 + ${s} * mx;`);
+    }
   } else {
-    e(`for (var tap = 0u; tap < ${T}u; tap++) {`);
+    e(`for (var tap = 0u; tap < ${opaque(T)}; tap++) {`);
     e(`  let ky = i32(tap / ${kw}u);`);
     e(`  let kx = i32(tap % ${kw}u);`);
   }
@@ -137,7 +144,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     }
     e(`  let a${p} = xb${p} + u32(clamp(iy${p}, 0, ${H - 1})) * ${xs.y}u + u32(clamp(ix${p}, 0, ${W - 1})) * ${xs.x}u;`);
   }
-  e(`  for (var c = 0u; c < ${C}u; c++) {`);
+  e(`  for (var c = 0u; c < ${opaque(C)}; c++) {`);
   for (const p of P) {
     const load = `${X}[a${p} + c * ${xs.c}u]`;
     e(`    let x${p} = ${guarded ? `select(0.0, ${load}, ok${p})` : load};`);
@@ -158,7 +165,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
       const overrides = new Map<number, string>();
       const row = body.let(`rt * ${t.rows}u + ${r}u`);
       K.forEach((c) => {
-        const a = body.let(`acc${c}_${r}_${p} + ${B}[${U.add(row, k.chunks[c])}]`);
+        const a = body.let(B ? `acc${c}_${r}_${p} + ${B}[${U.add(row, k.chunks[c])}]` : `acc${c}_${r}_${p}`);
         for (const [n, off] of k.chunkNodes) if (off === k.chunks[c]) overrides.set(n, a);
       });
       const gen = new ExprGen(st, kb, body, overrides);

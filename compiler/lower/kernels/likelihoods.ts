@@ -1,5 +1,5 @@
-// Per-item terms of the likelihoods (summed by reduce.ts) and the DML mode, after the CPU
-// reference kernels in runtime/cpu/kernels/{dml,likelihoods}.ts.
+// Per-item terms of the likelihoods (summed by reduce.ts), the DML mode and the DL gradient, after
+// the CPU reference kernels in runtime/cpu/kernels/{dml,likelihoods}.ts.
 import type { IrNode } from '../../../runtime/ir.js';
 import type { ExprGen } from '../expr.js';
 import { f32, type KernelBuilder } from '../wgsl.js';
@@ -29,6 +29,43 @@ export function dlTerm(gen: ExprGen, kb: KernelBuilder, node: IrNode, b: string,
   const u = L(`(${gen.value(x, b, i)} - ${mean}) / ${scale}`);
   const bin = f32(1 / 2 ** (node.attrs.bits as number));
   return L(`log(${sig}(${u} + ${bin} / ${scale}) - ${sig}(${u}) + 1e-7)`);
+}
+
+/**
+ * 1 − e^−d for d ≥ 0 (a series below 0.05). The gradients write σ(a) − σ(b), a − b = d > 0, as
+ * σ(a)·σ(−b)·(1 − e^−d): the CPU subtracts the two in f64, which f32 cannot without cancellation.
+ */
+export const ONE_MINUS_EXP = `fn sdn_one_minus_exp(d: f32) -> f32 {
+  if (d < 0.05) { return d * (1.0 - d * (0.5 - d * (${f32(1 / 6)} - d * ${f32(1 / 24)}))); }
+  return 1.0 - exp(-d);
+}`;
+
+// dlTerm's derivatives (d/dmean, d/dlogscale), with D − 1e−7 = σ(a) − σ(u) as above and its
+// da − du = (σ'(a) − σ'(u))/D, σ'(a) − σ'(u) = (σ(a) − σ(u))·(σ(−a) − σ(u)).
+const DL_GRAD = `fn sdn_dl_grad(mean: f32, x: f32, ls: f32, bin: f32) -> vec2<f32> {
+  let scale = exp(ls);
+  let u = (x - clamp(mean, ${f32(DL_LO)}, ${f32(DL_HI)})) / scale;
+  let d = bin / scale;
+  let a = u + d;
+  let sa = sdn_sigmoid(a);
+  let sna = sdn_sigmoid(-a);
+  let su = sdn_sigmoid(u);
+  let diff = sa * sdn_sigmoid(-u) * sdn_one_minus_exp(d);
+  let dsum = diff * (sna - su) / (diff + 1e-7);
+  let da = sa * sna / (diff + 1e-7);
+  let inside = mean >= ${f32(DL_LO)} && mean <= ${f32(DL_HI)};
+  return vec2<f32>(select(0.0, -dsum / scale, inside), -dsum * u - da * d);
+}`;
+
+/** dl_logp_grad(g, mean, logscale, x) at element j: g · ∂dl_logp/∂mean or ∂/∂logscale (attr wrt). */
+export function dlGradValue(gen: ExprGen, node: IrNode, b: string, j: string): string {
+  const [g, m, ls, x] = node.inputs;
+  gen.kb.helper('sigmoid');
+  gen.kb.helper('one_minus_exp', ONE_MINUS_EXP);
+  const fn = gen.kb.helper('dl_grad', DL_GRAD);
+  const bin = f32(1 / 2 ** (node.attrs.bits as number));
+  const d = gen.body.let(`${fn}(${gen.value(m, b, j)}, ${gen.value(x, b, j)}, ${gen.value(ls, b, '0u')}, ${bin})`);
+  return gen.body.let(`${gen.value(g, b, '0u')} * ${d}.${node.attrs.wrt === 'logscale' ? 'y' : 'x'}`);
 }
 
 /** bernoulli_logp(logits, x): x·l − softplus(l). */

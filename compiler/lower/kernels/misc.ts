@@ -5,6 +5,7 @@ import { streamId } from '../../../runtime/rng/streams.js';
 import type { ExprGen } from '../expr.js';
 import type { Loc, LowerState } from '../state.js';
 import { U } from '../wgsl.js';
+import { opaque } from '../../../runtime/webgpu/uniforms.js';
 
 /** Element i = b·numel + j of the stream: normals(seed, streamId, 0, batch·numel)[i] in philox.ts. */
 export function noiseValue(gen: ExprGen, node: IrNode, b: string, j: string): string {
@@ -25,8 +26,8 @@ export function gruValue(st: LowerState, gen: ExprGen, node: IrNode, b: string, 
     const row = `${g * H}u + ${j}`;
     body.stmt(`var gi${g} = ${B(bih)}[${bih.offset}u + ${row}];`);
     body.stmt(`var gh${g} = ${B(bhh)}[${bhh.offset}u + ${row}];`);
-    body.stmt(`for (var k = 0u; k < ${I}u; k++) { gi${g} += ${B(wih)}[${wih.offset}u + (${row}) * ${I}u + k] * ${at(x, 'k')}; }`);
-    body.stmt(`for (var k = 0u; k < ${H}u; k++) { gh${g} += ${B(whh)}[${whh.offset}u + (${row}) * ${H}u + k] * ${at(h, 'k')}; }`);
+    body.stmt(`for (var k = 0u; k < ${opaque(I)}; k++) { gi${g} += ${B(wih)}[${wih.offset}u + (${row}) * ${I}u + k] * ${at(x, 'k')}; }`);
+    body.stmt(`for (var k = 0u; k < ${opaque(H)}; k++) { gh${g} += ${B(whh)}[${whh.offset}u + (${row}) * ${H}u + k] * ${at(h, 'k')}; }`);
   }
   const sig = gen.kb.helper('sigmoid'), tanh = gen.kb.helper('tanh');
   const r = body.let(`${sig}(gi0 + gh0)`), z = body.let(`${sig}(gi1 + gh1)`);

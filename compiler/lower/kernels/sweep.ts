@@ -10,7 +10,7 @@
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { matmulKernel, type MatmulTile } from '../../../runtime/webgpu/kernels/matmul.js';
-import { UNIFORM_WGSL } from '../../../runtime/webgpu/uniforms.js';
+import { opaque, UNIFORM_WGSL } from '../../../runtime/webgpu/uniforms.js';
 import type { Loc, LowerState } from '../state.js';
 import { KernelBuilder, U } from '../wgsl.js';
 
@@ -49,22 +49,15 @@ export function hiddenGemm(st: LowerState, a: SweepArgs): KernelSpec {
     M, N: 3 * F, K: F, batch: 1, transB: true, lda: F, ldb: F, ldc: 3 * F,
     strideA: a.y.batchStride, offsetA: a.y.offset, strideB: 0, strideC: 3 * F * M, bias: true,
     prelude: `${UNIFORM_WGSL}\n@group(0) @binding(4) var<uniform> u: Uniforms;`,
+    runtimeBatch: { batch: 'u.batch', workgroupId: 'wg.x + wg.y * u.wgx' },
     label: a.name,
     ...(st.opts.sweepTile?.gemm ? { tile: st.opts.sweepTile.gemm } : {}),
   });
-  // The generator bakes the batch in; make the grid and the bound read it from the uniforms.
-  const re = /let wid = wg\.x \+ wg\.y \* \d+u \+ wg\.z \* \d+u;(\s*)if \(wid >= (\d+)u\) \{ return; \}/;
-  const m = re.exec(mm.wgsl);
-  if (!m) throw new Error('lower: the matmul generator output changed shape; cannot make its batch a runtime value');
-  const tiles = Number(m[2]);
-  const wgsl = mm.wgsl.replace(re, `let wid = wg.x + wg.y * u.wgx;$1if (wid >= ${tiles}u * u.batch) { return; }`);
-  const wgSize = /@workgroup_size\((\d+), (\d+)\)/.exec(wgsl);
-  const size = Number(wgSize![1]) * Number(wgSize![2]);
   const bufs = { a: a.y.buffer, b: whh, c: a.scratch, bias: bhh };
   return {
-    name: a.name, wgsl, entry: mm.entryPoint,
+    name: a.name, wgsl: mm.wgsl, entry: mm.entryPoint,
     bindings: mm.bindings.map((k) => ({ buffer: bufs[k], access: k === 'c' ? 'read_write' as const : 'read' as const })),
-    threads: { perExample: tiles * size, fixed: 0 }, workgroupSize: size, nodes: a.nodes,
+    threads: { perExample: mm.groupsPerItem * mm.workgroupSize, fixed: 0 }, workgroupSize: mm.workgroupSize, nodes: a.nodes,
     ...(a.node.source ? { source: a.node.source } : {}),
   };
 }
@@ -105,7 +98,7 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   // One product per accumulator update (llvmpipe masks each loop-carried update; wider sums
   // per update measured slower), W_ih loads uniform across the workgroup.
   for (const seg of [0, 1, 2]) {
-    e(`for (var f = 0u; f < ${F}u; f++) {`);
+    e(`for (var f = 0u; f < ${opaque(F)}; f++) {`);
     for (const p of Ps) {
       const load = `${Y}[n${seg}_${p} + f]`;
       e(`  let x${p} = ${seg === 1 ? load : `select(0.0, ${load}, ok${seg}_${p})`};`);

@@ -45,7 +45,7 @@ export function conv2dOutputShape(xShape: Shape4, wShape: Shape4, stride: number
   return [B, O, Ho, Wo];
 }
 
-function maskedWeight(w: Arr, wShape: Shape4, mask: Arr | null | undefined): Arr {
+export function maskedWeight(w: Arr, wShape: Shape4, mask: Arr | null | undefined): Arr {
   checkLen('conv2d w', w, numel(wShape));
   if (!mask) return w;
   checkLen('conv2d mask', mask, w.length);

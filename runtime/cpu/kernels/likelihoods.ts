@@ -16,7 +16,7 @@ function batchOf(what: string, a: Arr, x: Arr, shape: readonly number[]): { B: n
 }
 
 /** Element j's DL term: log(σ(u + bin/scale) − σ(u) + 1e−7), u = (x − clamp(mean)) / scale, and its derivatives. */
-function dlTerm(mean: number, x: number, logscale: number, bin: number, out: Float64Array): void {
+export function dlTerm(mean: number, x: number, logscale: number, bin: number, out: Float64Array): void {
   const scale = Math.exp(logscale);
   const m = Math.min(Math.max(mean, MEAN_LO), MEAN_HI);
   const u = (x - m) / scale;

@@ -152,3 +152,80 @@ export function sdnSweepBackward<T extends Arr>(
   const f = (a: Float64Array) => fromF64(gy, a);
   return { dx: f(dx), dwIh: f(dwIh), dwHh: f(dwHh), dbIh: f(dbIh), dbHh: f(dbHh) };
 }
+
+/**
+ * The sweep's backward as the `sweep_grad` op computes it, for upstream gradient gy [B, F, H, W]:
+ * [B, 7F, H, W] holding per position ∂L/∂gi (the input half W_ih·u + b_ih, 3F; zero on the first
+ * line), ∂L/∂gh (the hidden half W_hh·h + b_hh, 3F) and the direct term z ⊙ ∂L/∂y of ∂L/∂x (F;
+ * on the first line, which passes through, ∂L/∂y itself). Everything else of the sweep's backward
+ * is a GEMM or a reduction over these (compiler/autodiff/rules.ts).
+ */
+export function sdnSweepGrad<T extends Arr>(gy: T, x: Arr, shape: Shape4, p: GruWeights, direction: SweepDirection): T {
+  const { F, L, P, index, lx, ly, gi, gh } = forwardState(x, shape, p, direction);
+  checkLen('sdnSweepGrad gy', gy, index.length);
+  const [B, , H, W] = shape;
+  const gY = new Float64Array(index.length);
+  for (let j = 0; j < index.length; j++) gY[j] = gy[index[j]];
+  const G = new Float64Array((index.length / F) * 7 * F);
+  const dgi = new Float64Array(3 * F), dgh = new Float64Array(3 * F), u = new Float64Array(3 * F), du = new Float64Array(3 * F);
+  const unusedDw = new Float64Array(p.wIh.length), unusedDb = new Float64Array(3 * F);
+  for (let b = 0; b < B; b++) {
+    for (let s = L - 1; s >= 1; s--) {
+      const prevBase = (b * L + s - 1) * P * F;
+      for (let i = 0; i < P; i++) {
+        const q = (b * L + s) * P + i;
+        gruPointwiseBackward(gi, q * 3 * F, gh, q * 3 * F, lx, q * F, F, gY, q * F, dgi, dgh, G, q * 7 * F + 6 * F);
+        G.set(dgi, q * 7 * F);
+        G.set(dgh, q * 7 * F + 3 * F);
+        neighbours(ly, prevBase, i, P, F, u);
+        du.fill(0);
+        affineBackwardInto(p.wIh, 3 * F, 3 * F, dgi, 0, u, 0, du, 0, unusedDw, unusedDb);
+        for (let k = 0; k < 3; k++) {
+          const nq = i - 1 + k;
+          if (nq < 0 || nq >= P) continue;
+          for (let f = 0; f < F; f++) gY[prevBase + nq * F + f] += du[k * F + f];
+        }
+      }
+    }
+    for (let i = 0; i < P; i++) {
+      const q = b * L * P + i;
+      for (let f = 0; f < F; f++) G[q * 7 * F + 6 * F + f] = gY[q * F + f];
+    }
+  }
+  const out = new Float64Array(G.length);
+  const HW = H * W;
+  for (let q = 0; q < index.length / F; q++) {
+    const b = Math.floor(q / (L * P));
+    const hw = index[q * F] - b * F * HW;
+    for (let c = 0; c < 7 * F; c++) out[(b * 7 * F + c) * HW + hw] = G[q * 7 * F + c];
+  }
+  return fromF64(gy, out);
+}
+
+/** ∂L/∂W_ih [3F, 3F] = Σ over examples and positions of dgi ⊗ u, u the neighbours on the previous line of y. */
+export function sdnSweepGradWih<T extends Arr>(dgi: T, y: Arr, shape: Shape4, direction: SweepDirection): T {
+  const [B, F] = shape;
+  const { L, P, index } = lineIndex(shape, direction);
+  checkLen('sdnSweepGradWih y', y, index.length);
+  checkLen('sdnSweepGradWih dgi', dgi, 3 * index.length);
+  const ly = new Float64Array(index.length);
+  for (let j = 0; j < index.length; j++) ly[j] = y[index[j]];
+  const HW = shape[2] * shape[3];
+  const dw = new Float64Array(9 * F * F);
+  const u = new Float64Array(3 * F);
+  for (let b = 0; b < B; b++) {
+    for (let s = 1; s < L; s++) {
+      for (let i = 0; i < P; i++) {
+        const q = (b * L + s) * P + i;
+        neighbours(ly, (b * L + s - 1) * P * F, i, P, F, u);
+        const hw = index[q * F] - b * F * HW;
+        for (let r = 0; r < 3 * F; r++) {
+          const g = dgi[(b * 3 * F + r) * HW + hw];
+          if (g === 0) continue;
+          for (let c = 0; c < 3 * F; c++) dw[r * 3 * F + c] += g * u[c];
+        }
+      }
+    }
+  }
+  return fromF64(dgi, dw);
+}

@@ -71,6 +71,13 @@ export interface MatmulSpec {
   tile?: MatmulTile;
   /** Default 65535, the WebGPU minimum of maxComputeWorkgroupsPerDimension. */
   maxWorkgroupsPerDimension?: number;
+  /**
+   * The batch as a WGSL u32 expression known only at run time (e.g. a field of a uniform block
+   * the prelude declares), with the linear workgroup id as another expression of `wg`. The caller
+   * then dispatches `groupsPerItem` workgroups per batch item on its own grid; `batch` and
+   * `maxWorkgroupsPerDimension` only size `dispatch`.
+   */
+  runtimeBatch?: { batch: string; workgroupId: string };
   label?: string;
 }
 
@@ -80,6 +87,9 @@ export interface MatmulKernel {
   entryPoint: string;
   /** Workgroup counts for dispatchWorkgroups. */
   dispatch: [number, number, number];
+  /** Workgroups per batch item, and invocations per workgroup. */
+  groupsPerItem: number;
+  workgroupSize: number;
   /** Binding order in group 0. */
   bindings: ('a' | 'b' | 'c' | 'bias')[];
   flops: number;
@@ -112,12 +122,13 @@ export function matmulKernel(spec: MatmulSpec): MatmulKernel {
 
   const BM = TM * t.wgRows, BN = TN * t.wgCols;
   const tilesN = Math.ceil(N / BN), tilesM = Math.ceil(M / BM);
-  const groups = tilesN * tilesM * batch;
+  const tiles = tilesN * tilesM, groups = tiles * batch;
   const maxDim = spec.maxWorkgroupsPerDimension ?? 65535;
   const dx = Math.min(groups, maxDim), dy = Math.min(Math.ceil(groups / dx), maxDim);
   const dz = Math.ceil(groups / (dx * dy));
   if (dz > maxDim) throw new Error(`matmul: ${groups} workgroups exceed ${maxDim}^3`);
 
+  const rt = spec.runtimeBatch;
   const vecA = aMode !== 'scalar', vecB = bMode !== 'scalar';
   const L: string[] = [];
   const emit = (s: string) => L.push(s);
@@ -213,10 +224,10 @@ ${fused ? `fn mm_epilogue(acc_in: f32, row: u32, col: u32, batch: u32) -> f32 {
 }` : ''}
 @compute @workgroup_size(${t.wgCols}, ${t.wgRows})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let wid = wg.x + wg.y * ${dx}u + wg.z * ${dx * dy}u;
-  if (wid >= ${groups}u) { return; }
-  let b = wid / ${tilesN * tilesM}u;
-  let tile = wid % ${tilesN * tilesM}u;
+  let wid = ${rt ? rt.workgroupId : `wg.x + wg.y * ${dx}u + wg.z * ${dx * dy}u`};
+  if (wid >= ${rt ? `${tiles}u * ${rt.batch}` : `${groups}u`}) { return; }
+  let b = wid / ${tiles}u;
+  let tile = wid % ${tiles}u;
   let row0 = (tile / ${tilesN}u) * ${BM}u + lid.y * ${TM}u;
   let col0 = (tile % ${tilesN}u) * ${BN}u + lid.x * ${TN}u;
   let aBase = ${oA}u + b * ${sA}u;
@@ -227,7 +238,10 @@ ${L.join('\n')}
 `;
   const label = spec.label ?? `matmul_${M}x${N}x${K}${batch > 1 ? `_b${batch}` : ''}${tA ? '_tA' : ''}${tB ? '_tB' : ''}`;
   const bindings: MatmulKernel['bindings'] = spec.bias ? ['a', 'b', 'c', 'bias'] : ['a', 'b', 'c'];
-  return { label, wgsl, entryPoint: 'main', dispatch: [dx, dy, dz], bindings, flops: 2 * M * N * K * batch };
+  return {
+    label, wgsl, entryPoint: 'main', dispatch: [dx, dy, dz], groupsPerItem: tiles, workgroupSize: t.wgCols * t.wgRows,
+    bindings, flops: 2 * M * N * K * batch,
+  };
 }
 
 export interface MatmulBuffers {

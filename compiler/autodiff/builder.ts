@@ -1,0 +1,35 @@
+// Appends nodes to a copy of a graph through the op shape rules, attributing each new node to
+// the forward node it differentiates (its module row and source line), so kernels of the
+// backward pass are named after, and errors point at, the model line they come from.
+import { SUMS_BATCH, type Attr, type IrGraph, type IrNode, type OpName } from '../../runtime/ir.js';
+import { OPS } from '../ir/ops.js';
+
+export class GradBuilder {
+  readonly nodes: IrNode[];
+  /** The forward node new nodes are attributed to. */
+  origin?: IrNode;
+
+  constructor(readonly graph: IrGraph) {
+    this.nodes = graph.nodes.map((n) => ({ ...n }));
+  }
+
+  node(id: number): IrNode {
+    return this.nodes[id];
+  }
+
+  emit(op: OpName, inputs: number[], attrs: Record<string, Attr> = {}): number {
+    const ins = inputs.map((i) => this.nodes[i]);
+    const shape = OPS[op].shape(ins, attrs);
+    const at = this.origin ? ` (differentiating ${this.origin.op}, node ${this.origin.id})` : '';
+    if (typeof shape === 'string') throw new Error(`autodiff: ${op}${at}: ${shape}`);
+    const batched = !SUMS_BATCH.includes(op) && (op === 'input' || op === 'expand' || ins.some((n) => n.batched));
+    const id = this.nodes.length;
+    const o = this.origin;
+    this.nodes.push({ id, op, inputs, attrs, shape, batched, layer: o?.layer ?? -1, ...(o?.source ? { source: o.source } : {}) });
+    return id;
+  }
+
+  const(value: number): number {
+    return this.emit('const', [], { value });
+  }
+}

@@ -1,0 +1,113 @@
+// The reductions of the backward pass, their operands read (and fused chains inlined) through
+// ExprGen: batch_sum (one invocation per element, summing over the batch in a register),
+// channel_sum (one workgroup per (example, channel), then a tree in workgroup memory) and
+// free_bits_grad (one workgroup, as free_bits in reduce.ts).
+import type { IrNode } from '../../../runtime/ir.js';
+import type { KernelSpec } from '../../../runtime/program.js';
+import { ExprGen } from '../expr.js';
+import { numelOf, type Loc, type LowerState } from '../state.js';
+import { Body, f32, KernelBuilder, threadIndex } from '../wgsl.js';
+
+export function gradReduceKernel(st: LowerState, name: string, node: IrNode, out: Loc, nodes: number[]): KernelSpec {
+  const k = node.op === 'batch_sum' ? batchSum(st, node, out) : node.op === 'channel_sum' ? channelSum(st, node, out) : freeBitsGrad(st, node, out);
+  return { name, ...k, entry: 'main', nodes, ...(node.source ? { source: node.source } : {}) };
+}
+
+type Kernel = Pick<KernelSpec, 'wgsl' | 'bindings' | 'threads' | 'workgroupSize'>;
+
+/** Tree reduction of `red` (size wg, a power of two) into red[0]. */
+const tree = (wg: number) => `  workgroupBarrier();
+  for (var s = ${wg >> 1}u; s > 0u; s = s >> 1u) {
+    if (lid.x < s) { red[lid.x] += red[lid.x + s]; }
+    workgroupBarrier();
+  }`;
+
+function batchSum(st: LowerState, node: IrNode, out: Loc): Kernel {
+  const kb = new KernelBuilder();
+  const loop = new Body('t', '    '), outer = new Body();
+  const src = st.graph.nodes[node.inputs[0]];
+  const v = new ExprGen(st, kb, loop).value(src.id, 'b', 'j');
+  const o = kb.buf(out.buffer, 'read_write');
+  const addr = new ExprGen(st, kb, outer).address(out, node, '0u', 'j');
+  const wg = st.opts.workgroupSize, n = numelOf(node);
+  const main = `@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = ${threadIndex(wg)};
+  if (j >= u.threads) { return; }
+  var acc = 0.0;
+  for (var b = 0u; b < ${src.batched ? 'u.batch' : '1u'}; b++) {
+${loop.text()}
+    acc += ${v};
+  }
+${outer.text()}
+  ${o}[${addr}] = acc;
+}`;
+  return { wgsl: kb.module(main), bindings: kb.specBindings(), threads: { perExample: 0, fixed: n }, workgroupSize: wg };
+}
+
+function channelSum(st: LowerState, node: IrNode, out: Loc): Kernel {
+  const kb = new KernelBuilder();
+  const loop = new Body('t', '    '), outer = new Body();
+  const src = st.graph.nodes[node.inputs[0]];
+  const C = node.shape[0], inner = numelOf(src) / C;
+  const wg = Math.min(64, 2 ** Math.ceil(Math.log2(inner)));
+  const v = new ExprGen(st, kb, loop).value(src.id, 'b', loop.let(`c * ${inner}u + i`));
+  const o = kb.buf(out.buffer, 'read_write');
+  const addr = new ExprGen(st, kb, outer).address(out, node, 'b', 'c');
+  const main = `var<workgroup> red: array<f32, ${wg}>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let row = wid.x + wid.y * u.wgx;
+  if (row >= ${node.batched ? `u.batch * ${C}u` : `${C}u`}) { return; }
+  let b = row / ${C}u;
+  let c = row % ${C}u;
+  var acc = 0.0;
+  for (var i = lid.x; i < ${inner}u; i += ${wg}u) {
+${loop.text()}
+    acc += ${v};
+  }
+  red[lid.x] = acc;
+${tree(wg)}
+  if (lid.x == 0u) {
+${outer.text()}
+    ${o}[${addr}] = red[0];
+  }
+}`;
+  const threads = C * wg;
+  return {
+    wgsl: kb.module(main), bindings: kb.specBindings(), workgroupSize: wg,
+    threads: node.batched ? { perExample: threads, fixed: 0 } : { perExample: 0, fixed: threads },
+  };
+}
+
+/** g + (λ > mean(kl) ? −Σg/n² : 0), n the batch: while free bits hold the KL up, its mean's gradient spreads over the batch. */
+function freeBitsGrad(st: LowerState, node: IrNode, out: Loc): Kernel {
+  const kb = new KernelBuilder();
+  const sum = new Body('s', '    '), fin = new Body('f', '    ');
+  const [g, kl] = node.inputs;
+  const sg = new ExprGen(st, kb, sum);
+  const pair = `vec2<f32>(${sg.value(kl, 'b', '0u')}, ${sg.value(g, 'b', '0u')})`;
+  const fg = new ExprGen(st, kb, fin);
+  const gv = fg.value(g, 'b', '0u');
+  const o = kb.buf(out.buffer, 'read_write');
+  const addr = fg.address(out, node, 'b', '0u');
+  const wg = 64;
+  const main = `var<workgroup> red: array<vec2<f32>, ${wg}>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  var acc = vec2<f32>(0.0);
+  for (var b = lid.x; b < u.batch; b += ${wg}u) {
+${sum.text()}
+    acc += ${pair};
+  }
+  red[lid.x] = acc;
+${tree(wg)}
+  let n = f32(u.batch);
+  let shift = select(0.0, -red[0].y / (n * n), ${f32(node.attrs.lambda as number)} > red[0].x / n);
+  for (var b = lid.x; b < u.batch; b += ${wg}u) {
+${fin.text()}
+    ${o}[${addr}] = ${gv} + shift;
+  }
+}`;
+  return { wgsl: kb.module(main), bindings: kb.specBindings(), threads: { perExample: 0, fixed: wg }, workgroupSize: wg };
+}

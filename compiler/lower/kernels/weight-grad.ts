@@ -1,0 +1,189 @@
+// Weight gradients, summed over the batch. All four ops are one shifted correlation
+//   dW[a, c, tap] = Σ_b Σ_(y,x) A[b, a, y, x] · B[b, c, s·y + dy(tap), s·x + dx(tap)]
+// over A's map, B read as 0 outside its own:
+//   conv2d_grad_weight            A = g, B = x, (dy, dx) = (ky − pad, kx − pad), dW [O, C, kh, kw]
+//   conv_transpose2d_grad_weight  A = x, B = g (the convT's output gradient), same shifts, dW [C, O, kh, kw]
+//   linear_grad_weight            A = g, B = x, 1×1 maps, one tap, dW [O, C]
+//   sweep_grad_wih                A = dgi, B = y, s = 1, the taps are the neighbours i−1, i, i+1 on
+//                                 the previous line, dW [3F, 3F] (neighbour-major columns); the first
+//                                 line's previous line is outside the map, so it adds nothing.
+// The output is small and the reduction (batch × positions) long: each invocation accumulates a
+// register tile of outputs over the whole reduction, no split across workgroups. A workgroup owns
+// one tap, so the range of rows y whose B row is inside the map is uniform (a masked tap's range
+// is empty: it writes zeros). Two lane layouts (bench/weight-grad.ts):
+//   positions  for maps of 16×16 and up: lanes take consecutive (example, x) of each row, every
+//              lane holds the whole tile, and the lanes' sums are added in workgroup memory at the
+//              end. Lanes over channels read addresses H·W floats apart (on 32×32 maps all in one
+//              L1 set) and measured up to 2× slower on such maps.
+//   channels   for small maps and linear: the rows (channels of the operand with fewer) come from
+//              the workgroup id, so their loads are uniform; lanes take consecutive channels of
+//              the other operand and x runs over the tap's range, without bounds checks.
+import type { IrNode } from '../../../runtime/ir.js';
+import type { KernelSpec } from '../../../runtime/program.js';
+import { chw, type Loc, type LowerState } from '../state.js';
+import { KernelBuilder, U } from '../wgsl.js';
+
+export interface WeightGradTile {
+  /** Lanes split the positions (else they take channels). */
+  positions: boolean;
+  rows: number;
+  cols: number;
+  wg: number;
+}
+
+interface Operand {
+  loc: Loc;
+  ch: number;
+  h: number;
+  w: number;
+}
+
+/** The correlation of an op: its operands, taps, shifts (WGSL i32 of the i32 `tap`) and output strides. */
+interface Correlation {
+  A: Operand;
+  B: Operand;
+  s: number;
+  taps: number;
+  shift: (tap: string) => [string, string];
+  masked?: (tap: string) => string;
+  /** dW index = a·outA + c·outB + tap·outT. */
+  outA: number;
+  outB: number;
+  outT: number;
+}
+
+function operand(st: LowerState, id: number): Operand {
+  const [ch, h, w] = chw(st.graph.nodes[id].shape);
+  return { loc: st.locs[id]!, ch, h, w };
+}
+
+function correlation(st: LowerState, node: IrNode): Correlation {
+  const [g, x] = node.inputs.map((i) => operand(st, i));
+  if (node.op === 'linear_grad_weight') return { A: g, B: x, s: 1, taps: 1, shift: () => ['0', '0'], outA: x.ch, outB: 1, outT: 0 };
+  if (node.op === 'sweep_grad_wih') {
+    const F = x.ch, dir = node.attrs.direction as number, prev = dir === 0 || dir === 2 ? '-1' : '1';
+    const shift = (t: string): [string, string] => (dir < 2 ? [`${t} - 1`, prev] : [prev, `${t} - 1`]);
+    return { A: g, B: x, s: 1, taps: 3, shift, outA: 3 * F, outB: 1, outT: F };
+  }
+  const [kh, kw] = node.attrs.kernel as number[], pad = node.attrs.padding as number, T = kh * kw;
+  const tr = node.op === 'conv_transpose2d_grad_weight';
+  const [A, B] = tr ? [x, g] : [g, x];
+  const mask = node.attrs.mask as 'A' | 'B' | undefined;
+  // As convMask: keep the taps before the centre in raster order (type B also the centre).
+  const cy = Math.floor(kh / 2), cx = Math.floor(kw / 2) + (mask === 'B' ? 1 : 0);
+  return {
+    A, B, s: node.attrs.stride as number, taps: T, outA: B.ch * T, outB: T, outT: 1,
+    shift: (t) => [`${t} / ${kw} - ${pad}`, `${t} % ${kw} - ${pad}`],
+    ...(mask ? { masked: (t: string) => `${t} / ${kw} > ${cy} || (${t} / ${kw} == ${cy} && ${t} % ${kw} >= ${cx})` } : {}),
+  };
+}
+
+/**
+ * Positions: up to 16 rows × 8 columns; channels: up to 16 rows × 4 lane columns (measured). Tiles
+ * shrink while fewer than 4 workgroups would run (lavapipe spreads workgroups over its threads).
+ */
+function weightGradTileFor(a: Operand, b: Operand, taps: number): WeightGradTile {
+  const wg = 8, positions = a.h * a.w >= 256;
+  const [rowCh, colCh] = positions || a.ch <= b.ch ? [a.ch, b.ch] : [b.ch, a.ch];
+  const lanes = positions ? 1 : wg;
+  let rows = Math.min(16, rowCh), cols = Math.min(positions ? 8 : 4, Math.ceil(colCh / lanes));
+  const groups = () => Math.ceil(rowCh / rows) * taps * Math.ceil(colCh / (lanes * cols));
+  while (groups() < 4 && rows * cols > 1) {
+    if (rows >= cols) rows = Math.ceil(rows / 2);
+    else cols = Math.ceil(cols / 2);
+  }
+  return { positions, rows, cols, wg };
+}
+
+export function weightGradKernel(st: LowerState, name: string, node: IrNode, out: Loc, nodes: number[], tile?: WeightGradTile): KernelSpec {
+  const k = correlation(st, node);
+  const { A, B, s } = k;
+  const t = tile ?? weightGradTileFor(A, B, k.taps);
+  const pos = t.positions;
+  // Rows R (uniform per workgroup in the channels layout), columns Q.
+  const rowsA = pos || A.ch <= B.ch;
+  const [R, Q] = rowsA ? [A, B] : [B, A];
+  const [outR, outQ] = rowsA ? [k.outA, k.outB] : [k.outB, k.outA];
+  const perGroup = pos ? t.cols : t.wg * t.cols;
+  const RT = Math.ceil(R.ch / t.rows), CG = Math.ceil(Q.ch / perGroup), groups = RT * k.taps * CG;
+  const kb = new KernelBuilder();
+  const bufR = kb.buf(R.loc.buffer), bufQ = kb.buf(Q.loc.buffer), O = kb.buf(out.buffer, 'read_write');
+  const strides = (o: Operand) => o.loc.strides ?? { c: o.h * o.w, y: o.w, x: 1 };
+  const [sa, sb] = [strides(A), strides(B)];
+  const L: string[] = [];
+  const e = (line: string) => L.push(`  ${line}`);
+  const Rs = [...Array(t.rows).keys()], Ps = [...Array(t.cols).keys()];
+  e('let wid = wg.x + wg.y * u.wgx;');
+  e(`if (wid >= ${groups}u) { return; }`);
+  e(`let cg = ${U.mod('wid', CG)};`);
+  e(`let tap = ${U.mod(U.div('wid', CG), k.taps)};`);
+  e(`let rt = ${U.div('wid', CG * k.taps)};`);
+  e('let t = i32(tap);');
+  const [dy, dx] = k.shift('t');
+  e(`let dy = ${dy};`);
+  e(`let dx = ${dx};`);
+  // (y, x) over A's map with s·y + dy inside B's: y ≥ ⌈−dy / s⌉, y < ⌊(Hb − 1 − dy) / s⌋ + 1.
+  e(`let y0 = select(0, (${s - 1} - dy) / ${s}, dy < 0);`);
+  e(`let x0 = select(0, (${s - 1} - dx) / ${s}, dx < 0);`);
+  e(`let y1 = ${k.masked ? `select(min(${A.h}, (${B.h - 1 + s} - dy) / ${s}), 0, ${k.masked('t')})` : `min(${A.h}, (${B.h - 1 + s} - dy) / ${s})`};`);
+  e(`let x1 = max(x0, min(${A.w}, (${B.w - 1 + s} - dx) / ${s}));`);
+  const rowOf = (r: number | string) => U.add(U.mul('rt', t.rows), r);
+  const colOf = (p: number) => U.add(U.mul('cg', perGroup), pos ? p : U.add('lid.x', p * t.wg));
+  for (const r of Rs) e(`let r${r} = ${U.add(U.lit(R.loc.offset), U.mul(`min(${rowOf(r)}, ${R.ch - 1}u)`, strides(R).c))};`);
+  for (const p of Ps) e(`let q${p} = ${U.add(U.lit(Q.loc.offset), U.mul(`min(${colOf(p)}, ${Q.ch - 1}u)`, strides(Q).c))};`);
+  for (const r of Rs) for (const p of Ps) e(`var acc${r}_${p} = 0.0;`);
+  const [pr, pq] = rowsA ? ['pa', 'pb'] : ['pb', 'pa'];
+  const [ay, by] = [U.mul('u32(y)', sa.y), U.mul(`u32(${s} * y + dy)`, sb.y)];
+  const [ab, bb] = [U.mul('b', A.loc.batchStride), U.mul('b', B.loc.batchStride)];
+  if (pos) {
+    // B's column is clamped into the map and its value selected away outside [x0, x1).
+    e('for (var y = y0; y < y1; y++) {');
+    e(`  for (var n = lid.x; n < u.batch * ${A.w}u; n += ${t.wg}u) {`);
+    e(`    let b = n / ${A.w}u;`);
+    e(`    let x = i32(n % ${A.w}u);`);
+    e('    let ok = u32(x - x0) < u32(x1 - x0);');
+    e(`    let pa = ${U.add(U.add(ab, ay), U.mul('u32(x)', sa.x))};`);
+    e(`    let pb = ${U.add(U.add(bb, by), U.mul(`u32(clamp(${s} * x + dx, 0, ${B.w - 1}))`, sb.x))};`);
+  } else {
+    e('for (var b = 0u; b < u.batch; b++) {');
+    e('  for (var y = y0; y < y1; y++) {');
+    e(`    let ay = ${U.add(ab, ay)};`);
+    e(`    let by = ${U.add(bb, by)};`);
+    e('    for (var x = x0; x < x1; x++) {');
+    e(`      let pa = ${U.add('ay', U.mul('u32(x)', sa.x))};`);
+    e(`      let pb = ${U.add('by', U.mul(`u32(${s} * x + dx)`, sb.x))};`);
+  }
+  const ind = pos ? '    ' : '      ';
+  for (const r of Rs) e(`${ind}let rv${r} = ${bufR}[r${r} + ${pr}];`);
+  for (const p of Ps) e(`${ind}let qv${p} = ${pos ? `select(0.0, ${bufQ}[q${p} + ${pq}], ok)` : `${bufQ}[q${p} + ${pq}]`};`);
+  for (const r of Rs) for (const p of Ps) e(`${ind}acc${r}_${p} += rv${r} * qv${p};`);
+  if (!pos) e('    }');
+  e('  }');
+  e('}');
+  const store = (row: string, col: string, v: string) => {
+    const idx = U.add(U.add(U.add(U.lit(out.offset), U.mul(row, outR)), U.mul(col, outQ)), U.mul('tap', k.outT));
+    return `if (${row} < ${R.ch}u && ${col} < ${Q.ch}u) { ${O}[${idx}] = ${v}; }`;
+  };
+  let decls = '';
+  if (pos) {
+    const n = t.rows * t.cols;
+    decls = `var<workgroup> red: array<f32, ${n * t.wg}>;`;
+    for (const r of Rs) for (const p of Ps) e(`red[${(r * t.cols + p) * t.wg}u + lid.x] = acc${r}_${p};`);
+    e('workgroupBarrier();');
+    e(`for (var i = lid.x; i < ${n}u; i += ${t.wg}u) {`);
+    e('  var sum = 0.0;');
+    e(`  for (var l = 0u; l < ${t.wg}u; l++) { sum += red[i * ${t.wg}u + l]; }`);
+    e(`  ${store(rowOf(U.div('i', t.cols)), U.add(U.mul('cg', perGroup), U.mod('i', t.cols)), 'sum')}`);
+    e('}');
+  } else {
+    for (const r of Rs) for (const p of Ps) e(store(rowOf(r), colOf(p), `acc${r}_${p}`));
+  }
+  const wgsl = `@compute @workgroup_size(${t.wg})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+${L.join('\n')}
+}`;
+  return {
+    name, wgsl: kb.module(wgsl, decls), entry: 'main', bindings: kb.specBindings(),
+    threads: { perExample: 0, fixed: groups * t.wg }, workgroupSize: t.wg, nodes, ...(node.source ? { source: node.source } : {}),
+  };
+}

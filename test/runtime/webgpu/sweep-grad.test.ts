@@ -1,0 +1,32 @@
+// The sweep's reverse scan (sweep_grad) on WebGPU against the CPU interpreter: every direction,
+// H ≠ W, the sweep's output read in its line layout, the upstream gradient an expression.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireDevice } from '../../../runtime/webgpu/device.js';
+import { compareOnDevice, GraphBuilder, worst } from './support.js';
+
+let device: GPUDevice;
+beforeAll(async () => {
+  ({ device } = await acquireDevice());
+});
+afterAll(() => device?.destroy());
+
+function sweepGradGraph(f: number, h: number, w: number, dir: number) {
+  const b = new GraphBuilder();
+  const x = b.add('tanh', [b.input('x', [f, h, w])]);
+  const ws = [b.param('w_ih', [3 * f, 3 * f]), b.param('w_hh', [3 * f, f]), b.param('b_ih', [3 * f]), b.param('b_hh', [3 * f])];
+  const y = b.add('sdn_sweep', [x, ...ws], { direction: dir });
+  const g = b.add('mul', [b.input('g', [f, h, w]), b.add('exp', [y])]);
+  b.output('y', b.add('elu', [y]));
+  b.output('G', b.add('sweep_grad', [g, x, y, ...ws], { direction: dir }));
+  return b;
+}
+
+describe('sweep_grad', () => {
+  for (const dir of [0, 1, 2, 3]) {
+    it(`direction ${dir}: gate gradients and the direct term match the interpreter`, async () => {
+      const r = await compareOnDevice(device, sweepGradGraph(6, 5, 7, dir).g, { batch: 3 });
+      expect(worst(r.errors)).toBeLessThanOrEqual(1e-4);
+      expect(r.cpu.G.some((v) => v !== 0)).toBe(true);
+    });
+  }
+});
