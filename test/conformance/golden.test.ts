@@ -1,15 +1,22 @@
 // Conformance: every golden case becomes a small .sdn model, compiled by the real compiler and run
-// by the CPU interpreter (forward) and its autodiff (backward), with the golden tensors bound
-// through each IR parameter's PyTorch name. The model's module label `m` is the prefix stripped
+// by each executor: forward and backward on the CPU interpreter (its tape) and on WebGPU (the
+// same IR lowered to WGSL kernels; the backward as the differentiated graph). The golden tensors
+// are bound through each IR parameter's PyTorch name, and the golden noise replaces each
+// executor's own. The model's module label `m` is the prefix stripped
 // from PyTorch names and noise streams.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../compiler/pipeline.js';
-import { gradients } from '../../runtime/cpu/backward.js';
+import { lowerGraph } from '../../compiler/lower/index.js';
+import { gradients, type Gradients } from '../../runtime/cpu/backward.js';
 import { runGraph, type RunEnv } from '../../runtime/cpu/interpreter.js';
-import type { IrGraph } from '../../runtime/ir.js';
+import { differentiate } from '../../compiler/autodiff/differentiate.js';
+import { eliminateDeadCode } from '../../compiler/ir/dce.js';
+import { gradOutput, numel, seedInput, type IrGraph } from '../../runtime/ir.js';
+import { acquireDevice } from '../../runtime/webgpu/device.js';
+import { createExecutor } from '../../runtime/webgpu/executor.js';
 import { goldenDir, loadGolden, relErr, type GoldenCase } from '../support/golden.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -95,7 +102,23 @@ function compileCase(name: string, spec: CaseSpec): IrGraph {
   return compiled.graphs.elbo;
 }
 
-function runCase(file: string) {
+/** A golden case compiled and bound: everything an executor needs to run it. */
+interface BoundCase {
+  name: string;
+  c: GoldenCase;
+  spec: CaseSpec;
+  graph: IrGraph;
+  batch: number;
+  params: Map<string, Float32Array>;
+  inputs: Record<string, Float32Array>;
+  /** The golden tensor of a noise stream of the compiled graph. */
+  noise(stream: string): Float32Array;
+  /** A golden tensor, recorded as used. */
+  get(name: string): Float32Array;
+  used: Set<string>;
+}
+
+function bindCase(file: string): BoundCase {
   const name = file.replace(/\.safetensors$/, '');
   const c = loadGolden(name);
   const build = CASES[c.config.op];
@@ -113,54 +136,118 @@ function runCase(file: string) {
   }
   const inputs: Record<string, Float32Array> = {};
   for (const i of graph.inputs) inputs[i.name] = get(i.name);
-  const batch = c.shape(graph.inputs[0].name)[0];
-  const env: RunEnv = {
-    batch, params, inputs,
-    noise: (stream) => {
-      const t = spec.noise?.[strip(stream)];
-      if (!t) throw new Error(`golden case ${name}: no golden tensor for noise stream '${stream}'`);
-      return get(t);
-    },
+  const noise = (stream: string) => {
+    const t = spec.noise?.[strip(stream)];
+    if (!t) throw new Error(`golden case ${name}: no golden tensor for noise stream '${stream}'`);
+    return get(t);
   };
+  return { name, c, spec, graph, batch: c.shape(graph.inputs[0].name)[0], params, inputs, noise, get, used };
+}
 
+/** An executor under test: forward always; `backward` (gradients of Σ⟨output, seed⟩) once it has one. */
+interface Engine {
+  name: string;
+  forward(k: BoundCase): Promise<Record<string, ArrayLike<number>>>;
+  backward?(k: BoundCase, seeds: Record<string, ArrayLike<number>>): Promise<Gradients>;
+}
+
+const cpuEnv = (k: BoundCase): RunEnv => ({ batch: k.batch, params: k.params, inputs: k.inputs, noise: k.noise });
+
+const cpu: Engine = {
+  name: 'cpu',
+  forward: async (k) => runGraph(k.graph, cpuEnv(k)).outputs,
+  backward: async (k, seeds) => gradients(k.graph, cpuEnv(k), seeds),
+};
+
+/** Runs a graph on WebGPU with the case's parameters and golden noise; returns every output. */
+async function onDevice(device: GPUDevice, k: BoundCase, graph: IrGraph, inputs: Record<string, Float32Array>) {
+  const program = lowerGraph(graph);
+  const noise = Object.fromEntries(program.noise.map((n) => [n.stream, k.noise(n.stream)]));
+  const ex = await createExecutor(device, program, { batch: k.batch });
+  try {
+    ex.setParams(k.params);
+    return await ex.run({ inputs, noise });
+  } finally {
+    ex.destroy();
+  }
+}
+
+// Backward: the case's graph differentiated (compiler/autodiff) and lowered like any graph.
+const webgpu = (device: () => GPUDevice): Engine => ({
+  name: 'webgpu',
+  forward: (k) => onDevice(device(), k, k.graph, k.inputs),
+  async backward(k, seeds) {
+    const wrt = k.graph.inputs.map((i) => i.name);
+    const graph = eliminateDeadCode(differentiate(k.graph, { seeds: Object.keys(seeds), inputs: wrt }));
+    const given = Object.fromEntries(Object.entries(seeds).map(([o, v]) => [seedInput(o), Float32Array.from(v)]));
+    const out = await onDevice(device(), k, graph, { ...k.inputs, ...given });
+    const zeros = (shape: number[], rows: number) => new Float32Array(rows * numel(shape));
+    return {
+      params: new Map(k.graph.params.map((p) => [p.path, out[gradOutput(p.path)] ?? zeros(p.shape, 1)])),
+      inputs: Object.fromEntries(k.graph.inputs.map((i) => [i.name, out[gradOutput(i.name)] ?? zeros(i.shape, k.batch)])),
+    };
+  },
+});
+
+const isGradient = (t: string) => t.startsWith('g_') || t.startsWith('grad.') || t.startsWith('lossgrad.');
+
+async function runCase(file: string, engine: Engine) {
+  const k = bindCase(file);
+  const { name, c } = k;
   const errs: Record<string, Record<string, number>> = { forward: {}, grad: {}, lossgrad: {} };
-  const { outputs } = runGraph(graph, env);
-  for (const [o, v] of Object.entries(outputs)) errs.forward[o] = relErr(v, get(o));
+  const outputs = await engine.forward(k);
+  for (const [o, v] of Object.entries(outputs)) errs.forward[o] = relErr(v, k.get(o));
 
-  // grad.<n> / lossgrad.<n>: n is an input name or a parameter's PyTorch name.
-  const byTorch = new Map(graph.params.map((p) => [strip(p.torch), p.path]));
-  const compare = (kind: 'grad' | 'lossgrad', seeds: Record<string, ArrayLike<number>>) => {
-    const g = gradients(graph, env, seeds);
-    for (const t of c.names().filter((n) => n.startsWith(`${kind}.`))) {
-      const n = t.slice(kind.length + 1);
-      const path = byTorch.get(n);
-      const ours = n in g.inputs ? g.inputs[n] : path !== undefined ? g.params.get(path) : undefined;
-      if (!ours) throw new Error(`golden case ${name}: ${t} names neither an input nor a parameter of the compiled model`);
-      errs[kind][n] = relErr(ours, get(t));
-    }
-  };
-  const seeds: Record<string, Float32Array> = {};
-  for (const t of c.names().filter((n) => n.startsWith('g_'))) seeds[t.slice(2)] = get(t);
-  compare('grad', seeds);
-  if (spec.lossgrad) compare('lossgrad', { loss: new Float32Array(batch).fill(1 / batch) });
+  if (engine.backward) {
+    // grad.<n> / lossgrad.<n>: n is an input name or a parameter's PyTorch name.
+    const byTorch = new Map(k.graph.params.map((p) => [strip(p.torch), p.path]));
+    const compare = async (kind: 'grad' | 'lossgrad', seeds: Record<string, ArrayLike<number>>) => {
+      const g = await engine.backward!(k, seeds);
+      for (const t of c.names().filter((n) => n.startsWith(`${kind}.`))) {
+        const n = t.slice(kind.length + 1);
+        const path = byTorch.get(n);
+        const ours = n in g.inputs ? g.inputs[n] : path !== undefined ? g.params.get(path) : undefined;
+        if (!ours) throw new Error(`golden case ${name}: ${t} names neither an input nor a parameter of the compiled model`);
+        errs[kind][n] = relErr(ours, k.get(t));
+      }
+    };
+    const seeds: Record<string, Float32Array> = {};
+    for (const t of c.names().filter((n) => n.startsWith('g_'))) seeds[t.slice(2)] = k.get(t);
+    await compare('grad', seeds);
+    if (k.spec.lossgrad) await compare('lossgrad', { loss: new Float32Array(k.batch).fill(1 / k.batch) });
+  }
 
-  const unused = c.names().filter((n) => !used.has(n));
+  // Gradient tensors are only expected to be used by an executor with a backward pass.
+  const unused = c.names().filter((n) => !k.used.has(n) && (engine.backward || !isGradient(n)));
   expect(unused, `${name}: golden tensors the compiled model has no use for`).toEqual([]);
   const worst = (e: Record<string, number>) =>
     Object.entries(e).reduce((w, x) => (!(x[1] <= w[1]) ? x : w), ['-', -1] as [string, number]);
-  console.log(`[golden] ${name}: ` + Object.entries(errs).filter(([, e]) => Object.keys(e).length)
-    .map(([k, e]) => `${k} max ${worst(e)[1].toExponential(2)} (${worst(e)[0]})`).join(', '));
-  const tol = { forward: 1e-4, grad: spec.gradTol, lossgrad: 1e-3 };
+  console.log(`[golden] ${engine.name} ${name}: ` + Object.entries(errs).filter(([, e]) => Object.keys(e).length)
+    .map(([kind, e]) => `${kind} max ${worst(e)[1].toExponential(2)} (${worst(e)[0]})`).join(', '));
+  const tol = { forward: 1e-4, grad: k.spec.gradTol, lossgrad: 1e-3 };
   for (const [kind, e] of Object.entries(errs)) {
-    for (const [n, v] of Object.entries(e)) expect(v, `${name}: ${kind} ${n} rel err`).toBeLessThanOrEqual(tol[kind as keyof typeof tol]);
+    for (const [n, v] of Object.entries(e)) expect(v, `${name}: ${engine.name} ${kind} ${n} rel err`).toBeLessThanOrEqual(tol[kind as keyof typeof tol]);
   }
   expect(Object.keys(errs.forward).length).toBeGreaterThan(0);
-  expect(Object.keys(errs.grad).length).toBeGreaterThan(0);
+  if (engine.backward) expect(Object.keys(errs.grad).length).toBeGreaterThan(0);
 }
 
 const files = readdirSync(goldenDir()).filter((f) => f.endsWith('.safetensors')).sort();
 
-describe('golden conformance (compiler + CPU interpreter + autodiff)', () => {
+describe('golden conformance', () => {
   it('finds golden cases', () => expect(files.length).toBeGreaterThan(0));
-  it.each(files)('%s', (file) => runCase(file));
+
+  describe('CPU interpreter, forward and autodiff', () => {
+    it.each(files)('%s', (file) => runCase(file, cpu));
+  });
+
+  describe('WebGPU kernels, forward and the differentiated graph', () => {
+    let device: GPUDevice;
+    beforeAll(async () => {
+      ({ device } = await acquireDevice());
+    });
+    afterAll(() => device?.destroy());
+    // density_vae_tiny_sdn compiles 69 distinct kernels: about 7 min on a cold shader cache.
+    it.each(files)('%s', (file) => runCase(file, webgpu(() => device)), 1_200_000);
+  });
 });

@@ -59,6 +59,14 @@ describe('matmul kernel generator', () => {
     expect(k.dispatch[0] * k.dispatch[1] * k.dispatch[2]).toBeGreaterThanOrEqual((4096 / 32) ** 2 * 64);
   });
 
+  it('takes the batch and the workgroup id from caller expressions when the batch is a runtime value', () => {
+    const k = matmulKernel({ M: 64, N: 64, K: 8, batch: 1, runtimeBatch: { batch: 'u.batch', workgroupId: 'wg.x + wg.y * u.wgx' } });
+    expect(k.groupsPerItem).toBe(4);
+    expect(k.workgroupSize).toBe(64);
+    expect(k.wgsl).toContain('let wid = wg.x + wg.y * u.wgx;');
+    expect(k.wgsl).toContain('if (wid >= 4u * u.batch) { return; }');
+  });
+
   it('rejects a tile whose columns are not a multiple of 4', () => {
     expect(() => matmulKernel({ M: 4, N: 4, K: 4, tile: { rows: 2, cols: 6, wgCols: 1, wgRows: 1 } })).toThrow(/multiple of 4/);
   });
@@ -71,16 +79,20 @@ describe('matmul on the GPU against a float64 reference', () => {
   });
   afterAll(() => device?.destroy());
 
-  async function check(spec: MatmulSpec, epilogue: (v: number, row: number, col: number, batch: number) => number = (v) => v) {
-    const a = fill(operandLength(spec, 'a'), 1);
-    const b = fill(operandLength(spec, 'b'), 2);
+  /** `gen` overrides the spec the kernel is generated from; `padC` extra elements of C must stay untouched. */
+  async function check(
+    spec: MatmulSpec, epilogue: (v: number, row: number, col: number, batch: number) => number = (v) => v,
+    gen: Partial<MatmulSpec> = {}, padC = 0,
+  ) {
+    const a = fill(operandLength({ ...spec, ...gen }, 'a'), 1);
+    const b = fill(operandLength({ ...spec, ...gen }, 'b'), 2);
     const bias = spec.bias ? fill(spec.N, 3) : undefined;
     const ref = reference(spec, a, b, bias, epilogue);
-    const mm = await createMatmul(device, spec);
+    const mm = await createMatmul(device, { ...spec, ...gen });
     const bufs = {
       a: createStorageBuffer(device, a, 'a'),
       b: createStorageBuffer(device, b, 'b'),
-      c: createStorageBuffer(device, new Float32Array(ref.c.length).fill(-7), 'c'),
+      c: createStorageBuffer(device, new Float32Array(ref.c.length + padC).fill(-7), 'c'),
       bias: bias && createStorageBuffer(device, bias, 'bias'),
     };
     const enc = device.createCommandEncoder();
@@ -88,12 +100,12 @@ describe('matmul on the GPU against a float64 reference', () => {
     mm.encode(pass, mm.bindGroup(bufs));
     pass.end();
     device.queue.submit([enc.finish()]);
-    const got = await readBuffer(device, bufs.c, ref.c.length * 4);
+    const got = await readBuffer(device, bufs.c, (ref.c.length + padC) * 4);
     for (const buf of Object.values(bufs)) buf?.destroy();
-    for (let i = 0; i < ref.c.length; i++) {
+    for (let i = 0; i < ref.c.length + padC; i++) {
       // Elements of C outside the product (padding between rows or batches) must be untouched.
-      const want = Number.isNaN(ref.c[i]) ? -7 : ref.c[i];
-      if (!(Math.abs(got[i] - want) <= 1e-5 * Math.max(ref.scale[i], 1e-30))) {
+      const want = i >= ref.c.length || Number.isNaN(ref.c[i]) ? -7 : ref.c[i];
+      if (!(Math.abs(got[i] - want) <= 1e-5 * Math.max(ref.scale[i] ?? 0, 1e-30))) {
         throw new Error(`${mm.kernel.label}: C[${i}] = ${got[i]}, want ${want}`);
       }
     }
@@ -132,6 +144,12 @@ describe('matmul on the GPU against a float64 reference', () => {
       { M: 7, N: 5, K: 6, bias: true, prelude: 'fn sq(x: f32) -> f32 { return x * x; }', epilogue: 'sq(acc) + f32(col) - f32(row) + f32(batch)' },
       (v, row, col, batch) => v * v + col - row + batch,
     );
+  });
+
+  it('stops at a batch given as a WGSL expression, on a grid dispatched for more items', async () => {
+    // Dispatched for 3 items (one row of workgroups), computed for 2: the third item's C stays untouched.
+    const spec: MatmulSpec = { M: 9, N: 8, K: 6, batch: 2, bias: true };
+    await check(spec, (v) => v, { batch: 3, runtimeBatch: { batch: '2u', workgroupId: 'wg.x' } }, 9 * 8);
   });
 
   it('is correct when the workgroup grid is split over y and z', async () => {

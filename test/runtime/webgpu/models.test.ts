@@ -1,6 +1,7 @@
 // Whole models on WebGPU against the CPU reference interpreter at batch 2, with the authors'
-// (seeded, random) initialization and the same noise on both executors: the ELBO graphs of
-// fmnist-sdn, fmnist-cnn and 3dshapes-sdn, and the sample graphs of the SDN models.
+// (seeded, random) initialization and the same noise on both executors: the ELBO and sample
+// graphs of the small models (fmnist-sdn, fmnist-cnn, 3dshapes-sdn, 3dshapes-cnn). The large ones
+// are checked slice by slice in large-models.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../../compiler/pipeline.js';
 import { lowerGraph } from '../../../compiler/lower/index.js';
@@ -62,6 +63,9 @@ describe('whole models, WebGPU vs the CPU interpreter (batch 2)', () => {
   it('fmnist-sdn ELBO', () => compare('fmnist-sdn', 'elbo', 'philox'), slow);
   it('fmnist-cnn ELBO, with caller-supplied noise', () => compare('fmnist-cnn', 'elbo', 'given'), slow);
   it('3dshapes-sdn ELBO', () => compare('3dshapes-sdn', 'elbo', 'philox'), slow);
+  it('3dshapes-cnn ELBO', () => compare('3dshapes-cnn', 'elbo', 'philox'), slow);
   it('fmnist-sdn samples', () => compare('fmnist-sdn', 'sample', 'philox'), slow);
+  it('fmnist-cnn samples', () => compare('fmnist-cnn', 'sample', 'philox'), slow);
   it('3dshapes-sdn samples', () => compare('3dshapes-sdn', 'sample', 'philox'), slow);
+  it('3dshapes-cnn samples', () => compare('3dshapes-cnn', 'sample', 'philox'), slow);
 });
