@@ -20,17 +20,34 @@ export interface ConvTile {
 }
 
 /**
- * Measured on lavapipe (bench/sdn-layer.ts, 3×3 conv 64→64 at 32×32, batch 8): 4×2 tiles ran at
- * ~3 GFLOP/s, 8×4 at ~9, 16×8 at ~12–17; wider sums per accumulator update and larger tiles
- * were slower. Up to 16 accumulator rows (over all chunks) × 8 columns, less for small maps.
+ * Register tiles: up to 8 accumulator rows (over all chunks) × 4 columns, less for small maps.
+ * Lavapipe compiles a kernel at its first dispatch and that time grows faster than the unrolled
+ * tile: a fused 3×3 conv 32→64 on 32×32 (bench/compile-time.ts measures whole models) took
+ * 48 s to compile at 16×8, 17 s at 8×8 and 7 s at 8×4, and ran at the same ~5 GFLOP/s in all three
+ * (batch 32, machine under load). Larger tiles only paid off on an idle machine, by less than the
+ * minutes of compilation they cost each model.
  */
-export function convTileFor(rows: number, chunks: number, positions: number): ConvTile {
-  const perChunk = Math.max(1, Math.floor(16 / chunks));
-  return {
-    rows: Math.min(perChunk, Math.ceil(rows / 4) * 4),
-    cols: positions >= 64 ? 8 : positions >= 16 ? 4 : 2,
-    wg: 8,
-  };
+export function convTileFor(rows: number, chunks: number, positions: number, epilogueLines = 1): ConvTile {
+  const perChunk = Math.max(1, Math.floor(8 / chunks));
+  const t = { rows: Math.min(perChunk, Math.ceil(rows / 4) * 4), cols: positions >= 16 ? 4 : 2, wg: 8 };
+  // The epilogue is unrolled once per accumulator: a long one (backward chains reading several
+  // values per element) made kernels of ~200 KB that lavapipe took minutes to compile. Keep the
+  // unrolled epilogue code under a budget by narrowing the tile, columns first.
+  while (t.rows * t.cols * epilogueLines > EPILOGUE_BUDGET && t.cols > 1) t.cols /= 2;
+  while (t.rows * t.cols * epilogueLines > EPILOGUE_BUDGET && t.rows > 4) t.rows /= 2;
+  return t;
+}
+
+/** Statements of unrolled epilogue code per kernel (a ResSDN gate: ~12 per accumulator). */
+const EPILOGUE_BUDGET = 800;
+
+/** Statements one accumulator's epilogue takes (generated once, into a throwaway builder). */
+function epilogueLines(st: LowerState, k: ConvKernel): number {
+  if (!k.epilogue) return 1;
+  const body = new Body('e', '');
+  const overrides = new Map([...k.chunkNodes.keys()].map((n) => [n, 'acc'] as [number, string]));
+  k.epilogue(new ExprGen(st, new KernelBuilder(), body, overrides), 'b', 'j');
+  return Math.max(1, body.lines.length);
 }
 
 export interface ConvKernel {
@@ -49,7 +66,8 @@ export interface ConvKernel {
 }
 
 export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
-  const t = k.tile ?? st.opts.convTile ?? convTileFor(chw(k.root.shape)[0], k.chunks.length, chw(k.conv.shape)[1] * chw(k.conv.shape)[2]);
+  const t = k.tile ?? st.opts.convTile ??
+    convTileFor(chw(k.root.shape)[0], k.chunks.length, chw(k.conv.shape)[1] * chw(k.conv.shape)[2], epilogueLines(st, k));
   const { conv } = k;
   const [xn, wn, bn] = conv.inputs.map((i) => st.graph.nodes[i]);
   const xl = st.locs[xn.id]!, wl = st.locs[wn.id]!, bl = bn && st.locs[bn.id]!;

@@ -79,14 +79,15 @@ function correlation(st: LowerState, node: IrNode): Correlation {
 }
 
 /**
- * Positions: up to 16 rows × 8 columns; channels: up to 16 rows × 4 lane columns (measured). Tiles
- * shrink while fewer than 4 workgroups would run (lavapipe spreads workgroups over its threads).
+ * Positions: up to 8 rows × 8 columns; channels: up to 8 rows × 4 lane columns (16 rows measured
+ * faster on an idle machine, but compiled ~3× slower: see convTileFor). Tiles shrink while fewer
+ * than 4 workgroups would run (lavapipe spreads workgroups over its threads).
  */
 function weightGradTileFor(a: Operand, b: Operand, taps: number): WeightGradTile {
   const wg = 8, positions = a.h * a.w >= 256;
   const [rowCh, colCh] = positions || a.ch <= b.ch ? [a.ch, b.ch] : [b.ch, a.ch];
   const lanes = positions ? 1 : wg;
-  let rows = Math.min(16, rowCh), cols = Math.min(positions ? 8 : 4, Math.ceil(colCh / lanes));
+  let rows = Math.min(8, rowCh), cols = Math.min(positions ? 8 : 4, Math.ceil(colCh / lanes));
   const groups = () => Math.ceil(rowCh / rows) * taps * Math.ceil(colCh / (lanes * cols));
   while (groups() < 4 && rows * cols > 1) {
     if (rows >= cols) rows = Math.ceil(rows / 2);
