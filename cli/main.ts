@@ -30,11 +30,11 @@ const COMMANDS: Record<string, Command> = {
   compile: { run: compileCommand, booleanFlags: [], help: 'compile model.sdn -o out/ [--set k=v]   WGSL kernels, a typed TypeScript module (ts-morph) and a manifest' },
   sample: { run: sampleCommand, booleanFlags: [], help: 'sample model.sdn (--weights w.safetensors | --init-seed N) [-n 64] [--temperature 0.85] [--seed 1] [-o grid.png] [--executor webgpu|cpu]   a PNG grid of samples' },
   elbo: { run: elboCommand, booleanFlags: [], help: 'elbo model.sdn (--weights w.safetensors | --init-seed N) [--data fashion-mnist] [--limit N] [--batch 16]   test-set −ELBO in bits/dim' },
-  demo: { run: demoCommand, booleanFlags: [], help: 'demo [-o runs/demo] [--executor webgpu|cpu]   the main job on the embedded default: fmnist-sdn on Fashion-MNIST' },
-  summary: { run: summaryCommand, booleanFlags: ['json'], help: 'summary model.sdn [--set k=v] [--json]   layers, shapes, parameters, FLOPs' },
+  demo: { run: demoCommand, booleanFlags: ['no-weight-norm', 'resume', 'eval-raw'], help: 'demo [-o runs/demo-TIME] [--steps 100] [--executor webgpu|cpu] [train flags]   the main job on the embedded default: a short training of fmnist-sdn on Fashion-MNIST' },
+  summary: { run: summaryCommand, booleanFlags: ['json', 'memory'], help: 'summary model.sdn [--set k=v] [--json] [--memory [--batch 32]]   layers, shapes, parameters, FLOPs; or the memory plan of each graph' },
   eval: { run: evalCommand, booleanFlags: ['raw', 'json'], help: 'eval model.sdn (--run runs/NAME | --weights w.safetensors) [--data fashion-mnist] [--k 1] [--limit N] [--raw]   test NLL (importance-weighted) and −ELBO, bits/dim' },
   harness: { run: harnessCommand, booleanFlags: ['no-weight-norm'], help: 'harness model.sdn -o train.ts [--set k=v] [--data fashion-mnist] [--steps N] [--batch B]   a standalone TypeScript training script' },
-  train: { run: trainCommand, booleanFlags: ['no-weight-norm', 'resume', 'eval-raw'], help: 'train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--lr 0.002] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--seed 0] [--resume]   train (CPU reference engine)' },
+  train: { run: trainCommand, booleanFlags: ['no-weight-norm', 'resume', 'eval-raw'], help: 'train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--lr 0.002] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--seed 0] [--executor webgpu|cpu] [--resume]   train (WebGPU, or the CPU reference engine)' },
 };
 
 export function usage(): string {

@@ -100,6 +100,9 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
     if (dataSpec !== undefined && savedData !== undefined && dataSpec !== savedData) throw new UsageError(`--resume: the run was trained on --data ${savedData}, not ${dataSpec}`);
     dataSpec = savedData ?? dataSpec;
   }
+  // A resumed run keeps its executor unless told otherwise: float32 results differ between them,
+  // and reproducing the uninterrupted run's losses exactly needs the same one.
+  const executor = String(args.flags.get('executor') ?? saved?.extra.executor ?? 'webgpu');
   const compiled = compileOrReport(file, sets);
   if (!compiled.graphs) return 1;
   const model = buildArtifact(compiled);
@@ -123,7 +126,7 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
     if (d.channels !== c || d.height !== h || d.width !== w) throw new UsageError(`${d.name} images are ${d.channels}×${d.height}×${d.width}, ${model.model} expects ${c}×${h}×${w}`);
   }
   // WebGPU runs the differentiated graph's kernels; cpu runs the reference tape engine.
-  const backend = await backendFor(args);
+  const backend = await backendFor({ ...args, flags: new Map([...args.flags, ['executor', executor]]) });
   const engine = backend.name === 'cpu' ? new CpuGradientEngine(model.graphs.elbo.ir) : new GraphGradientEngine(backend, model.graphs.train);
   const trainer = new Trainer({ model, engine, evalBackend: backend, train: data.train, test: data.test, recipe, state });
   const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -141,7 +144,7 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
   };
   process.on('SIGINT', onSigint);
   const progress = new Progress(recipe.steps, trainer.state.step, { write: (s) => process.stdout.write(s), tty: process.stdout.isTTY === true });
-  const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file } };
+  const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file, executor } };
   try {
     const result = await runTraining(trainer, {
       shouldStop: () => stopRequested,

@@ -39,7 +39,7 @@ export function emitHarness(model: CompiledModel, opts: HarnessOptions): string 
     `// It loads the compiled model from ${opts.manifest} (next to this file) and trains it with the authors'`,
     `// recipe on the CPU reference engine: ${['Adamax', opts.recipe.weightNorm ? 'weight norm' : '', opts.recipe.ema > 0 ? 'EMA of the weights for evaluation' : ''].filter(Boolean).join(', ')}.`,
     '// Edit `config` to change the recipe. Run with tsx:',
-    '//   npx tsx <this file> [--steps N] [--data <dataset>] [--out <run folder>] [--resume]',
+    '//   npx tsx <this file> [--steps N] [--data <dataset>] [--out <run folder>] [--executor webgpu|cpu] [--resume]',
     '',
   ].join('\n');
   file.addImportDeclarations([
@@ -50,6 +50,8 @@ export function emitHarness(model: CompiledModel, opts: HarnessOptions): string 
     { moduleSpecifier: `${rt}/session.js`, namedImports: ['cpuBackend'] },
     { moduleSpecifier: `${rt}/train/checkpoint-node.js`, namedImports: ['loadCheckpoint', 'saveCheckpoint'] },
     { moduleSpecifier: `${rt}/train/cpu-engine.js`, namedImports: ['CpuGradientEngine'] },
+    { moduleSpecifier: `${rt}/train/graph-engine.js`, namedImports: ['GraphGradientEngine'] },
+    { moduleSpecifier: `${rt}/webgpu/backend.js`, namedImports: ['createWebGpuBackend'] },
     { moduleSpecifier: `${rt}/train/loop.js`, namedImports: ['yieldToEventLoop'] },
     { moduleSpecifier: `${rt}/train/progress.js`, namedImports: ['Progress'] },
     { moduleSpecifier: `${rt}/train/run-dir-node.js`, namedImports: ['RunDir'] },
@@ -95,21 +97,23 @@ export function emitHarness(model: CompiledModel, opts: HarnessOptions): string 
   });
   file.addFunction({
     name: 'parseArgs',
-    docs: ['Command-line overrides of the config: --steps N, --data <dataset>, --out <folder>, --resume.'],
+    docs: ['Command-line overrides of the config: --steps N, --data <dataset>, --out <folder>, --executor webgpu|cpu (default webgpu), --resume.'],
     parameters: [{ name: 'argv', type: 'string[]' }],
-    returnType: '{ steps?: number; data?: string; out?: string; resume: boolean }',
-    statements: `const out: { steps?: number; data?: string; out?: string; resume: boolean } = { resume: false };
+    returnType: '{ steps?: number; data?: string; out?: string; executor: string; resume: boolean }',
+    statements: `const out: { steps?: number; data?: string; out?: string; executor: string; resume: boolean } = { executor: 'webgpu', resume: false };
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--resume') out.resume = true;
-  else if (a === '--steps' || a === '--data' || a === '--out') {
+  else if (a === '--steps' || a === '--data' || a === '--out' || a === '--executor') {
     const v = argv[++i];
     if (v === undefined) throw new Error(\`\${a} needs a value\`);
     if (a === '--steps') out.steps = Number(v);
     else if (a === '--data') out.data = v;
+    else if (a === '--executor') out.executor = v;
     else out.out = v;
-  } else throw new Error(\`unknown argument \${a} (expected --steps N, --data <dataset>, --out <folder>, --resume)\`);
+  } else throw new Error(\`unknown argument \${a} (expected --steps N, --data <dataset>, --out <folder>, --executor webgpu|cpu, --resume)\`);
 }
+if (out.executor !== 'webgpu' && out.executor !== 'cpu') throw new Error(\`--executor must be webgpu or cpu, got \${out.executor}\`);
 return out;`,
   });
   file.addFunction({
@@ -133,10 +137,10 @@ if (args.resume) {
 } else if (run.hasCheckpoint()) {
   throw new Error(\`\${run.dir} already holds a checkpoint: pass --resume, or --out another folder\`);
 }
-const trainer = new Trainer({
-  model, engine: new CpuGradientEngine(model.graphs.elbo.ir), evalBackend: cpuBackend,
-  train: data.train, test: data.test, recipe, state,
-});
+// WebGPU runs the compiled training graph's kernels; the CPU runs the reference tape engine.
+const backend = args.executor === 'cpu' ? cpuBackend : await createWebGpuBackend();
+const engine = args.executor === 'cpu' ? new CpuGradientEngine(model.graphs.elbo.ir) : new GraphGradientEngine(backend, model.graphs.train);
+const trainer = new Trainer({ model, engine, evalBackend: backend, train: data.train, test: data.test, recipe, state });
 console.log(\`training \${config.model} on \${data.train.name} from step \${trainer.state.step} to \${recipe.steps}, run folder \${run.dir}\`);
 
 // Evaluation of the EMA weights on the first recipe.evalImages test images, a sample grid, a checkpoint.

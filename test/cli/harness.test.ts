@@ -30,8 +30,8 @@ describe('sdn harness', () => {
     expect(text).toMatch(/from '\.\.?\/.*runtime\/train\/trainer\.js'/);
 
     const tsc = run([join(REPO, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--noUnusedLocals', '--noUnusedParameters',
-      '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--skipLibCheck', '--types', 'node',
-      '--typeRoots', join(REPO, 'node_modules/@types'), script]);
+      '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--skipLibCheck', '--types', 'node,@webgpu/types',
+      '--typeRoots', `${join(REPO, 'node_modules/@types')},${join(REPO, 'node_modules')}`, script]);
     expect(tsc.out).toBe('');
     expect(tsc.code).toBe(0);
 

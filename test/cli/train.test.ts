@@ -73,7 +73,8 @@ describe('sdn train', () => {
   it('trains on WebGPU through the differentiated graph, with the losses of the CPU reference engine', async () => {
     const gpu = join(dir, 'gpu');
     const r = await runCli(['train', model, ...common, '--executor', 'webgpu', '-o', gpu]);
-    expect(r.stderr).toBe('');
+    // Dawn warns about dynamic-buffer limits on lavapipe; nothing else may reach stderr.
+    expect(r.stderr.split('\n').filter((l) => l && !l.startsWith('Warning: maxDynamic'))).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/engine: WebGPU on .*differentiated graph \(\d+ kernels\)/);
     const a = trainLosses(gpu), b = trainLosses(full);
