@@ -1,4 +1,4 @@
-// sdn demo [-o runs/demo-<time>] [--steps 100] [--executor webgpu|cpu] [any sdn train flag]
+// sdn demo [-o runs/demo-<time>] [--steps 30] [--executor webgpu|cpu] [any sdn train flag]
 // The main job on the embedded default: a short training run of fmnist-sdn on the real
 // Fashion-MNIST with the reference recipe (batch 32, Adamax 0.002, weight norm, EMA 0.999,
 // free bits 0.01), evaluated on the first 500 test images with the EMA and the raw weights, as
@@ -10,7 +10,7 @@ import { repoRoot } from '../repo.js';
 import { trainCommand } from './train.js';
 
 const DEFAULTS: [string, string | true][] = [
-  ['data', 'fashion-mnist'], ['steps', '100'], ['batch', '32'], ['eval-every', '50'], ['eval-images', '500'], ['eval-raw', true], ['samples', '64'],
+  ['data', 'fashion-mnist'], ['steps', '30'], ['batch', '32'], ['eval-every', '30'], ['eval-images', '500'], ['eval-raw', true], ['samples', '64'],
 ];
 
 export async function demoCommand(args: ParsedArgs): Promise<number> {
