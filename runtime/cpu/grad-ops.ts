@@ -85,7 +85,7 @@ export const GRAD_FORWARD: Record<GradOp, ForwardFn> = {
     return linearBackward(g.data, tile(x, ctx.batch), ctx.batch, C, ctx.alloc(O * C), O).dw;
   },
   sweep_grad: ([g, x, , ...w], ctx) =>
-    sdnSweepGrad(g.data, tile(x, ctx.rows), shape4(ctx.rows, ctx.inShapes[1]), gruOf(w.map((v) => v), 0), attrNum(ctx.node, 'direction') as SweepDirection),
+    sdnSweepGrad(g.data, tile(x, ctx.rows), shape4(ctx.rows, ctx.inShapes[1]), gruOf(w, 0), attrNum(ctx.node, 'direction') as SweepDirection),
   sweep_grad_wih: ([dgi, y], ctx) =>
     sdnSweepGradWih(dgi.data, tile(y, ctx.batch), shape4(ctx.batch, ctx.inShapes[1]), attrNum(ctx.node, 'direction') as SweepDirection),
   // As backward.ts's free_bits rule: while λ > mean(kl), −Σg/n² reaches every example.
