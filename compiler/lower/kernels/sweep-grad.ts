@@ -33,7 +33,7 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   const loc = (id: number) => st.locs[id]!;
   const out = loc(n.id);
   const acc = addBuffer(st, { role: 'activation', name: `%${n.id} running ∂L/∂y of a sweep_grad scan`, size: { perExample: F * H * W, fixed: 0 } });
-  // The running ∂L/∂y starts as the upstream gradient, in line layout (scan order, as the forward scan's).
+  // The running ∂L/∂y starts as the upstream gradient, in line layout (as the forward scan stores its map).
   const accLoc: Loc = { buffer: acc, offset: 0, batchStride: F * H * W, strides: lineLayout({ ...n, shape: xn.shape }) };
   st.kernels.push(elementKernel(st, {
     name: kernelName(st, n, [], 'seed:'), node: gn, out: accLoc, nodes: [], source: n.source,
@@ -91,25 +91,29 @@ ${S.join('\n')}
   });
 }
 
-interface PhaseArgs {
+/** What phase B reads: sizes, the output (∂gi), the running ∂L/∂y and W_ih. */
+interface Access {
   F: number;
   P: number;
-  xAt?: (c: string, i: string, d: string) => string;
-  yAt?: (c: string, i: string, d: string) => string;
   gAt: (c: string, i: string, d: string) => string;
   aAt: (d: string, i: string, f: string) => string;
   Wi: string;
-  Wh?: string;
-  Bi?: string;
-  Bh?: string;
-  sig?: string;
-  tanh?: string;
+}
+
+/** Phase A also recomputes the gates from the forward values. */
+interface GateAccess extends Access {
+  xAt: (c: string, i: string, d: string) => string;
+  yAt: (c: string, i: string, d: string) => string;
+  Wh: string;
+  Bi: string;
+  Bh: string;
+  sig: string;
+  tanh: string;
 }
 
 /** Phase A for feature k at position i of line t (image line d): the line's gate gradients. */
-function phaseA(e: (s: string) => void, a: PhaseArgs): void {
-  const { F, P } = a;
-  const xAt = a.xAt!, yAt = a.yAt!;
+function phaseA(e: (s: string) => void, a: GateAccess): void {
+  const { F, P, xAt, yAt } = a;
   const E = (s: string) => e(`      ${s}`);
   E(`let gy = ${a.aAt('d', 'i', 'k')};`);
   E('if (t == 0u) {');
@@ -155,7 +159,7 @@ function phaseA(e: (s: string) => void, a: PhaseArgs): void {
 }
 
 /** Phase B for feature f at position i of the line before line t (image line dp): ∂y += Σ over the 3 positions of line t that read it of W_ihᵀ·∂gi. */
-function phaseB(e: (s: string) => void, a: PhaseArgs): void {
+function phaseB(e: (s: string) => void, a: Access): void {
   const { F, P } = a;
   const E = (s: string) => e(`      ${s}`);
   E('var sum = 0.0;');
