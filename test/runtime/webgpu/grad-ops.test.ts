@@ -3,7 +3,7 @@
 // elementwise chains that feed them. No adapter: the tests fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
-import { compareOnDevice, fill, GraphBuilder, type CompareOptions } from './support.js';
+import { type CompareOptions, expectAgreement, fill, GraphBuilder, kernelOps } from './support.js';
 
 let device: GPUDevice;
 beforeAll(async () => {
@@ -11,15 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => device?.destroy());
 
-async function check(b: GraphBuilder, o: CompareOptions = {}, tol = 1e-4) {
-  const r = await compareOnDevice(device, b.g, o);
-  expect(Object.keys(r.errors).length).toBe(b.g.outputs.length);
-  for (const [name, e] of Object.entries(r.errors)) expect(e, `${name}: rel err ${e}`).toBeLessThanOrEqual(tol);
-  return r;
-}
-
-const kernelOps = (r: { program: { kernels: { nodes: number[] }[] } }, b: GraphBuilder) =>
-  r.program.kernels.map((k) => k.nodes.map((n) => b.g.nodes[n].op));
+const check = (b: GraphBuilder, o: CompareOptions = {}, tol = 1e-4) => expectAgreement(device, b, o, tol);
 
 describe('index-remapping adjoints and step', () => {
   it('step, pad_channels, sum_pool, dilate and expand of a [] value, alone and fused', async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convMask } from '../../../runtime/cpu/kernels/conv2d.js';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
-import { compareOnDevice, GraphBuilder, type CompareOptions } from './support.js';
+import { type CompareOptions, expectAgreement, GraphBuilder } from './support.js';
 
 let device: GPUDevice;
 beforeAll(async () => {
@@ -13,12 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => device?.destroy());
 
-async function check(b: GraphBuilder, o: CompareOptions = {}) {
-  const r = await compareOnDevice(device, b.g, o);
-  expect(Object.keys(r.errors).length).toBe(b.g.outputs.length);
-  for (const [name, e] of Object.entries(r.errors)) expect(e, `${name}: rel err ${e}`).toBeLessThanOrEqual(1e-4);
-  return r;
-}
+const check = (b: GraphBuilder, o: CompareOptions = {}, tol = 1e-4) => expectAgreement(device, b, o, tol);
 
 const sweep = (b: GraphBuilder, x: number, f: number, dir: number, tag: string) =>
   b.add('sdn_sweep', [x, b.param(`${tag}.w_ih`, [3 * f, 3 * f]), b.param(`${tag}.w_hh`, [3 * f, f]), b.param(`${tag}.b_ih`, [3 * f]), b.param(`${tag}.b_hh`, [3 * f])], { direction: dir });

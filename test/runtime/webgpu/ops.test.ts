@@ -2,7 +2,7 @@
 // interpreter (relative error ≤ 1e-4), on small shapes at batch 2. No adapter: the tests fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
-import { compareOnDevice, GraphBuilder, type CompareOptions } from './support.js';
+import { type CompareOptions, expectAgreement, GraphBuilder, kernelOps } from './support.js';
 
 let device: GPUDevice;
 beforeAll(async () => {
@@ -10,15 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => device?.destroy());
 
-async function check(b: GraphBuilder, o: CompareOptions = {}, tol = 1e-4) {
-  const r = await compareOnDevice(device, b.g, o);
-  expect(Object.keys(r.errors).length).toBe(b.g.outputs.length);
-  for (const [name, e] of Object.entries(r.errors)) expect(e, `${name}: rel err ${e}`).toBeLessThanOrEqual(tol);
-  return r;
-}
-
-const kernelOps = (r: { program: { kernels: { nodes: number[] }[] } }, b: GraphBuilder) =>
-  r.program.kernels.map((k) => k.nodes.map((n) => b.g.nodes[n].op));
+const check = (b: GraphBuilder, o: CompareOptions = {}, tol = 1e-4) => expectAgreement(device, b, o, tol);
 
 describe('elementwise ops and broadcasting', () => {
   it('every unary op', async () => {

@@ -8,6 +8,7 @@ import { numel, type Attr, type IrGraph, type IrNode, type OpName } from '../../
 import type { GraphProgram } from '../../../runtime/program.js';
 import { noiseFor } from '../../../runtime/session.js';
 import { createExecutor } from '../../../runtime/webgpu/executor.js';
+import { expect } from 'vitest';
 import { relErr } from '../../support/golden.js';
 
 /** Deterministic values in [lo, hi) (an LCG; no statistical quality needed). */
@@ -107,3 +108,15 @@ export async function compareOnDevice(device: GPUDevice, g: IrGraph, o: CompareO
 /** The largest error of a comparison, NaN-safe (NaN counts as failure). */
 export const worst = (errors: Record<string, number>) =>
   Object.values(errors).reduce((w, e) => (Number.isNaN(e) || e > w ? e : w), 0);
+
+/** Runs b on both executors and expects every output to agree within `tol` (relative). */
+export async function expectAgreement(device: GPUDevice, b: GraphBuilder, o: CompareOptions = {}, tol = 1e-4): Promise<Comparison> {
+  const r = await compareOnDevice(device, b.g, o);
+  expect(Object.keys(r.errors).length).toBe(b.g.outputs.length);
+  for (const [name, e] of Object.entries(r.errors)) expect(e, `${name}: rel err ${e}`).toBeLessThanOrEqual(tol);
+  return r;
+}
+
+/** The ops each kernel of a comparison's program computes, kernel by kernel. */
+export const kernelOps = (r: { program: { kernels: { nodes: number[] }[] } }, b: GraphBuilder) =>
+  r.program.kernels.map((k) => k.nodes.map((n) => b.g.nodes[n].op));
