@@ -42,15 +42,17 @@ export function elementKernel(st: LowerState, k: ElementKernel): KernelSpec {
   const j = k.node.batched ? body.let(`tid % ${n}u`) : 'tid';
   const v = k.value(gen, b, j);
   body.stmt(`${out}[${gen.address(k.out, k.node, b, j)}] = ${v};`);
-  const main = `@compute @workgroup_size(${wg})
+  return {
+    name: k.name, wgsl: kb.module(threadMain(wg, body)), entry: 'main', bindings: kb.specBindings(),
+    threads: k.node.batched ? { perExample: n, fixed: 0 } : { perExample: 0, fixed: n },
+    workgroupSize: wg, nodes: k.nodes, ...(k.source ? { source: k.source } : {}),
+  };
+}
+
+/** `main` of a kernel with one invocation per item: `tid`, the bound check, then the body. */
+export const threadMain = (wg: number, body: Body): string => `@compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let tid = ${threadIndex(wg)};
   if (tid >= u.threads) { return; }
 ${body.text()}
 }`;
-  return {
-    name: k.name, wgsl: kb.module(main), entry: 'main', bindings: kb.specBindings(),
-    threads: k.node.batched ? { perExample: n, fixed: 0 } : { perExample: 0, fixed: n },
-    workgroupSize: wg, nodes: k.nodes, ...(k.source ? { source: k.source } : {}),
-  };
-}

@@ -5,7 +5,8 @@ import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';
 import type { Loc, LowerState } from '../state.js';
-import { Body, f32, KernelBuilder, threadIndex } from '../wgsl.js';
+import { Body, f32, KernelBuilder } from '../wgsl.js';
+import { threadMain } from './common.js';
 import { ONE_MINUS_EXP } from './likelihoods.js';
 
 // logisticBin: (log P(bin), ∂/∂centered, ∂/∂log-scale). The interior bin mass and the difference
@@ -93,14 +94,8 @@ export function dmlGradKernel(st: LowerState, name: string, node: IrNode, out: L
     }
   });
   grad.forEach((v, k) => body.stmt(`${o}[${gen.address(out, node, b, at(k))}] = ${v};`));
-  const main = `@compute @workgroup_size(${wg})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let tid = ${threadIndex(wg)};
-  if (tid >= u.threads) { return; }
-${body.text()}
-}`;
   return {
-    name, wgsl: kb.module(main), entry: 'main', bindings: kb.specBindings(),
+    name, wgsl: kb.module(threadMain(wg, body)), entry: 'main', bindings: kb.specBindings(),
     threads: node.batched ? { perExample: hw, fixed: 0 } : { perExample: 0, fixed: hw },
     workgroupSize: wg, nodes, ...(node.source ? { source: node.source } : {}),
   };
