@@ -9,7 +9,7 @@
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';
-import { chw, type Loc, type LowerState } from '../state.js';
+import { chw, type Loc, type LowerState, type TileProfile } from '../state.js';
 import { Body, KernelBuilder, U } from '../wgsl.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
 
@@ -20,16 +20,18 @@ export interface ConvTile {
 }
 
 /**
- * Register tiles: up to 8 accumulator rows (over all chunks) × 4 columns, less for small maps.
- * Lavapipe compiles a kernel at its first dispatch and that time grows faster than the unrolled
- * tile: a fused 3×3 conv 32→64 on 32×32 (bench/compile-time.ts measures whole models) took
- * 48 s to compile at 16×8, 17 s at 8×8 and 7 s at 8×4, and ran at the same ~5 GFLOP/s in all three
- * (batch 32, machine under load). Larger tiles only paid off on an idle machine, by less than the
- * minutes of compilation they cost each model.
+ * Register tiles. 'large': up to 16 accumulator rows (over all chunks) × 8 columns; 'small': 8 × 4;
+ * both less for small maps. Lavapipe compiles a kernel at its first dispatch and that time grows
+ * faster than the unrolled tile: a fused 3×3 conv 32→64 on 32×32 took 48 s to compile at 16×8,
+ * 17 s at 8×8 and 7 s at 8×4 (bench/compile-time.ts). On an idle machine the large tiles run a
+ * training step of fmnist-sdn about twice as fast (docs/performance.md), which repays the
+ * compilation within a few steps of a real run but not in the test suite's many small graphs.
  */
-export function convTileFor(rows: number, chunks: number, positions: number, epilogueLines = 1): ConvTile {
-  const perChunk = Math.max(1, Math.floor(8 / chunks));
-  const t = { rows: Math.min(perChunk, Math.ceil(rows / 4) * 4), cols: positions >= 16 ? 4 : 2, wg: 8 };
+export function convTileFor(rows: number, chunks: number, positions: number, epilogueLines = 1, profile: TileProfile = 'large'): ConvTile {
+  const large = profile === 'large';
+  const perChunk = Math.max(1, Math.floor((large ? 16 : 8) / chunks));
+  const cols = large && positions >= 64 ? 8 : positions >= 16 ? 4 : 2;
+  const t = { rows: Math.min(perChunk, Math.ceil(rows / 4) * 4), cols, wg: 8 };
   // The epilogue is unrolled once per accumulator: a long one (backward chains reading several
   // values per element) made kernels of ~200 KB that lavapipe took minutes to compile. Keep the
   // unrolled epilogue code under a budget by narrowing the tile, columns first.
@@ -67,7 +69,7 @@ export interface ConvKernel {
 
 export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const t = k.tile ?? st.opts.convTile ??
-    convTileFor(chw(k.root.shape)[0], k.chunks.length, chw(k.conv.shape)[1] * chw(k.conv.shape)[2], epilogueLines(st, k));
+    convTileFor(chw(k.root.shape)[0], k.chunks.length, chw(k.conv.shape)[1] * chw(k.conv.shape)[2], epilogueLines(st, k), st.opts.tiles);
   const { conv } = k;
   const [xn, wn, bn] = conv.inputs.map((i) => st.graph.nodes[i]);
   const xl = st.locs[xn.id]!, wl = st.locs[wn.id]!, bl = bn && st.locs[bn.id]!;

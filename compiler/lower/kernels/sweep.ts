@@ -11,7 +11,7 @@ import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { matmulKernel, type MatmulTile } from '../../../runtime/webgpu/kernels/matmul.js';
 import { opaque, UNIFORM_WGSL } from '../../../runtime/webgpu/uniforms.js';
-import type { Loc, LowerState } from '../state.js';
+import type { Loc, LowerState, TileProfile } from '../state.js';
 import { KernelBuilder, U } from '../wgsl.js';
 
 export interface SweepTile {
@@ -23,8 +23,8 @@ export interface SweepTile {
   gemm?: MatmulTile;
 }
 
-/** 4 features × 3 gates × 4 positions: 8 positions compiled about twice as slowly (see convTileFor). */
-export const DEFAULT_SWEEP_TILE: SweepTile = { features: 4, cols: 4, wg: 8 };
+/** 4 features × 3 gates × 8 ('large') or 4 ('small') positions; 8 compile about twice as slowly. */
+export const sweepTileFor = (profile: TileProfile): SweepTile => ({ features: 4, cols: profile === 'large' ? 8 : 4, wg: 8 });
 
 interface SweepArgs {
   name: string;
@@ -63,7 +63,7 @@ export function hiddenGemm(st: LowerState, a: SweepArgs): KernelSpec {
   };
 }
 
-export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.opts.sweepTile ?? DEFAULT_SWEEP_TILE): KernelSpec {
+export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.opts.sweepTile ?? sweepTileFor(st.opts.tiles)): KernelSpec {
   const { F, L, P, reverse } = dims(a.node);
   const TK = Math.min(tile.features, F), TP = tile.cols, WG = tile.wg, KT = Math.ceil(F / TK), per = WG * TP;
   const [wih, bih] = [a.node.inputs[1], a.node.inputs[3]].map((i) => st.locs[i]!.buffer);

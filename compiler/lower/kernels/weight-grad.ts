@@ -20,7 +20,7 @@
 //              the other operand and x runs over the tap's range, without bounds checks.
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
-import { chw, type Loc, type LowerState } from '../state.js';
+import { chw, type Loc, type LowerState, type TileProfile } from '../state.js';
 import { KernelBuilder, U } from '../wgsl.js';
 
 export interface WeightGradTile {
@@ -79,15 +79,15 @@ function correlation(st: LowerState, node: IrNode): Correlation {
 }
 
 /**
- * Positions: up to 8 rows × 8 columns; channels: up to 8 rows × 4 lane columns (16 rows measured
- * faster on an idle machine, but compiled ~3× slower: see convTileFor). Tiles shrink while fewer
- * than 4 workgroups would run (lavapipe spreads workgroups over its threads).
+ * Positions: up to 16 ('large') or 8 ('small') rows × 8 columns; channels: up to 16 or 8 rows × 4
+ * lane columns (16 rows run faster, 8 compile ~3× faster: see convTileFor). Tiles shrink while
+ * fewer than 4 workgroups would run (lavapipe spreads workgroups over its threads).
  */
-function weightGradTileFor(a: Operand, b: Operand, taps: number): WeightGradTile {
+function weightGradTileFor(a: Operand, b: Operand, taps: number, profile: TileProfile): WeightGradTile {
   const wg = 8, positions = a.h * a.w >= 256;
   const [rowCh, colCh] = positions || a.ch <= b.ch ? [a.ch, b.ch] : [b.ch, a.ch];
   const lanes = positions ? 1 : wg;
-  let rows = Math.min(8, rowCh), cols = Math.min(positions ? 8 : 4, Math.ceil(colCh / lanes));
+  let rows = Math.min(profile === 'large' ? 16 : 8, rowCh), cols = Math.min(positions ? 8 : 4, Math.ceil(colCh / lanes));
   const groups = () => Math.ceil(rowCh / rows) * taps * Math.ceil(colCh / (lanes * cols));
   while (groups() < 4 && rows * cols > 1) {
     if (rows >= cols) rows = Math.ceil(rows / 2);
@@ -99,7 +99,7 @@ function weightGradTileFor(a: Operand, b: Operand, taps: number): WeightGradTile
 export function weightGradKernel(st: LowerState, name: string, node: IrNode, out: Loc, nodes: number[], tile?: WeightGradTile): KernelSpec {
   const k = correlation(st, node);
   const { A, B, s } = k;
-  const t = tile ?? weightGradTileFor(A, B, k.taps);
+  const t = tile ?? weightGradTileFor(A, B, k.taps, st.opts.tiles);
   const pos = t.positions;
   // Rows R (uniform per workgroup in the channels layout), columns Q.
   const rowsA = pos || A.ch <= B.ch;

@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../../compiler/pipeline.js';
 import { lowerGraph, PASSES } from '../../../compiler/lower/index.js';
+import { convTileFor } from '../../../compiler/lower/kernels/conv.js';
+import { defaultTileProfile } from '../../../compiler/lower/state.js';
 import { Body } from '../../../compiler/lower/wgsl.js';
 import type { IrGraph } from '../../../runtime/ir.js';
 import type { GraphProgram } from '../../../runtime/program.js';
@@ -91,5 +93,29 @@ describe('lowering to WGSL kernels', () => {
     b.let(`${a} * ${a}`);
     expect(b.lines).toHaveLength(2);
     expect(b.let('x0')).toBe('x0');
+  });
+
+  it("picks register tiles by profile: 'large' by default, 'small' from SDN_TILES, a bad value named", () => {
+    expect(convTileFor(64, 1, 1024, 1, 'large')).toEqual({ rows: 16, cols: 8, wg: 8 });
+    expect(convTileFor(64, 1, 1024, 1, 'small')).toEqual({ rows: 8, cols: 4, wg: 8 });
+    expect(convTileFor(64, 2, 16, 1, 'large')).toEqual({ rows: 8, cols: 4, wg: 8 });
+    // A long epilogue narrows the tile: columns first, then rows (down to 4).
+    expect(convTileFor(64, 1, 1024, 50, 'large')).toEqual({ rows: 16, cols: 1, wg: 8 });
+    expect(convTileFor(64, 1, 1024, 400, 'large')).toEqual({ rows: 4, cols: 1, wg: 8 });
+    const env = process.env.SDN_TILES;
+    try {
+      for (const [v, want] of [[undefined, 'large'], ['large', 'large'], ['small', 'small']] as const) {
+        if (v === undefined) delete process.env.SDN_TILES;
+        else process.env.SDN_TILES = v;
+        expect(defaultTileProfile()).toBe(want);
+      }
+      process.env.SDN_TILES = 'huge';
+      expect(() => defaultTileProfile()).toThrow("SDN_TILES must be 'small' or 'large', got 'huge'");
+    } finally {
+      if (env === undefined) delete process.env.SDN_TILES;
+      else process.env.SDN_TILES = env;
+    }
+    const g = graphs('fmnist-sdn').elbo;
+    expect(lowerGraph(g, { tiles: 'small' }).kernels.map((k) => k.wgsl)).not.toEqual(lowerGraph(g, { tiles: 'large' }).kernels.map((k) => k.wgsl));
   });
 });
