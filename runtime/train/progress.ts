@@ -8,6 +8,8 @@ export interface ProgressOptions {
   /** Plain mode: print every this many steps (default: about 20 lines per run). */
   every?: number;
   width?: number;
+  /** Milliseconds (default performance.now). */
+  clock?: () => number;
 }
 
 export function formatDuration(seconds: number): string {
@@ -17,18 +19,26 @@ export function formatDuration(seconds: number): string {
 }
 
 export class Progress {
-  private readonly t0 = performance.now();
+  private readonly clock: () => number;
+  private readonly t0: number;
+  /** When the first step of this run ended: its time includes compiling every kernel. */
+  private firstStepEnd?: { step: number; at: number };
   private readonly every: number;
   private testBpd?: number;
   private lastLen = 0;
 
   constructor(private readonly total: number, private readonly startStep: number, private readonly opts: ProgressOptions) {
     this.every = opts.every ?? Math.max(1, Math.round((total - startStep) / 20));
+    this.clock = opts.clock ?? (() => performance.now());
+    this.t0 = this.clock();
   }
 
   line(step: number, loss: number, bpd: number): string {
-    const done = step - this.startStep, secs = (performance.now() - this.t0) / 1000;
-    const rate = done > 0 ? done / secs : 0;
+    const now = this.clock();
+    this.firstStepEnd ??= { step, at: now };
+    // The rate leaves out the first step, which on a fresh machine is mostly kernel compilation.
+    const first = this.firstStepEnd, after = step - first.step;
+    const rate = after > 0 ? after / ((now - first.at) / 1000) : step > this.startStep ? (step - this.startStep) / ((now - this.t0) / 1000) : 0;
     const eta = rate > 0 ? (this.total - step) / rate : NaN;
     const test = this.testBpd !== undefined ? `  test ${this.testBpd.toFixed(3)} bpd` : '';
     const rateText = rate >= 1 ? `${rate.toFixed(2)} steps/s` : rate > 0 ? `${(1 / rate).toFixed(1)} s/step` : '– steps/s';

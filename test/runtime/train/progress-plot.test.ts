@@ -23,6 +23,15 @@ describe('progress', () => {
     expect(lines[19]).toMatch(/^step 40\/40 /);
   });
 
+  it('leaves the first step (kernel compilation) out of the rate and the ETA', () => {
+    let now = 0;
+    const p = new Progress(100, 0, { write: () => {}, tty: false, clock: () => now });
+    now = 60_000; // the first step compiles for a minute
+    expect(p.line(1, 1, 1)).toMatch(/60\.0 s\/step {2}ETA 1:39:00$/);
+    now += 10 * 2_000; // then 2 s per step
+    expect(p.line(11, 1, 1)).toMatch(/2\.0 s\/step {2}ETA 2:58$/);
+  });
+
   it('formats durations', () => {
     expect(formatDuration(75)).toBe('1:15');
     expect(formatDuration(3725)).toBe('1:02:05');
