@@ -35,10 +35,10 @@ export class Progress {
 
   line(step: number, loss: number, bpd: number): string {
     const now = this.clock();
-    this.firstStepEnd ??= { step, at: now };
+    const first = (this.firstStepEnd ??= { step, at: now });
     // The rate leaves out the first step, which on a fresh machine is mostly kernel compilation.
-    const first = this.firstStepEnd, after = step - first.step;
-    const rate = after > 0 ? after / ((now - first.at) / 1000) : step > this.startStep ? (step - this.startStep) / ((now - this.t0) / 1000) : 0;
+    const [steps, ms] = step > first.step ? [step - first.step, now - first.at] : [step - this.startStep, now - this.t0];
+    const rate = steps > 0 ? steps / (ms / 1000) : 0;
     const eta = rate > 0 ? (this.total - step) / rate : NaN;
     const test = this.testBpd !== undefined ? `  test ${this.testBpd.toFixed(3)} bpd` : '';
     const rateText = rate >= 1 ? `${rate.toFixed(2)} steps/s` : rate > 0 ? `${(1 / rate).toFixed(1)} s/step` : '– steps/s';

@@ -28,7 +28,7 @@ export interface ConvTile {
  * repays the compilation within a few steps of a real run but not in the test suite's many small
  * graphs.
  */
-export function convTileFor(rows: number, chunks: number, positions: number, epilogueLines = 1, profile: TileProfile = 'large'): ConvTile {
+export function convTileFor(rows: number, chunks: number, positions: number, epilogueLines: number, profile: TileProfile): ConvTile {
   const large = profile === 'large';
   const perChunk = Math.max(1, Math.floor((large ? 16 : 8) / chunks));
   const cols = large && positions >= 64 ? 8 : positions >= 16 ? 4 : 2;

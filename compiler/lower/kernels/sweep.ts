@@ -24,7 +24,7 @@ export interface SweepTile {
 }
 
 /** 4 features × 3 gates × 8 ('large') or 4 ('small') positions; 8 compile about twice as slowly. */
-export const sweepTileFor = (profile: TileProfile): SweepTile => ({ features: 4, cols: profile === 'large' ? 8 : 4, wg: 8 });
+const sweepTileFor = (profile: TileProfile): SweepTile => ({ features: 4, cols: profile === 'large' ? 8 : 4, wg: 8 });
 
 interface SweepArgs {
   name: string;
