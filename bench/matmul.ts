@@ -3,7 +3,8 @@
 // --tiles sweeps the candidate tile shapes (how DEFAULT_MATMUL_TILE was chosen).
 import { pathToFileURL } from 'node:url';
 import { acquireDevice, createStorageBuffer, readBuffer } from '../runtime/webgpu/device.js';
-import { createMatmul, DEFAULT_MATMUL_TILE, type MatmulTile } from '../runtime/webgpu/kernels/matmul.js';
+import { gpuWait } from '../runtime/webgpu/wait.js';
+import { createMatmul, DEFAULT_MATMUL_TILE, type MatmulTile } from '../compiler/lower/kernels/matmul.js';
 
 export const MATMUL_TILE_CANDIDATES: MatmulTile[] = [
   { rows: 4, cols: 4, wgCols: 8, wgRows: 8 },
@@ -45,7 +46,7 @@ async function timeDispatches(device: GPUDevice, encode: (pass: GPUComputePassEn
   for (let i = 0; i < reps; i++) encode(pass);
   pass.end();
   device.queue.submit([enc.finish()]);
-  await device.queue.onSubmittedWorkDone();
+  await gpuWait(device.queue.onSubmittedWorkDone());
   const cpu = process.cpuUsage(cpu0);
   const wall = (performance.now() - start) / 1000;
   return { seconds: wall / reps, cpuPerWall: (cpu.user + cpu.system) / 1e6 / wall };

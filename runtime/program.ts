@@ -23,6 +23,8 @@ export interface KernelSpec {
   /** Unique, readable: `<op>@<module path>` plus a counter. */
   name: string;
   wgsl: string;
+  /** Values of the uniform size fields d0, d1, … the WGSL reads (runtime/webgpu/uniforms.ts). */
+  dims: number[];
   entry: string;
   /**
    * Buffers bound at @group(0) @binding(i), in order; the last binding is the uniform block,

@@ -15,7 +15,7 @@ import { fuseElementwise } from './fuse-elementwise.js';
 import { fuseEpilogue } from './fuse-epilogue.js';
 import { assignLayouts } from './layout.js';
 import { reuseBuffers } from './reuse.js';
-import { defaultTileProfile, type LowerOptions, type LowerState, type Pass } from './state.js';
+import type { LowerOptions, LowerState, Pass } from './state.js';
 
 export const PASSES: Pass[] = [analyze, fuseElementwise, fuseEpilogue, assignLayouts, allocateBuffers, emitKernels, reuseBuffers];
 
@@ -27,7 +27,6 @@ export function initialState(graph: IrGraph, opts: LowerOptions = {}): LowerStat
       ...opts,
       maxStorageBuffers: opts.maxStorageBuffers ?? 8,
       workgroupSize: opts.workgroupSize ?? 64,
-      tiles: opts.tiles ?? defaultTileProfile(),
     },
     consumers: graph.nodes.map(() => []),
     isOutput: new Array(n).fill(false),

@@ -36,25 +36,9 @@ export interface LowerOptions {
   maxStorageBuffers?: number;
   /** Workgroup size of elementwise kernels. */
   workgroupSize?: number;
-  /**
-   * Register tile sizes: 'large' (the default) runs fastest, 'small' compiles several times faster
-   * on lavapipe, which compiles each kernel at its first dispatch (see convTileFor). The test suite
-   * uses 'small' through the SDN_TILES environment variable (vitest.config.ts).
-   */
-  tiles?: TileProfile;
   /** Fixed register tiles of the conv and scan kernels, overriding the profile. */
   convTile?: ConvTile;
   sweepTile?: SweepTile;
-}
-
-export type TileProfile = 'large' | 'small';
-
-/** SDN_TILES=small|large, else 'large'; a bad value is an error rather than a silent default. */
-export function defaultTileProfile(): TileProfile {
-  const v = globalThis.process?.env?.SDN_TILES;
-  if (v === undefined || v === '' || v === 'large') return 'large';
-  if (v === 'small') return 'small';
-  throw new Error(`SDN_TILES must be 'small' or 'large', got '${v}'`);
 }
 
 export interface LowerState {

@@ -1,8 +1,10 @@
 // A small WGSL builder: bindings of one kernel (each buffer bound once, at the strongest access
 // any use needs: WebGPU forbids binding a buffer both writable and read-only in one dispatch),
 // helper functions pulled in on demand, and straight-line bodies whose `let`s are memoized by
-// their text, which hoists every subexpression shared within a fused expression.
-import { UNIFORM_WGSL } from '../../runtime/webgpu/uniforms.js';
+// their text, which hoists every subexpression shared within a fused expression. Sizes, offsets
+// and strides go through `dim`, which makes them uniforms: the text of a kernel depends only on
+// its code, so kernels of different shapes share one pipeline.
+import { uniformStruct } from '../../runtime/webgpu/uniforms.js';
 
 export type Access = 'read' | 'read_write';
 
@@ -18,6 +20,8 @@ export class KernelBuilder {
   readonly bindings: { buffer: number; access: Access; vec4: boolean }[] = [];
   private readonly helpers = new Set<string>();
   private readonly extra: string[] = [];
+  private readonly dimValues: number[] = [];
+  private readonly dimKeys: string[] = [];
 
   /** The WGSL name of buffer `id` (array<f32>, or array<vec4<f32>> when vec4). */
   buf(id: number, access: Access = 'read', vec4 = false): string {
@@ -41,11 +45,45 @@ export class KernelBuilder {
     return `sdn_${name}`;
   }
 
+  /**
+   * A size, offset or stride as a u32 uniform (`u.d<k>`, filled from KernelSpec.dims). `key` names
+   * the quantity (the generator's expression for it): the same quantity with the same value shares
+   * a field, so an unrolled tile asks for it as often as it likes, while different quantities never
+   * share one because their values happen to be equal in one shape (the text would then depend on
+   * the shape).
+   */
+  dim(n: number, key: string): string {
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`lower: size ${key} = ${n} is not a u32`);
+    const id = `${key}=${n}`;
+    let k = this.dimKeys.indexOf(id);
+    if (k < 0) {
+      k = this.dimKeys.push(id) - 1;
+      this.dimValues.push(n);
+    }
+    return `u.d${k}`;
+  }
+
+  /** `dim(n, key)` as an i32. */
+  idim(n: number, key: string): string {
+    return `i32(${this.dim(n, key)})`;
+  }
+
+  /** A signed uniform (two's complement in its u32 field). */
+  sdim(n: number, key: string): string {
+    if (!Number.isInteger(n) || n < -(2 ** 31) || n >= 2 ** 31) throw new Error(`lower: ${key} = ${n} is not an i32`);
+    return `bitcast<i32>(${this.dim(n >>> 0, key)})`;
+  }
+
+  /** The uniform values of the sizes `dim` handed out, in field order. */
+  dims(): number[] {
+    return [...this.dimValues];
+  }
+
   /** The complete module: declarations, helpers, uniform block (last binding), then `main`. */
   module(main: string, decls = ''): string {
     const lines = this.bindings.map((b, i) =>
       `@group(0) @binding(${i}) var<storage, ${b.access}> buf${i}: array<${b.vec4 ? 'vec4<f32>' : 'f32'}>;`);
-    lines.push(UNIFORM_WGSL, `@group(0) @binding(${this.bindings.length}) var<uniform> u: Uniforms;`);
+    lines.push(uniformStruct(this.dimValues.length), `@group(0) @binding(${this.bindings.length}) var<uniform> u: Uniforms;`);
     for (const h of this.helpers) if (h in HELPERS) lines.push(HELPERS[h]);
     lines.push(...this.extra);
     if (decls) lines.push(decls);
@@ -96,26 +134,31 @@ export function f32(v: number): string {
   return r < 0 ? `(${s})` : s;
 }
 
-/** u32 arithmetic on index expressions with constant folding. */
+/** An index operand: a number is a literal (code), a string WGSL (a uniform size, an expression). */
+export type Idx = number | string;
+
+const idx = (k: Idx) => (typeof k === 'number' ? U.lit(k) : k);
+
+/** u32 arithmetic on index expressions, folding literal zeros and ones. */
 export const U = {
   lit: (n: number) => {
     if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`lower: index constant ${n} is not a u32`);
     return `${n}u`;
   },
-  add(a: string, k: number | string): string {
+  add(a: string, k: Idx): string {
     if (k === 0 || k === '0u') return a;
-    if (a === '0u') return typeof k === 'number' ? U.lit(k) : k;
-    return `(${a} + ${typeof k === 'number' ? U.lit(k) : k})`;
+    if (a === '0u') return idx(k);
+    return `(${a} + ${idx(k)})`;
   },
-  mul(a: string, k: number): string {
-    if (k === 0 || a === '0u') return '0u';
-    return k === 1 ? a : `(${a} * ${U.lit(k)})`;
+  mul(a: string, k: Idx): string {
+    if (k === 0 || k === '0u' || a === '0u') return '0u';
+    return k === 1 || k === '1u' ? a : `(${a} * ${idx(k)})`;
   },
-  div(a: string, k: number): string {
-    return k === 1 ? a : a === '0u' ? '0u' : `(${a} / ${U.lit(k)})`;
+  div(a: string, k: Idx): string {
+    return k === 1 || k === '1u' ? a : a === '0u' ? '0u' : `(${a} / ${idx(k)})`;
   },
-  mod(a: string, k: number): string {
-    return k === 1 || a === '0u' ? '0u' : `(${a} % ${U.lit(k)})`;
+  mod(a: string, k: Idx): string {
+    return k === 1 || k === '1u' || a === '0u' ? '0u' : `(${a} % ${idx(k)})`;
   },
 };
 

@@ -8,6 +8,7 @@
 // only while it has work in flight (a pending mapAsync, onSubmittedWorkDone or pipeline
 // compilation), so a process that awaited everything it started exits on its own; destroy()
 // additionally unmaps every buffer and frees the GPU memory right away instead of at GC.
+import { gpuWait } from './wait.js';
 
 export interface AcquireDeviceOptions {
   /** Minimum limits the caller needs; acquisition fails if the adapter cannot provide them. */
@@ -168,8 +169,8 @@ export async function createComputePipeline(
 ): Promise<GPUComputePipeline> {
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ label, code: wgsl });
-  const info = await module.getCompilationInfo();
-  const moduleError = await device.popErrorScope();
+  const info = await gpuWait(module.getCompilationInfo());
+  const moduleError = await gpuWait(device.popErrorScope());
   const errors = info.messages.filter((m) => m.type === 'error');
   if (errors.length > 0 || moduleError) {
     const detail = errors.length > 0 ? formatCompilationMessages(label, wgsl, errors) : moduleError!.message;
@@ -178,12 +179,12 @@ export async function createComputePipeline(
   device.pushErrorScope('validation');
   let pipeline: GPUComputePipeline;
   try {
-    pipeline = await device.createComputePipelineAsync({ label, layout, compute: { module, entryPoint } });
+    pipeline = await gpuWait(device.createComputePipelineAsync({ label, layout, compute: { module, entryPoint } }));
   } catch (e) {
-    await device.popErrorScope();
+    await gpuWait(device.popErrorScope());
     throw new Error(`Pipeline creation for kernel "${label}" (entry point ${entryPoint}) failed: ${(e as Error).message}`);
   }
-  const pipelineError = await device.popErrorScope();
+  const pipelineError = await gpuWait(device.popErrorScope());
   if (pipelineError) {
     throw new Error(`Pipeline creation for kernel "${label}" (entry point ${entryPoint}) failed: ${pipelineError.message}`);
   }
@@ -226,7 +227,7 @@ export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, byteLengt
     const encoder = device.createCommandEncoder({ label: 'readBuffer' });
     if (byteLength > 0) encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, byteLength);
     device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
+    await gpuWait(staging.mapAsync(GPUMapMode.READ));
     const out = new Float32Array(byteLength / 4);
     out.set(new Float32Array(staging.getMappedRange(0, byteLength)));
     staging.unmap();

@@ -6,11 +6,14 @@
 // read-back copies, and submits once. No Node-only imports: this file runs in browsers too.
 import { numel } from '../ir.js';
 import type { BufferSpec, Extent, GraphProgram, KernelSpec } from '../program.js';
-import { getPipeline, layoutFor } from './pipelines.js';
-import { UNIFORM_BYTES, UNIFORM_FIELD, UNIFORM_SLOT_BYTES } from './uniforms.js';
+import { compilePipelines, layoutFor, type CompileProgress } from './pipelines.js';
+import { gpuWait } from './wait.js';
+import { UNIFORM_BYTES, UNIFORM_FIELD, UNIFORM_HEADER, UNIFORM_SLOT_BYTES } from './uniforms.js';
 
 export interface ExecutorOptions {
   batch: number;
+  /** Called as the kernels new to this device compile (see compilePipelines). */
+  onCompile?: CompileProgress;
   /** Workgroups per dispatch dimension (default: the device's maxComputeWorkgroupsPerDimension). */
   maxWorkgroupsPerDimension?: number;
 }
@@ -67,19 +70,6 @@ export function splitGroups(groups: number, maxDim: number): [number, number] {
   return [x, y];
 }
 
-/**
- * Awaits a GPU promise while a timer keeps the host's event loop alive: Dawn's Node bindings do
- * not always hold the loop open for a pending onSubmittedWorkDone, and the process exits mid-run.
- */
-export async function gpuWait<T>(p: Promise<T>): Promise<T> {
-  const timer = setInterval(() => undefined, 50);
-  try {
-    return await p;
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 const where = (k: KernelSpec) => (k.source ? ` (from ${k.source.file}:${k.source.line})` : '');
 
 interface Dispatch {
@@ -107,19 +97,18 @@ export async function createExecutor(device: GPUDevice, program: GraphProgram, o
       throw new Error(`kernel "${k.name}"${where(k)} at batch ${batch}: ${(e as Error).message}; use a smaller batch`);
     }
   });
-  const pipelines = await gpuWait(Promise.all(program.kernels.map(async (k) => {
-    try {
-      return await getPipeline(device, k);
-    } catch (e) {
-      throw new Error(`kernel "${k.name}"${where(k)} failed to compile: ${(e as Error).message}`);
-    }
-  })));
-
   const buffers = program.buffers.map((b: BufferSpec) => device.createBuffer({
     label: b.name,
     size: Math.max(16, Math.ceil((4 * extentAt(b.size, batch)) / 16) * 16),
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
   }));
+  let pipelines: GPUComputePipeline[];
+  try {
+    pipelines = await compilePipelines(device, program.kernels, buffers, opts.onCompile);
+  } catch (e) {
+    for (const b of buffers) b.destroy();
+    throw e;
+  }
   const slots = program.kernels.reduce((s, k) => s + (k.steps ?? 1), 0);
   const uniforms = device.createBuffer({ label: 'uniforms', size: Math.max(1, slots) * UNIFORM_SLOT_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   const uniformData = new Uint32Array((Math.max(1, slots) * UNIFORM_SLOT_BYTES) / 4);
@@ -140,6 +129,7 @@ export async function createExecutor(device: GPUDevice, program: GraphProgram, o
       uniformData[w + UNIFORM_FIELD.batch] = batch;
       uniformData[w + UNIFORM_FIELD.step] = step;
       uniformData[w + UNIFORM_FIELD.threads] = plans[i].threads;
+      uniformData.set(k.dims, w + UNIFORM_HEADER.length);
       dispatches.push({ kernel: i, pipeline: pipelines[i], bindGroup, groups: plans[i].groups, slot });
     }
   });

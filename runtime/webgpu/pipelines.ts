@@ -4,18 +4,21 @@
 // (read-only or read-write), then the uniform block with a dynamic offset.
 import type { KernelSpec } from '../program.js';
 import { createComputePipeline } from './device.js';
-import { UNIFORM_BYTES } from './uniforms.js';
+import { UNIFORM_BYTES, UNIFORM_HEADER, UNIFORM_SLOT_BYTES } from './uniforms.js';
+import { gpuWait } from './wait.js';
 
 interface DeviceCache {
   pipelines: Map<string, { wgsl: string; pipeline: Promise<GPUComputePipeline> }>;
   layouts: Map<string, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>;
+  /** Pipelines that have run once (lavapipe compiles a pipeline at its first dispatch). */
+  warm: Set<string>;
 }
 
 const caches = new WeakMap<GPUDevice, DeviceCache>();
 
 function cacheOf(device: GPUDevice): DeviceCache {
   let c = caches.get(device);
-  if (!c) caches.set(device, (c = { pipelines: new Map(), layouts: new Map() }));
+  if (!c) caches.set(device, (c = { pipelines: new Map(), layouts: new Map(), warm: new Set() }));
   return c;
 }
 
@@ -57,13 +60,72 @@ export function layoutFor(device: GPUDevice, k: KernelSpec): { group: GPUBindGro
 /** The compiled pipeline of kernel k on this device; compile errors name the kernel. */
 export function getPipeline(device: GPUDevice, k: KernelSpec): Promise<GPUComputePipeline> {
   const cache = cacheOf(device).pipelines;
-  const key = `${contentHash(k.wgsl)}:${k.entry}:${signature(k)}`;
+  const key = pipelineKey(k);
   const hit = cache.get(key);
   if (hit && hit.wgsl === k.wgsl) return hit.pipeline;
-  const pipeline = createComputePipeline(device, k.name, k.wgsl, k.entry, layoutFor(device, k).pipeline);
+  const pipeline = createComputePipeline(device, k.name, k.wgsl, k.entry, layoutFor(device, k).pipeline).catch((e: unknown) => {
+    throw new Error(`kernel "${k.name}"${k.source ? ` (from ${k.source.file}:${k.source.line})` : ''} failed to compile: ${(e as Error).message}`);
+  });
   cache.set(key, { wgsl: k.wgsl, pipeline });
   pipeline.catch(() => cache.delete(key));
   return pipeline;
+}
+
+const pipelineKey = (k: KernelSpec) => `${contentHash(k.wgsl)}:${k.entry}:${signature(k)}`;
+
+/** Progress of compiling a program's kernels: `done` of `total` pipelines new to this device. */
+export type CompileProgress = (done: number, total: number) => void;
+
+/**
+ * Compiles every kernel's pipeline and runs each one new to this device once, alone, on an empty
+ * batch (batch and thread count 0 in its uniforms, so it returns at once or writes nothing but
+ * zeros into its own outputs): Dawn builds pipelines with createComputePipelineAsync, but lavapipe
+ * compiles a shader only at its first dispatch, and this way that happens here, one pipeline at a
+ * time with progress, instead of inside the first run's single submission.
+ */
+export async function compilePipelines(
+  device: GPUDevice, kernels: KernelSpec[], buffers: GPUBuffer[], onProgress?: CompileProgress,
+): Promise<GPUComputePipeline[]> {
+  const pipelines = await gpuWait(Promise.all(kernels.map((k) => getPipeline(device, k))));
+  const { warm } = cacheOf(device);
+  const cold = new Map<string, number>();
+  kernels.forEach((k, i) => {
+    const key = pipelineKey(k);
+    if (!warm.has(key) && !cold.has(key)) cold.set(key, i);
+  });
+  if (cold.size === 0) return pipelines;
+  const uniforms = device.createBuffer({ label: 'warm-up uniforms', size: UNIFORM_SLOT_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  try {
+    let done = 0;
+    onProgress?.(0, cold.size);
+    for (const [key, i] of cold) {
+      const k = kernels[i];
+      const slot = new Uint32Array(UNIFORM_SLOT_BYTES / 4);
+      slot.set(k.dims, UNIFORM_HEADER.length);
+      device.queue.writeBuffer(uniforms, 0, slot);
+      const bindGroup = device.createBindGroup({
+        label: `${k.name} warm-up`,
+        layout: layoutFor(device, k).group,
+        entries: [
+          ...k.bindings.map((b, binding) => ({ binding, resource: { buffer: buffers[b.buffer] } })),
+          { binding: k.bindings.length, resource: { buffer: uniforms, offset: 0, size: UNIFORM_BYTES } },
+        ],
+      });
+      const enc = device.createCommandEncoder({ label: `${k.name} warm-up` });
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipelines[i]);
+      pass.setBindGroup(0, bindGroup, [0]);
+      pass.dispatchWorkgroups(1);
+      pass.end();
+      device.queue.submit([enc.finish()]);
+      await gpuWait(device.queue.onSubmittedWorkDone());
+      warm.add(key);
+      onProgress?.(++done, cold.size);
+    }
+  } finally {
+    uniforms.destroy();
+  }
+  return pipelines;
 }
 
 /** Number of distinct pipelines compiled on this device so far (for tests and reports). */

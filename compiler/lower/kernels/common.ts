@@ -38,12 +38,12 @@ export function elementKernel(st: LowerState, k: ElementKernel): KernelSpec {
   const gen = new ExprGen(st, kb, body);
   const n = numelOf(k.node);
   const out = kb.buf(k.out.buffer, 'read_write');
-  const b = k.node.batched ? body.let(`tid / ${n}u`) : '0u';
-  const j = k.node.batched ? body.let(`tid % ${n}u`) : 'tid';
+  const b = k.node.batched ? body.let(`tid / ${kb.dim(n, 'numel')}`) : '0u';
+  const j = k.node.batched ? body.let(`tid % ${kb.dim(n, 'numel')}`) : 'tid';
   const v = k.value(gen, b, j);
   body.stmt(`${out}[${gen.address(k.out, k.node, b, j)}] = ${v};`);
   return {
-    name: k.name, wgsl: kb.module(threadMain(wg, body)), entry: 'main', bindings: kb.specBindings(),
+    name: k.name, wgsl: kb.module(threadMain(wg, body)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: k.node.batched ? { perExample: n, fixed: 0 } : { perExample: 0, fixed: n },
     workgroupSize: wg, nodes: k.nodes, ...(k.source ? { source: k.source } : {}),
   };

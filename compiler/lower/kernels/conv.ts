@@ -9,7 +9,7 @@
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';
-import { chw, type Loc, type LowerState, type TileProfile } from '../state.js';
+import { chw, type Loc, type LowerState } from '../state.js';
 import { Body, KernelBuilder, U } from '../wgsl.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
 
@@ -20,37 +20,15 @@ export interface ConvTile {
 }
 
 /**
- * Register tiles. 'large': up to 16 accumulator rows (over all chunks) × 8 columns; 'small': 8 × 4;
- * both less for small maps. Lavapipe compiles a kernel at its first dispatch and that time grows
- * faster than the unrolled tile: a fused 3×3 conv 32→64 on 32×32 took 48 s to compile at 16×8,
- * 17 s at 8×8 and 7 s at 8×4 (bench/compile-time.ts). On an idle machine the large tiles run a
- * batch-32 training step of fmnist-sdn in 15.7 s instead of 24.7 s (docs/performance.md), which
- * repays the compilation within a few steps of a real run but not in the test suite's many small
- * graphs.
+ * Register tiles: up to 16 accumulator rows (over all chunks) × 8 columns, fewer for few output
+ * channels or small maps (steps of powers of two, so that few shapes get a kernel of their own).
+ * The fused epilogue runs in a loop over the tile, so the unrolled code is the tile's
+ * multiply-adds alone; docs/performance.md has the compile and run times of each size.
  */
-export function convTileFor(rows: number, chunks: number, positions: number, epilogueLines: number, profile: TileProfile): ConvTile {
-  const large = profile === 'large';
-  const perChunk = Math.max(1, Math.floor((large ? 16 : 8) / chunks));
-  const cols = large && positions >= 64 ? 8 : positions >= 16 ? 4 : 2;
-  const t = { rows: Math.min(perChunk, Math.ceil(rows / 4) * 4), cols, wg: 8 };
-  // The epilogue is unrolled once per accumulator: a long one (backward chains reading several
-  // values per element) made kernels of ~200 KB that lavapipe took minutes to compile. Keep the
-  // unrolled epilogue code under a budget by narrowing the tile, columns first.
-  while (t.rows * t.cols * epilogueLines > EPILOGUE_BUDGET && t.cols > 1) t.cols /= 2;
-  while (t.rows * t.cols * epilogueLines > EPILOGUE_BUDGET && t.rows > 4) t.rows /= 2;
-  return t;
-}
-
-/** Statements of unrolled epilogue code per kernel (a ResSDN gate: ~12 per accumulator). */
-const EPILOGUE_BUDGET = 800;
-
-/** Statements one accumulator's epilogue takes (generated once, into a throwaway builder). */
-function epilogueLines(st: LowerState, k: ConvKernel): number {
-  if (!k.epilogue) return 1;
-  const body = new Body('e', '');
-  const overrides = new Map([...k.chunkNodes.keys()].map((n) => [n, 'acc'] as [number, string]));
-  k.epilogue(new ExprGen(st, new KernelBuilder(), body, overrides), 'b', 'j');
-  return Math.max(1, body.lines.length);
+export function convTileFor(rows: number, chunks: number, positions: number): ConvTile {
+  const perChunk = Math.max(1, Math.floor(16 / chunks));
+  const cols = positions >= 64 ? 8 : positions >= 16 ? 4 : 2;
+  return { rows: Math.min(perChunk, rows <= 4 ? 4 : rows <= 8 ? 8 : 16), cols, wg: 8 };
 }
 
 export interface ConvKernel {
@@ -70,13 +48,12 @@ export interface ConvKernel {
 
 export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const t = k.tile ?? st.opts.convTile ??
-    convTileFor(chw(k.root.shape)[0], k.chunks.length, chw(k.conv.shape)[1] * chw(k.conv.shape)[2], epilogueLines(st, k), st.opts.tiles);
+    convTileFor(chw(k.root.shape)[0], k.chunks.length, chw(k.conv.shape)[1] * chw(k.conv.shape)[2]);
   const { conv } = k;
   const [xn, wn, bn] = conv.inputs.map((i) => st.graph.nodes[i]);
   const xl = st.locs[xn.id]!, wl = st.locs[wn.id]!, bl = bn && st.locs[bn.id]!;
   const [C, H, W] = chw(xn.shape);
   const [O, Ho, Wo] = chw(conv.shape);
-  const HWo = Ho * Wo;
   const Cr = chw(k.root.shape)[0];
   const lin = conv.op === 'linear', tr = conv.op === 'conv_transpose2d';
   const [kh, kw] = lin ? [1, 1] : [wn.shape[2], wn.shape[3]];
@@ -87,6 +64,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const mask = conv.attrs.mask as 'A' | 'B' | undefined;
   const RT = Math.ceil(Cr / t.rows), perGroup = t.wg * t.cols;
   const kb = new KernelBuilder();
+  const D = (n: number, key: string) => kb.dim(n, key), I = (n: number, key: string) => kb.idim(n, key);
   const X = kb.buf(xl.buffer), Wt = kb.buf(wl.buffer), B = bl && kb.buf(bl.buffer);
   const out = kb.buf(k.out.buffer, 'read_write');
   const L: string[] = [];
@@ -97,30 +75,34 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const phased = tr && s > 1;
   const Hq = phased ? Math.ceil(Ho / s) : Ho, Wq = phased ? Math.ceil(Wo / s) : Wo, per = Hq * Wq, S2 = phased ? s * s : 1;
   e('let wid = wg.x + wg.y * u.wgx;');
-  e(`let ncols = ${conv.batched ? `u.batch * ${per}u` : `${per}u`};`);
+  e(`let ncols = ${conv.batched ? `u.batch * ${D(per, 'per')}` : D(per, 'per')};`);
   e(`let ncg = (ncols + ${perGroup - 1}u) / ${perGroup}u;`);
   e(`let rt = wid / (ncg * ${S2}u);`);
-  e(`if (rt >= ${RT}u) { return; }`);
+  e(`if (rt >= ${D(RT, 'RT')}) { return; }`);
   e(`let ph = (wid / ncg) % ${S2}u;`);
   e(`let colbase = (wid % ncg) * ${perGroup}u + lid.x;`);
   if (phased) {
     e(`let py = i32(ph / ${s}u);`);
     e(`let px = i32(ph % ${s}u);`);
   }
+  // Column p of the tile: example b, output pixel (oy, ox), its index p, live unless past the end.
+  const column = (p: string, col: string, ind: string) => [
+    `let col${p} = ${col};`,
+    `let cc${p} = min(col${p}, ncols - 1u);`,
+    `let b${p} = cc${p} / ${D(per, 'per')};`,
+    `let q${p} = cc${p} % ${D(per, 'per')};`,
+    `let qy${p} = i32(q${p} / ${D(Wq, 'Wq')});`,
+    `let qx${p} = i32(q${p} % ${D(Wq, 'Wq')});`,
+    `let oy${p} = ${phased ? `py + ${s} * qy${p}` : `qy${p}`};`,
+    `let ox${p} = ${phased ? `px + ${s} * qx${p}` : `qx${p}`};`,
+    `let live${p} = col${p} < ncols${phased ? ` && oy${p} < ${I(Ho, 'Ho')} && ox${p} < ${I(Wo, 'Wo')}` : ''};`,
+    `let p${p} = u32(min(oy${p}, ${I(Ho, 'Ho')} - 1)) * ${D(Wo, 'Wo')} + u32(min(ox${p}, ${I(Wo, 'Wo')} - 1));`,
+  ].map((l) => `${ind}${l}`);
   for (const p of P) {
-    e(`let col${p} = colbase + ${p * t.wg}u;`);
-    e(`let cc${p} = min(col${p}, ncols - 1u);`);
-    e(`let b${p} = cc${p} / ${per}u;`);
-    e(`let q${p} = cc${p} % ${per}u;`);
-    e(`let qy${p} = i32(q${p} / ${Wq}u);`);
-    e(`let qx${p} = i32(q${p} % ${Wq}u);`);
-    e(`let oy${p} = ${phased ? `py + ${s} * qy${p}` : `qy${p}`};`);
-    e(`let ox${p} = ${phased ? `px + ${s} * qx${p}` : `qx${p}`};`);
-    e(`let live${p} = col${p} < ncols${phased ? ` && oy${p} < ${Ho} && ox${p} < ${Wo}` : ''};`);
-    e(`let p${p} = u32(min(oy${p}, ${Ho - 1})) * ${Wo}u + u32(min(ox${p}, ${Wo - 1}));`);
-    e(`let xb${p} = ${U.add(U.lit(xl.offset), U.mul(`b${p}`, xl.batchStride))};`);
+    L.push(...column(`${p}`, `colbase + ${p * t.wg}u`, '  '));
+    e(`let xb${p} = ${U.add(D(xl.offset, 'xl.offset'), U.mul(`b${p}`, D(xl.batchStride, 'xl.batchStride')))};`);
   }
-  for (const c of K) for (const r of R) e(`let w${c}_${r} = ${U.mul(U.add(`min(rt * ${t.rows}u + ${r}u, ${Cr - 1}u)`, k.chunks[c]), oStride)};`);
+  for (const c of K) for (const r of R) e(`let w${c}_${r} = ${U.mul(U.add(`min(rt * ${t.rows}u + ${r}u, ${D(Cr, 'Cr')} - 1u)`, D(k.chunks[c], 'k.chunks[c]')), D(oStride, 'oStride'))};`);
   for (const c of K) for (const r of R) for (const p of P) e(`var acc${c}_${r}_${p} = 0.0;`);
   // Taps in a loop (unrolling them multiplied compile time ~9× for no measured gain), the
   // input channels in an inner loop: one product per accumulator update, tap addresses hoisted.
@@ -143,6 +125,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     e(`  let kx = i32(tap % ${kw}u);`);
   }
   if (mask) e(`  if (ky > ${cy} || (ky == ${cy} && kx >= ${cx})) { continue; }`);
+  const inside = (p: number) => `iy${p} >= 0 && iy${p} < ${I(H, 'H')} && ix${p} >= 0 && ix${p} < ${I(W, 'W')}`;
   for (const p of P) {
     if (lin) {
       e(`  let a${p} = xb${p};`);
@@ -151,53 +134,56 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     if (phased) {
       e(`  let iy${p} = qy${p} + (py + ${pad} - ky0) / ${s} - my;`);
       e(`  let ix${p} = qx${p} + (px + ${pad} - kx0) / ${s} - mx;`);
-      e(`  let ok${p} = iy${p} >= 0 && iy${p} < ${H} && ix${p} >= 0 && ix${p} < ${W};`);
     } else if (tr) {
-      e(`  let ty${p} = oy${p} + ${pad} - ky;`);
-      e(`  let tx${p} = ox${p} + ${pad} - kx;`);
-      e(`  let iy${p} = ty${p};`);
-      e(`  let ix${p} = tx${p};`);
-      e(`  let ok${p} = ty${p} >= 0 && tx${p} >= 0 && iy${p} < ${H} && ix${p} < ${W};`);
+      e(`  let iy${p} = oy${p} + ${pad} - ky;`);
+      e(`  let ix${p} = ox${p} + ${pad} - kx;`);
     } else {
       e(`  let iy${p} = oy${p} * ${s} + ky - ${pad};`);
       e(`  let ix${p} = ox${p} * ${s} + kx - ${pad};`);
-      if (guarded) e(`  let ok${p} = iy${p} >= 0 && iy${p} < ${H} && ix${p} >= 0 && ix${p} < ${W};`);
     }
-    e(`  let a${p} = xb${p} + u32(clamp(iy${p}, 0, ${H - 1})) * ${xs.y}u + u32(clamp(ix${p}, 0, ${W - 1})) * ${xs.x}u;`);
+    if (guarded) e(`  let ok${p} = ${inside(p)};`);
+    e(`  let a${p} = xb${p} + u32(clamp(iy${p}, 0, ${I(H, 'H')} - 1)) * ${D(xs.y, 'xs.y')} + u32(clamp(ix${p}, 0, ${I(W, 'W')} - 1)) * ${D(xs.x, 'xs.x')};`);
   }
-  e(`  for (var c = 0u; c < ${opaque(C)}; c++) {`);
+  e(`  for (var c = 0u; c < ${D(C, 'C')}; c++) {`);
   for (const p of P) {
-    const load = `${X}[a${p} + c * ${xs.c}u]`;
+    const load = `${X}[a${p} + c * ${D(xs.c, 'xs.c')}]`;
     e(`    let x${p} = ${guarded ? `select(0.0, ${load}, ok${p})` : load};`);
   }
   for (const c of K) {
     for (const r of R) {
-      e(`    let wv${c}_${r} = ${Wt}[w${c}_${r} + c * ${cStride}u + tap];`);
+      e(`    let wv${c}_${r} = ${Wt}[w${c}_${r} + c * ${D(cStride, 'cStride')} + tap];`);
       for (const p of P) e(`    acc${c}_${r}_${p} += wv${c}_${r} * x${p};`);
     }
   }
   e('  }');
   e('}');
   if (phased) e('}');
-  // Epilogue: bias, the fused expression, the store (skipped past the last row or column).
-  for (const r of R) {
-    for (const p of P) {
-      const body = new Body(`e${r}_${p}_`, '    ');
-      const overrides = new Map<number, string>();
-      const row = body.let(`rt * ${t.rows}u + ${r}u`);
-      K.forEach((c) => {
-        const a = body.let(B ? `acc${c}_${r}_${p} + ${B}[${U.add(row, k.chunks[c])}]` : `acc${c}_${r}_${p}`);
-        for (const [n, off] of k.chunkNodes) if (off === k.chunks[c]) overrides.set(n, a);
-      });
-      const gen = new ExprGen(st, kb, body, overrides);
-      const j = body.let(U.add(U.mul(row, HWo), `p${p}`));
-      const v = k.epilogue ? k.epilogue(gen, `b${p}`, j) : overrides.get(conv.id)!;
-      body.stmt(`${out}[${gen.address(k.out, k.root, `b${p}`, j)}] = ${v};`);
-      e(`if (live${p} && rt * ${t.rows}u + ${r}u < ${Cr}u) {`);
-      L.push(body.text());
-      e('}');
-    }
-  }
+  // Epilogue, in a loop over the tile's outputs so its code exists once: bias, the fused
+  // expression, the store (skipped past the last row or column). The accumulators go through a
+  // private array, read back at a dynamic index.
+  const n = t.rows * t.cols;
+  e(`var accs: array<f32, ${K.length * n}>;`);
+  for (const c of K) for (const r of R) for (const p of P) e(`accs[${c * n + r * t.cols + p}] = acc${c}_${r}_${p};`);
+  e(`for (var i = 0u; i < ${opaque(n)}; i++) {`);
+  e(`  let r = i / ${t.cols}u;`);
+  e(`  let pc = i % ${t.cols}u;`);
+  L.push(...column('E', `colbase + pc * ${t.wg}u`, '    '));
+  const body = new Body('e', '    ');
+  const row = body.let(`rt * ${t.rows}u + r`);
+  const overrides = new Map<number, string>();
+  K.forEach((c) => {
+    const acc = `accs[${c * n}u + i]`;
+    const a = body.let(B ? `${acc} + ${B}[${U.add(row, D(k.chunks[c], 'k.chunks[c]'))}]` : acc);
+    for (const [node, off] of k.chunkNodes) if (off === k.chunks[c]) overrides.set(node, a);
+  });
+  const gen = new ExprGen(st, kb, body, overrides);
+  const j = body.let(U.add(U.mul(row, D(Ho * Wo, 'Ho * Wo')), 'pE'));
+  const v = k.epilogue ? k.epilogue(gen, 'bE', j) : overrides.get(conv.id)!;
+  body.stmt(`${out}[${gen.address(k.out, k.root, 'bE', j)}] = ${v};`);
+  e(`  if (liveE && rt * ${t.rows}u + r < ${D(Cr, 'Cr')}) {`);
+  L.push(body.text());
+  e('  }');
+  e('}');
   const wgsl = `@compute @workgroup_size(${t.wg})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
 ${L.join('\n')}
@@ -205,7 +191,7 @@ ${L.join('\n')}
   // Threads: RT row tiles × ⌈columns / (wg·cols)⌉ workgroups; the bound below covers the ceiling.
   const colsPer = S2 * Math.ceil(per / t.cols);
   return {
-    name: k.name, wgsl: kb.module(wgsl), entry: 'main', bindings: kb.specBindings(),
+    name: k.name, wgsl: kb.module(wgsl), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: conv.batched ? { perExample: RT * colsPer, fixed: RT * S2 * t.wg } : { perExample: 0, fixed: RT * (colsPer + S2 * t.wg) },
     workgroupSize: t.wg, nodes: k.nodes, ...(k.root.source ? { source: k.root.source } : {}),
   };

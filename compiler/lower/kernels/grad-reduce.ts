@@ -13,7 +13,7 @@ export function gradReduceKernel(st: LowerState, name: string, node: IrNode, out
   return { name, ...k, entry: 'main', nodes, ...(node.source ? { source: node.source } : {}) };
 }
 
-type Kernel = Pick<KernelSpec, 'wgsl' | 'bindings' | 'threads' | 'workgroupSize'>;
+type Kernel = Pick<KernelSpec, 'wgsl' | 'dims' | 'bindings' | 'threads' | 'workgroupSize'>;
 
 /** Tree reduction of `red` (size wg, a power of two) into red[0]. */
 const tree = (wg: number) => `  workgroupBarrier();
@@ -42,7 +42,7 @@ ${loop.text()}
 ${outer.text()}
   ${o}[${addr}] = acc;
 }`;
-  return { wgsl: kb.module(main), bindings: kb.specBindings(), threads: { perExample: 0, fixed: n }, workgroupSize: wg };
+  return { wgsl: kb.module(main), dims: kb.dims(), bindings: kb.specBindings(), threads: { perExample: 0, fixed: n }, workgroupSize: wg };
 }
 
 function channelSum(st: LowerState, node: IrNode, out: Loc): Kernel {
@@ -51,18 +51,18 @@ function channelSum(st: LowerState, node: IrNode, out: Loc): Kernel {
   const src = st.graph.nodes[node.inputs[0]];
   const C = node.shape[0], inner = numelOf(src) / C;
   const wg = Math.min(64, 2 ** Math.ceil(Math.log2(inner)));
-  const v = new ExprGen(st, kb, loop).value(src.id, 'b', loop.let(`c * ${inner}u + i`));
+  const v = new ExprGen(st, kb, loop).value(src.id, 'b', loop.let(`c * ${kb.dim(inner, 'inner')} + i`));
   const o = kb.buf(out.buffer, 'read_write');
   const addr = new ExprGen(st, kb, outer).address(out, node, 'b', 'c');
   const main = `var<workgroup> red: array<f32, ${wg}>;
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let row = wid.x + wid.y * u.wgx;
-  if (row >= ${node.batched ? `u.batch * ${C}u` : `${C}u`}) { return; }
-  let b = row / ${C}u;
-  let c = row % ${C}u;
+  if (row >= ${node.batched ? `u.batch * ${kb.dim(C, 'C')}` : kb.dim(C, 'C')}) { return; }
+  let b = row / ${kb.dim(C, 'C')};
+  let c = row % ${kb.dim(C, 'C')};
   var acc = 0.0;
-  for (var i = lid.x; i < ${inner}u; i += ${wg}u) {
+  for (var i = lid.x; i < ${kb.dim(inner, 'inner')}; i += ${wg}u) {
 ${loop.text()}
     acc += ${v};
   }
@@ -75,7 +75,7 @@ ${outer.text()}
 }`;
   const threads = C * wg;
   return {
-    wgsl: kb.module(main), bindings: kb.specBindings(), workgroupSize: wg,
+    wgsl: kb.module(main), dims: kb.dims(), bindings: kb.specBindings(), workgroupSize: wg,
     threads: node.batched ? { perExample: threads, fixed: 0 } : { perExample: 0, fixed: threads },
   };
 }
@@ -109,5 +109,5 @@ ${fin.text()}
     ${o}[${addr}] = ${gv} + shift;
   }
 }`;
-  return { wgsl: kb.module(main), bindings: kb.specBindings(), threads: { perExample: 0, fixed: wg }, workgroupSize: wg };
+  return { wgsl: kb.module(main), dims: kb.dims(), bindings: kb.specBindings(), threads: { perExample: 0, fixed: wg }, workgroupSize: wg };
 }

@@ -47,9 +47,9 @@ export function dmlGradKernel(st: LowerState, name: string, node: IrNode, out: L
   const hw = H * W, K = M * (1 + 3 * C);
   const wg = st.opts.workgroupSize;
   const o = kb.buf(out.buffer, 'read_write');
-  const b = node.batched ? L(`tid / ${hw}u`) : '0u';
-  const s = node.batched ? L(`tid % ${hw}u`) : 'tid';
-  const at = (k: number) => L(k === 0 ? s : `${s} + ${k * hw}u`);
+  const b = node.batched ? L(`tid / ${kb.dim(hw, 'hw')}`) : '0u';
+  const s = node.batched ? L(`tid % ${kb.dim(hw, 'hw')}`) : 'tid';
+  const at = (k: number) => L(k === 0 ? s : `${s} + ${kb.dim(hw, 'hw')} * ${k}u`);
   const p = (k: number) => gen.value(pIn, b, at(k));
   kb.helper('sigmoid');
   kb.helper('softplus');
@@ -95,7 +95,7 @@ export function dmlGradKernel(st: LowerState, name: string, node: IrNode, out: L
   });
   grad.forEach((v, k) => body.stmt(`${o}[${gen.address(out, node, b, at(k))}] = ${v};`));
   return {
-    name, wgsl: kb.module(threadMain(wg, body)), entry: 'main', bindings: kb.specBindings(),
+    name, wgsl: kb.module(threadMain(wg, body)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: node.batched ? { perExample: hw, fixed: 0 } : { perExample: 0, fixed: hw },
     workgroupSize: wg, nodes, ...(node.source ? { source: node.source } : {}),
   };

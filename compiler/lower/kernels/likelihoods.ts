@@ -76,7 +76,7 @@ export function bernoulliTerm(gen: ExprGen, kb: KernelBuilder, node: IrNode, b: 
 
 /** Parameter k of the DML pixel s: params are [K, H, W] per example. */
 const param = (gen: ExprGen, p: number, hw: number, b: string, s: string) => (k: number) =>
-  gen.value(p, b, gen.body.let(k === 0 ? s : `${s} + ${k * hw}u`));
+  gen.value(p, b, gen.body.let(k === 0 ? s : `${s} + ${gen.kb.dim(hw, 'hw')} * ${k}u`));
 
 /** dml_logp(params, x) of pixel s: log Σ_m π_m Π_c P(x_c | logistic_mc), RGB means coupled. */
 export function dmlTerm(gen: ExprGen, kb: KernelBuilder, node: IrNode, xNode: IrNode, b: string, s: string): string {
@@ -88,7 +88,7 @@ export function dmlTerm(gen: ExprGen, kb: KernelBuilder, node: IrNode, xNode: Ir
   kb.helper('softplus');
   const bin = kb.helper('dml_bin', DML_BIN);
   const p = param(gen, node.inputs[0], hw, b, s);
-  const xs = [...Array(C).keys()].map((c) => gen.value(node.inputs[1], b, L(c === 0 ? s : `${s} + ${c * hw}u`)));
+  const xs = [...Array(C).keys()].map((c) => gen.value(node.inputs[1], b, L(c === 0 ? s : `${s} + ${kb.dim(hw, 'hw')} * ${c}u`)));
   const logits = [...Array(M).keys()].map((m) => p(m));
   const lmax = logits.reduce((a, v) => L(`max(${a}, ${v})`));
   const logZ = L(`${lmax} + log(${logits.map((v) => `exp(${v} - ${lmax})`).join(' + ')})`);
@@ -115,7 +115,7 @@ export function dmlModeValue(gen: ExprGen, kb: KernelBuilder, node: IrNode, b: s
   const M = node.attrs.mixtures as number;
   const [C, H, W] = node.shape;
   const hw = H * W;
-  const c = L(`${j} / ${hw}u`), s = L(`${j} % ${hw}u`);
+  const c = L(`${j} / ${kb.dim(hw, 'hw')}`), s = L(`${j} % ${kb.dim(hw, 'hw')}`);
   const p = param(gen, node.inputs[0], hw, b, s);
   // argmax over the logits, first maximum wins (as the CPU's strict >).
   let best = p(0), arg = '0u';

@@ -6,7 +6,7 @@ import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';
 import type { Loc, LowerState } from '../state.js';
-import { Body, f32, KernelBuilder } from '../wgsl.js';
+import { Body, f32, KernelBuilder, U } from '../wgsl.js';
 
 const WG = 64;
 
@@ -33,7 +33,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let b = wg.x + wg.y * u.wgx;
   if (b >= ${k.node.batched ? 'u.batch' : '1u'}) { return; }
   var acc = 0.0;
-  for (var i = lid.x; i < ${k.count}u; i += ${WG}u) {
+  for (var i = lid.x; i < ${kb.dim(k.count, 'k.count')}; i += ${WG}u) {
 ${body.text()}
     acc += ${v};
   }
@@ -43,10 +43,10 @@ ${body.text()}
     if (lid.x < s) { red[lid.x] += red[lid.x + s]; }
     workgroupBarrier();
   }
-  if (lid.x == 0u) { ${out}[${k.out.offset}u + b * ${k.out.batchStride}u] = red[0]; }
+  if (lid.x == 0u) { ${out}[${U.add(kb.dim(k.out.offset, 'k.out.offset'), U.mul('b', kb.dim(k.out.batchStride, 'k.out.batchStride')))}] = red[0]; }
 }`;
   return {
-    name: k.name, wgsl: kb.module(main), entry: 'main', bindings: kb.specBindings(),
+    name: k.name, wgsl: kb.module(main), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: k.node.batched ? { perExample: WG, fixed: 0 } : { perExample: 0, fixed: WG },
     workgroupSize: WG, nodes: k.nodes, ...(k.node.source ? { source: k.node.source } : {}),
   };
@@ -79,11 +79,11 @@ ${sum.text()}
   let extra = (max(mean, ${f32(lambda)}) - mean) / n;
   for (var b = lid.x; b < u.batch; b += ${WG}u) {
 ${fin.text()}
-    ${o}[${out.offset}u + b * ${out.batchStride}u] = ${c} + extra;
+    ${o}[${U.add(kb.dim(out.offset, 'out.offset'), U.mul('b', kb.dim(out.batchStride, 'out.batchStride')))}] = ${c} + extra;
   }
 }`;
   return {
-    name, wgsl: kb.module(main), entry: 'main', bindings: kb.specBindings(),
+    name, wgsl: kb.module(main), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: { perExample: 0, fixed: WG }, workgroupSize: WG, nodes, ...(node.source ? { source: node.source } : {}),
   };
 }

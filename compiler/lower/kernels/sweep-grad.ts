@@ -19,10 +19,16 @@ import { KernelBuilder, U } from '../wgsl.js';
 const TK = 4, TP = 4, WG = 8;
 
 /** WGSL address of element (b, c, row, col) of a [C, H, W] value stored at loc. */
-function at(loc: Loc, shape: number[], b: string, c: string, row: string, col: string): string {
+/**
+ * WGSL address of element (b, c, position i, line d) of a [C, H, W] value stored at loc: lines
+ * are columns (alongCols) or rows, and their strides uniforms, so one kernel serves every direction.
+ */
+function at(D: (n: number, key: string) => string, name: string, loc: Loc, shape: number[], alongCols: boolean, b: string, c: string, i: string, d: string): string {
   const [, H, W] = chw(shape);
   const s = loc.strides ?? { c: H * W, y: W, x: 1 };
-  return `${U.add(U.lit(loc.offset), U.mul(b, loc.batchStride))} + (${c}) * ${s.c}u + (${row}) * ${s.y}u + (${col}) * ${s.x}u`;
+  const [si, sd] = alongCols ? [s.y, s.x] : [s.x, s.y];
+  const f = (n: number, field: string) => D(n, `${name}.${field}`);
+  return `${U.add(f(loc.offset, 'offset'), U.mul(b, f(loc.batchStride, 'batchStride')))} + (${c}) * ${f(s.c, 'c')} + (${i}) * ${f(si, 'i')} + (${d}) * ${f(sd, 'd')}`;
 }
 
 export function emitSweepGrad(st: LowerState, n: IrNode): void {
@@ -41,40 +47,41 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   }));
 
   const kb = new KernelBuilder();
+  const D = (v: number, key: string) => kb.dim(v, key);
   const G = kb.buf(out.buffer, 'read_write'), A = kb.buf(acc, 'read_write');
   const X = kb.buf(loc(xn.id).buffer), Y = kb.buf(loc(yn.id).buffer);
   const Wi = kb.buf(loc(wihn.id).buffer), Wh = kb.buf(loc(whhn.id).buffer), Bi = kb.buf(loc(bihn.id).buffer), Bh = kb.buf(loc(bhhn.id).buffer);
   const sig = kb.helper('sigmoid'), tanh = kb.helper('tanh');
-  const rc = (i: string, d: string) => (alongCols ? [i, d] : [d, i]) as [string, string];
-  const xAt = (c: string, i: string, d: string) => `${X}[${at(loc(xn.id), xn.shape, 'b', c, ...rc(i, d))}]`;
-  const yAt = (c: string, i: string, d: string) => `${Y}[${at(loc(yn.id), yn.shape, 'b', c, ...rc(i, d))}]`;
-  const gAt = (c: string, i: string, d: string) => `${G}[${at(out, n.shape, 'b', c, ...rc(i, d))}]`;
+  const xAt = (c: string, i: string, d: string) => `${X}[${at(D, 'x', loc(xn.id), xn.shape, alongCols, 'b', c, i, d)}]`;
+  const yAt = (c: string, i: string, d: string) => `${Y}[${at(D, 'y', loc(yn.id), yn.shape, alongCols, 'b', c, i, d)}]`;
+  const gAt = (c: string, i: string, d: string) => `${G}[${at(D, 'g', out, n.shape, alongCols, 'b', c, i, d)}]`;
   // Line layout of the running gradient (as lineLayout): image line d, position i, feature f.
-  const aAt = (d: string, i: string, f: string) => `${A}[b * ${F * L * P}u + (${d} * ${P}u + ${i}) * ${F}u + ${f}]`;
+  const aAt = (d: string, i: string, f: string) => `${A}[b * ${D(F * L * P, 'F * L * P')} + (${d} * ${D(P, 'P')} + ${i}) * ${D(F, 'F')} + ${f}]`;
   const Ps = [...Array(TP).keys()];
   const S: string[] = [];
   const e = (s: string) => S.push(`  ${s}`);
   e('let wid = wg.x + wg.y * u.wgx;');
-  e(`let ncols = u.batch * ${P}u;`);
+  e(`let ncols = u.batch * ${D(P, 'P')};`);
   e(`let ncg = (ncols + ${WG * TP - 1}u) / ${WG * TP}u;`);
   e('let kt = wid / ncg;');
-  e(`if (kt >= ${Math.ceil(F / TK)}u) { return; }`);
+  e(`if (kt >= ${D(Math.ceil(F / TK), 'Math.ceil(F / TK)')}) { return; }`);
   e(`let colbase = (wid % ncg) * ${WG * TP}u + lid.x;`);
-  e(`let t = ${L - 1}u - u.step / 2u;`);
-  e(`let d = ${reverse ? `${L - 1}u - t` : 't'};`);
-  e(`let dp = ${reverse ? 'd + 1u' : 'd - 1u'};`);
+  e(`let t = ${D(L, 'L')} - 1u - u.step / 2u;`);
+  const rev = `${D(reverse ? 1 : 0, 'reverse')} != 0u`;
+  e(`let d = select(t, ${D(L, 'L')} - 1u - t, ${rev});`);
+  e(`let dp = select(d - 1u, d + 1u, ${rev});`);
   for (const p of Ps) {
     e(`let col${p} = colbase + ${p * WG}u;`);
     e(`if (col${p} < ncols) {`);
-    e(`  let b = col${p} / ${P}u;`);
-    e(`  let i = col${p} % ${P}u;`);
+    e(`  let b = col${p} / ${D(P, 'P')};`);
+    e(`  let i = col${p} % ${D(P, 'P')};`);
     e('  if (u.step % 2u == 0u) {');
-    e(`    for (var k = kt * ${TK}u; k < min(kt * ${TK}u + ${TK}u, ${F}u); k++) {`);
-    phaseA(e, { F, P, xAt, yAt, gAt, aAt, Wi, Wh, Bi, Bh, sig, tanh });
+    e(`    for (var k = kt * ${TK}u; k < min(kt * ${TK}u + ${TK}u, ${D(F, 'F')}); k++) {`);
+    phaseA(e, { F: D(F, 'F'), P: D(P, 'P'), xAt, yAt, gAt, aAt, Wi, Wh, Bi, Bh, sig, tanh });
     e('    }');
     e('  } else {');
-    e(`    for (var f = kt * ${TK}u; f < min(kt * ${TK}u + ${TK}u, ${F}u); f++) {`);
-    phaseB(e, { F, P, gAt, aAt, Wi });
+    e(`    for (var f = kt * ${TK}u; f < min(kt * ${TK}u + ${TK}u, ${D(F, 'F')}); f++) {`);
+    phaseB(e, { F: D(F, 'F'), P: D(P, 'P'), gAt, aAt, Wi });
     e('    }');
     e('  }');
     e('}');
@@ -85,7 +92,7 @@ ${S.join('\n')}
 }`;
   const KT = Math.ceil(F / TK);
   st.kernels.push({
-    name: kernelName(st, n, [], 'scan:'), wgsl: kb.module(main), entry: 'main', bindings: kb.specBindings(),
+    name: kernelName(st, n, [], 'scan:'), wgsl: kb.module(main), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: { perExample: KT * Math.ceil(P / TP), fixed: KT * WG }, workgroupSize: WG,
     steps: 2 * L - 1, nodes: [n.id], ...(n.source ? { source: n.source } : {}),
   });
@@ -93,8 +100,9 @@ ${S.join('\n')}
 
 /** What phase B reads: sizes, the output (∂gi), the running ∂L/∂y and W_ih. */
 interface Access {
-  F: number;
-  P: number;
+  /** WGSL of the features and positions per line. */
+  F: string;
+  P: string;
   gAt: (c: string, i: string, d: string) => string;
   aAt: (d: string, i: string, f: string) => string;
   Wi: string;
@@ -117,45 +125,45 @@ function phaseA(e: (s: string) => void, a: GateAccess): void {
   const E = (s: string) => e(`      ${s}`);
   E(`let gy = ${a.aAt('d', 'i', 'k')};`);
   E('if (t == 0u) {');
-  E(`  for (var c = 0u; c < 6u; c++) { ${a.gAt(`c * ${F}u + k`, 'i', 'd')} = 0.0; }`);
-  E(`  ${a.gAt(`${6 * F}u + k`, 'i', 'd')} = gy;`);
+  E(`  for (var c = 0u; c < 6u; c++) { ${a.gAt(`c * ${F} + k`, 'i', 'd')} = 0.0; }`);
+  E(`  ${a.gAt(`(6u * ${F}) + k`, 'i', 'd')} = gy;`);
   E('  continue;');
   E('}');
   E('var ar = 0.0; var az = 0.0; var an = 0.0; var hr = 0.0; var hz = 0.0; var hn = 0.0;');
   // The input half over the three neighbours (i−1, i, i+1) on line dp, zero outside the map.
   E(`for (var s = 0u; s < ${opaque(3)}; s++) {`);
-  E('  if (i + s < 1u || i + s > ' + P + 'u) { continue; }');
+  E(`  if (i + s < 1u || i + s > ${P}) { continue; }`);
   E('  let q = i + s - 1u;');
-  E(`  for (var f = 0u; f < ${opaque(F)}; f++) {`);
+  E(`  for (var f = 0u; f < ${F}; f++) {`);
   E(`    let v = ${yAt('f', 'q', 'dp')};`);
-  E(`    let w = s * ${F}u + f;`);
-  E(`    ar += ${a.Wi}[k * ${3 * F}u + w] * v;`);
-  E(`    az += ${a.Wi}[(${F}u + k) * ${3 * F}u + w] * v;`);
-  E(`    an += ${a.Wi}[(${2 * F}u + k) * ${3 * F}u + w] * v;`);
+  E(`    let w = s * ${F} + f;`);
+  E(`    ar += ${a.Wi}[k * (3u * ${F}) + w] * v;`);
+  E(`    az += ${a.Wi}[(${F} + k) * (3u * ${F}) + w] * v;`);
+  E(`    an += ${a.Wi}[((2u * ${F}) + k) * (3u * ${F}) + w] * v;`);
   E('  }');
   E('}');
-  E(`for (var f = 0u; f < ${opaque(F)}; f++) {`);
+  E(`for (var f = 0u; f < ${F}; f++) {`);
   E(`  let v = ${xAt('f', 'i', 'd')};`);
-  E(`  hr += ${a.Wh}[k * ${F}u + f] * v;`);
-  E(`  hz += ${a.Wh}[(${F}u + k) * ${F}u + f] * v;`);
-  E(`  hn += ${a.Wh}[(${2 * F}u + k) * ${F}u + f] * v;`);
+  E(`  hr += ${a.Wh}[k * ${F} + f] * v;`);
+  E(`  hz += ${a.Wh}[(${F} + k) * ${F} + f] * v;`);
+  E(`  hn += ${a.Wh}[((2u * ${F}) + k) * ${F} + f] * v;`);
   E('}');
   E(`let r = ${a.sig}(ar + ${a.Bi}[k] + hr + ${a.Bh}[k]);`);
-  E(`let z = ${a.sig}(az + ${a.Bi}[${F}u + k] + hz + ${a.Bh}[${F}u + k]);`);
-  E(`let ghn = hn + ${a.Bh}[${2 * F}u + k];`);
-  E(`let nv = ${a.tanh}(an + ${a.Bi}[${2 * F}u + k] + r * ghn);`);
+  E(`let z = ${a.sig}(az + ${a.Bi}[${F} + k] + hz + ${a.Bh}[${F} + k]);`);
+  E(`let ghn = hn + ${a.Bh}[(2u * ${F}) + k];`);
+  E(`let nv = ${a.tanh}(an + ${a.Bi}[(2u * ${F}) + k] + r * ghn);`);
   E(`let h = ${xAt('k', 'i', 'd')};`);
   E('let dan = gy * (1.0 - z) * (1.0 - nv * nv);');
   E('let daz = gy * (h - nv) * z * (1.0 - z);');
   E('let dar = dan * ghn * r * (1.0 - r);');
   const put = (c: string, v: string) => E(`${a.gAt(c, 'i', 'd')} = ${v};`);
   put('k', 'dar');
-  put(`${F}u + k`, 'daz');
-  put(`${2 * F}u + k`, 'dan');
-  put(`${3 * F}u + k`, 'dar');
-  put(`${4 * F}u + k`, 'daz');
-  put(`${5 * F}u + k`, 'dan * r');
-  put(`${6 * F}u + k`, 'gy * z');
+  put(`${F} + k`, 'daz');
+  put(`(2u * ${F}) + k`, 'dan');
+  put(`(3u * ${F}) + k`, 'dar');
+  put(`(4u * ${F}) + k`, 'daz');
+  put(`(5u * ${F}) + k`, 'dan * r');
+  put(`(6u * ${F}) + k`, 'gy * z');
 }
 
 /** Phase B for feature f at position i of the line before line t (image line dp): ∂y += Σ over the 3 positions of line t that read it of W_ihᵀ·∂gi. */
@@ -165,10 +173,10 @@ function phaseB(e: (s: string) => void, a: Access): void {
   E('var sum = 0.0;');
   // Position i of line t−1 is neighbour s of position i − s + 1 on line t.
   E(`for (var s = 0u; s < ${opaque(3)}; s++) {`);
-  E(`  if (i + 1u < s || i + 1u - s >= ${P}u) { continue; }`);
+  E(`  if (i + 1u < s || i + 1u - s >= ${P}) { continue; }`);
   E('  let q = i + 1u - s;');
-  E(`  for (var c = 0u; c < ${opaque(3 * F)}; c++) {`);
-  E(`    sum += ${a.Wi}[c * ${3 * F}u + s * ${F}u + f] * ${a.gAt('c', 'q', 'd')};`);
+  E(`  for (var c = 0u; c < 3u * ${F}; c++) {`);
+  E(`    sum += ${a.Wi}[c * (3u * ${F}) + s * ${F} + f] * ${a.gAt('c', 'q', 'd')};`);
   E('  }');
   E('}');
   E(`${a.aAt('dp', 'i', 'f')} += sum;`);

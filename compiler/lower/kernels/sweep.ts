@@ -9,9 +9,9 @@
 //      W_ih loads are uniform, lanes take consecutive positions (across the batch).
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
-import { matmulKernel, type MatmulTile } from '../../../runtime/webgpu/kernels/matmul.js';
-import { opaque, UNIFORM_WGSL } from '../../../runtime/webgpu/uniforms.js';
-import type { Loc, LowerState, TileProfile } from '../state.js';
+import { matmulKernel, type MatmulTile } from './matmul.js';
+import { opaque, uniformStruct } from '../../../runtime/webgpu/uniforms.js';
+import type { Loc, LowerState } from '../state.js';
 import { KernelBuilder, U } from '../wgsl.js';
 
 export interface SweepTile {
@@ -23,8 +23,8 @@ export interface SweepTile {
   gemm?: MatmulTile;
 }
 
-/** 4 features × 3 gates × 8 ('large') or 4 ('small') positions; 8 compile about twice as slowly. */
-const sweepTileFor = (profile: TileProfile): SweepTile => ({ features: 4, cols: profile === 'large' ? 8 : 4, wg: 8 });
+/** 4 features × 3 gates × 8 positions per invocation. */
+const SWEEP_TILE: SweepTile = { features: 4, cols: 8, wg: 8 };
 
 interface SweepArgs {
   name: string;
@@ -46,95 +46,102 @@ export function hiddenGemm(st: LowerState, a: SweepArgs): KernelSpec {
   const { F, L, P } = dims(a.node);
   const [whh, bhh] = [a.node.inputs[2], a.node.inputs[4]].map((i) => st.locs[i]!.buffer);
   const M = L * P;
+  const kb = new KernelBuilder();
   const mm = matmulKernel({
     M, N: 3 * F, K: F, batch: 1, transB: true, lda: F, ldb: F, ldc: 3 * F,
     strideA: a.y.batchStride, offsetA: a.y.offset, strideB: 0, strideC: 3 * F * M, bias: true,
-    prelude: `${UNIFORM_WGSL}\n@group(0) @binding(4) var<uniform> u: Uniforms;`,
     runtimeBatch: { batch: 'u.batch', workgroupId: 'wg.x + wg.y * u.wgx' },
+    dim: (n, key) => kb.dim(n, key),
     label: a.name,
     ...(st.opts.sweepTile?.gemm ? { tile: st.opts.sweepTile.gemm } : {}),
   });
   const bufs = { a: a.y.buffer, b: whh, c: a.scratch, bias: bhh };
+  const uniforms = `${uniformStruct(kb.dims().length)}\n@group(0) @binding(4) var<uniform> u: Uniforms;`;
   return {
-    name: a.name, wgsl: mm.wgsl, entry: mm.entryPoint,
+    name: a.name, wgsl: `${uniforms}\n${mm.wgsl}`, dims: kb.dims(), entry: mm.entryPoint,
     bindings: mm.bindings.map((k) => ({ buffer: bufs[k], access: k === 'c' ? 'read_write' as const : 'read' as const })),
     threads: { perExample: mm.groupsPerItem * mm.workgroupSize, fixed: 0 }, workgroupSize: mm.workgroupSize, nodes: a.nodes,
     ...(a.node.source ? { source: a.node.source } : {}),
   };
 }
 
-export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.opts.sweepTile ?? sweepTileFor(st.opts.tiles)): KernelSpec {
+export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.opts.sweepTile ?? SWEEP_TILE): KernelSpec {
   const { F, L, P, reverse } = dims(a.node);
   const TK = Math.min(tile.features, F), TP = tile.cols, WG = tile.wg, KT = Math.ceil(F / TK), per = WG * TP;
   const [wih, bih] = [a.node.inputs[1], a.node.inputs[3]].map((i) => st.locs[i]!.buffer);
   const kb = new KernelBuilder();
+  const D = (n: number, key: string) => kb.dim(n, key);
   const Y = kb.buf(a.y.buffer, 'read_write'), Wi = kb.buf(wih), Bi = kb.buf(bih), G = kb.buf(a.scratch);
   const S: string[] = [];
   const e = (s: string) => S.push(`  ${s}`);
   const Ks = [...Array(TK).keys()], Ps = [...Array(TP).keys()], Gs = [0, 1, 2];
   e('let wid = wg.x + wg.y * u.wgx;');
-  e(`let ncols = u.batch * ${P}u;`);
+  e(`let ncols = u.batch * ${D(P, 'P')};`);
   e(`let ncg = (ncols + ${per - 1}u) / ${per}u;`);
   e('let kt = wid / ncg;');
-  e(`if (kt >= ${KT}u) { return; }`);
+  e(`if (kt >= ${D(KT, 'KT')}) { return; }`);
   e(`let colbase = (wid % ncg) * ${per}u + lid.x;`);
-  e(`let d = ${reverse ? `${L - 2}u - u.step` : 'u.step + 1u'};`);
-  e(`let dp = ${reverse ? 'd + 1u' : 'd - 1u'};`);
+  // The direction is a uniform too: one kernel serves a sweep and its reverse.
+  const rev = `${D(reverse ? 1 : 0, 'reverse')} != 0u`;
+  e(`let d = select(u.step + 1u, ${D(L, 'L')} - 2u - u.step, ${rev});`);
+  e(`let dp = select(d - 1u, d + 1u, ${rev});`);
   for (const p of Ps) {
     e(`let col${p} = colbase + ${p * WG}u;`);
     e(`let cc${p} = min(col${p}, ncols - 1u);`);
-    e(`let b${p} = cc${p} / ${P}u;`);
-    e(`let i${p} = cc${p} % ${P}u;`);
-    e(`let eb${p} = ${U.add(U.lit(a.y.offset), U.mul(`b${p}`, a.y.batchStride))};`);
+    e(`let b${p} = cc${p} / ${D(P, 'P')};`);
+    e(`let i${p} = cc${p} % ${D(P, 'P')};`);
+    e(`let eb${p} = ${U.add(D(a.y.offset, 'a.y.offset'), U.mul(`b${p}`, D(a.y.batchStride, 'a.y.batchStride')))};`);
     // Neighbours i−1, i, i+1 on the previous line (features contiguous), zero outside the map.
-    e(`let nb${p} = eb${p} + dp * ${P * F}u;`);
-    e(`let n0_${p} = nb${p} + (max(i${p}, 1u) - 1u) * ${F}u;`);
-    e(`let n1_${p} = nb${p} + i${p} * ${F}u;`);
-    e(`let n2_${p} = nb${p} + min(i${p} + 1u, ${P - 1}u) * ${F}u;`);
+    e(`let nb${p} = eb${p} + dp * ${D(P * F, 'P * F')};`);
+    e(`let n0_${p} = nb${p} + (max(i${p}, 1u) - 1u) * ${D(F, 'F')};`);
+    e(`let n1_${p} = nb${p} + i${p} * ${D(F, 'F')};`);
+    e(`let n2_${p} = nb${p} + min(i${p} + 1u, ${D(P, 'P')} - 1u) * ${D(F, 'F')};`);
     e(`let ok0_${p} = i${p} > 0u;`);
-    e(`let ok2_${p} = i${p} + 1u < ${P}u;`);
+    e(`let ok2_${p} = i${p} + 1u < ${D(P, 'P')};`);
   }
-  for (const g of Gs) for (const k of Ks) e(`let w${g}_${k} = (${g * F}u + min(kt * ${TK}u + ${k}u, ${F - 1}u)) * ${3 * F}u;`);
+  for (const g of Gs) for (const k of Ks) e(`let w${g}_${k} = (${U.mul(D(F, 'F'), g)} + min(kt * ${TK}u + ${k}u, ${D(F, 'F')} - 1u)) * ${D(3 * F, '3 * F')};`);
   for (const g of Gs) for (const k of Ks) for (const p of Ps) e(`var acc${g}_${k}_${p} = 0.0;`);
   // One product per accumulator update (llvmpipe masks each loop-carried update; wider sums
   // per update measured slower), W_ih loads uniform across the workgroup.
   for (const seg of [0, 1, 2]) {
-    e(`for (var f = 0u; f < ${opaque(F)}; f++) {`);
+    e(`for (var f = 0u; f < ${D(F, 'F')}; f++) {`);
     for (const p of Ps) {
       const load = `${Y}[n${seg}_${p} + f]`;
       e(`  let x${p} = ${seg === 1 ? load : `select(0.0, ${load}, ok${seg}_${p})`};`);
     }
     for (const g of Gs) {
       for (const k of Ks) {
-        e(`  let wv${g}_${k} = ${Wi}[w${g}_${k} + ${seg * F}u + f];`);
+        e(`  let wv${g}_${k} = ${Wi}[w${g}_${k} + ${U.mul(D(F, 'F'), seg)} + f];`);
         for (const p of Ps) e(`  acc${g}_${k}_${p} += wv${g}_${k} * x${p};`);
       }
     }
     e('}');
   }
+  // The GRU update, in a loop over the tile so its code exists once; the accumulators go
+  // through a private array read back at a dynamic index.
   const sig = kb.helper('sigmoid'), tanh = kb.helper('tanh');
-  for (const p of Ps) {
-    e(`if (col${p} < ncols) {`);
-    e(`  let self${p} = eb${p} + d * ${P * F}u + i${p} * ${F}u;`);
-    e(`  let gh${p} = b${p} * ${3 * F * L * P}u + (d * ${P}u + i${p}) * ${3 * F}u;`);
-    for (const k of Ks) {
-      const kk = `kt * ${TK}u + ${k}u`;
-      const body = [
-        `let r = ${sig}(acc0_${k}_${p} + ${Bi}[${kk}] + ${G}[gh${p} + ${kk}]);`,
-        `let z = ${sig}(acc1_${k}_${p} + ${Bi}[${F}u + ${kk}] + ${G}[gh${p} + ${F}u + ${kk}]);`,
-        `let n = ${tanh}(acc2_${k}_${p} + ${Bi}[${2 * F}u + ${kk}] + r * ${G}[gh${p} + ${2 * F}u + ${kk}]);`,
-        `${Y}[self${p} + ${kk}] = (1.0 - z) * n + z * ${Y}[self${p} + ${kk}];`,
-      ];
-      e(`  if (${kk} < ${F}u) { ${body.join(' ')} }`);
-    }
-    e('}');
-  }
+  const n = TK * TP;
+  e(`var accs: array<f32, ${3 * n}>;`);
+  for (const g of Gs) for (const k of Ks) for (const p of Ps) e(`accs[${g * n + k * TP + p}] = acc${g}_${k}_${p};`);
+  e(`for (var t = 0u; t < ${opaque(n)}; t++) {`);
+  e(`  let col = colbase + (t % ${TP}u) * ${WG}u;`);
+  e(`  let kk = kt * ${TK}u + t / ${TP}u;`);
+  e(`  if (col >= ncols || kk >= ${D(F, 'F')}) { continue; }`);
+  e(`  let b = col / ${D(P, 'P')};`);
+  e(`  let i = col % ${D(P, 'P')};`);
+  e(`  let at = ${U.add(D(a.y.offset, 'a.y.offset'), U.mul('b', D(a.y.batchStride, 'a.y.batchStride')))} + d * ${D(P * F, 'P * F')} + i * ${D(F, 'F')} + kk;`);
+  e(`  let gh = b * ${D(3 * F * L * P, '3 * F * L * P')} + (d * ${D(P, 'P')} + i) * ${D(3 * F, '3 * F')} + kk;`);
+  e(`  let r = ${sig}(accs[t] + ${Bi}[kk] + ${G}[gh]);`);
+  e(`  let z = ${sig}(accs[${n}u + t] + ${Bi}[${D(F, 'F')} + kk] + ${G}[gh + ${D(F, 'F')}]);`);
+  e(`  let nv = ${tanh}(accs[${2 * n}u + t] + ${Bi}[${D(2 * F, '2 * F')} + kk] + r * ${G}[gh + ${D(2 * F, '2 * F')}]);`);
+  e(`  ${Y}[at] = (1.0 - z) * nv + z * ${Y}[at];`);
+  e('}');
   const main = `@compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
 ${S.join('\n')}
 }`;
   return {
-    name: a.name, wgsl: kb.module(main), entry: 'main', bindings: kb.specBindings(),
+    name: a.name, wgsl: kb.module(main), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: { perExample: KT * Math.ceil(P / TP), fixed: KT * WG }, workgroupSize: WG,
     steps: L - 1, nodes: a.nodes, ...(a.node.source ? { source: a.node.source } : {}),
   };

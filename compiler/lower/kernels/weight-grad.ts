@@ -20,7 +20,7 @@
 //              the other operand and x runs over the tap's range, without bounds checks.
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
-import { chw, type Loc, type LowerState, type TileProfile } from '../state.js';
+import { chw, type Loc, type LowerState } from '../state.js';
 import { KernelBuilder, U } from '../wgsl.js';
 
 export interface WeightGradTile {
@@ -44,7 +44,7 @@ interface Correlation {
   B: Operand;
   s: number;
   taps: number;
-  shift: (tap: string) => [string, string];
+  shift: (tap: string, kb: KernelBuilder) => [string, string];
   masked?: (tap: string) => string;
   /** dW index = a·outA + c·outB + tap·outT. */
   outA: number;
@@ -61,8 +61,13 @@ function correlation(st: LowerState, node: IrNode): Correlation {
   const [g, x] = node.inputs.map((i) => operand(st, i));
   if (node.op === 'linear_grad_weight') return { A: g, B: x, s: 1, taps: 1, shift: () => ['0', '0'], outA: x.ch, outB: 1, outT: 0 };
   if (node.op === 'sweep_grad_wih') {
-    const F = x.ch, dir = node.attrs.direction as number, prev = dir === 0 || dir === 2 ? '-1' : '1';
-    const shift = (t: string): [string, string] => (dir < 2 ? [`${t} - 1`, prev] : [prev, `${t} - 1`]);
+    const F = x.ch, dir = node.attrs.direction as number;
+    // The direction as uniforms (one kernel for all four): (dy, dx) = (t − 1, prev) along columns, else (prev, t − 1).
+    const along = dir < 2 ? 1 : 0, p = dir === 0 || dir === 2 ? -1 : 1;
+    const shift = (t: string, kb: KernelBuilder): [string, string] => [
+      `(${t} - 1) * ${kb.sdim(along, 'along')} + ${kb.sdim(along ? 0 : p, 'prev y')}`,
+      `(${t} - 1) * ${kb.sdim(1 - along, 'across')} + ${kb.sdim(along ? p : 0, 'prev x')}`,
+    ];
     return { A: g, B: x, s: 1, taps: 3, shift, outA: 3 * F, outB: 1, outT: F };
   }
   const [kh, kw] = node.attrs.kernel as number[], pad = node.attrs.padding as number, T = kh * kw;
@@ -79,15 +84,16 @@ function correlation(st: LowerState, node: IrNode): Correlation {
 }
 
 /**
- * Positions: up to 16 ('large') or 8 ('small') rows × 8 columns; channels: up to 16 or 8 rows × 4
- * lane columns (16 rows run faster, 8 compile ~3× faster: see convTileFor). Tiles shrink while
- * fewer than 4 workgroups would run (lavapipe spreads workgroups over its threads).
+ * Positions: up to 16 rows × 8 columns; channels: up to 16 rows × 4 lane columns, in powers of
+ * two. Tiles shrink while fewer than 4 workgroups would run (lavapipe spreads workgroups over its
+ * threads).
  */
-function weightGradTileFor(a: Operand, b: Operand, taps: number, profile: TileProfile): WeightGradTile {
+function weightGradTileFor(a: Operand, b: Operand, taps: number): WeightGradTile {
   const wg = 8, positions = a.h * a.w >= 256;
   const [rowCh, colCh] = positions || a.ch <= b.ch ? [a.ch, b.ch] : [b.ch, a.ch];
   const lanes = positions ? 1 : wg;
-  let rows = Math.min(profile === 'large' ? 16 : 8, rowCh), cols = Math.min(positions ? 8 : 4, Math.ceil(colCh / lanes));
+  const pow2 = (n: number, max: number) => Math.min(max, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
+  let rows = pow2(rowCh, 16), cols = pow2(Math.ceil(colCh / lanes), positions ? 8 : 4);
   const groups = () => Math.ceil(rowCh / rows) * taps * Math.ceil(colCh / (lanes * cols));
   while (groups() < 4 && rows * cols > 1) {
     if (rows >= cols) rows = Math.ceil(rows / 2);
@@ -99,7 +105,7 @@ function weightGradTileFor(a: Operand, b: Operand, taps: number, profile: TilePr
 export function weightGradKernel(st: LowerState, name: string, node: IrNode, out: Loc, nodes: number[], tile?: WeightGradTile): KernelSpec {
   const k = correlation(st, node);
   const { A, B, s } = k;
-  const t = tile ?? weightGradTileFor(A, B, k.taps, st.opts.tiles);
+  const t = tile ?? weightGradTileFor(A, B, k.taps);
   const pos = t.positions;
   // Rows R (uniform per workgroup in the channels layout), columns Q.
   const rowsA = pos || A.ch <= B.ch;
@@ -108,6 +114,7 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   const perGroup = pos ? t.cols : t.wg * t.cols;
   const RT = Math.ceil(R.ch / t.rows), CG = Math.ceil(Q.ch / perGroup), groups = RT * k.taps * CG;
   const kb = new KernelBuilder();
+  const D = (n: number, key: string) => kb.dim(n, key), I = (n: number, key: string) => kb.idim(n, key);
   const bufR = kb.buf(R.loc.buffer), bufQ = kb.buf(Q.loc.buffer), O = kb.buf(out.buffer, 'read_write');
   const strides = (o: Operand) => o.loc.strides ?? { c: o.h * o.w, y: o.w, x: 1 };
   const [sa, sb] = [strides(A), strides(B)];
@@ -115,44 +122,45 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   const e = (line: string) => L.push(`  ${line}`);
   const Rs = [...Array(t.rows).keys()], Ps = [...Array(t.cols).keys()];
   e('let wid = wg.x + wg.y * u.wgx;');
-  e(`if (wid >= ${groups}u) { return; }`);
-  e(`let cg = ${U.mod('wid', CG)};`);
-  e(`let tap = ${U.mod(U.div('wid', CG), k.taps)};`);
-  e(`let rt = ${U.div('wid', CG * k.taps)};`);
+  e(`if (wid >= ${D(groups, 'groups')}) { return; }`);
+  e(`let cg = ${U.mod('wid', D(CG, 'CG'))};`);
+  e(`let tap = ${U.mod(U.div('wid', D(CG, 'CG')), k.taps)};`);
+  e(`let rt = ${U.div(U.div('wid', D(CG, 'CG')), k.taps)};`);
   e('let t = i32(tap);');
-  const [dy, dx] = k.shift('t');
+  const [dy, dx] = k.shift('t', kb);
   e(`let dy = ${dy};`);
   e(`let dx = ${dx};`);
   // (y, x) over A's map with s·y + dy inside B's: y ≥ ⌈−dy / s⌉, y < ⌊(Hb − 1 − dy) / s⌋ + 1.
   e(`let y0 = select(0, (${s - 1} - dy) / ${s}, dy < 0);`);
   e(`let x0 = select(0, (${s - 1} - dx) / ${s}, dx < 0);`);
-  e(`let y1 = ${k.masked ? `select(min(${A.h}, (${B.h - 1 + s} - dy) / ${s}), 0, ${k.masked('t')})` : `min(${A.h}, (${B.h - 1 + s} - dy) / ${s})`};`);
-  e(`let x1 = max(x0, min(${A.w}, (${B.w - 1 + s} - dx) / ${s}));`);
+  const y1 = `min(${I(A.h, 'A.h')}, (${I(B.h, 'B.h')} + ${s - 1} - dy) / ${s})`;
+  e(`let y1 = ${k.masked ? `select(${y1}, 0, ${k.masked('t')})` : y1};`);
+  e(`let x1 = max(x0, min(${I(A.w, 'A.w')}, (${I(B.w, 'B.w')} + ${s - 1} - dx) / ${s}));`);
   const rowOf = (r: number | string) => U.add(U.mul('rt', t.rows), r);
   const colOf = (p: number) => U.add(U.mul('cg', perGroup), pos ? p : U.add('lid.x', p * t.wg));
-  for (const r of Rs) e(`let r${r} = ${U.add(U.lit(R.loc.offset), U.mul(`min(${rowOf(r)}, ${R.ch - 1}u)`, strides(R).c))};`);
-  for (const p of Ps) e(`let q${p} = ${U.add(U.lit(Q.loc.offset), U.mul(`min(${colOf(p)}, ${Q.ch - 1}u)`, strides(Q).c))};`);
+  for (const r of Rs) e(`let r${r} = ${U.add(D(R.loc.offset, 'R.loc.offset'), U.mul(`min(${rowOf(r)}, ${D(R.ch, 'R.ch')} - 1u)`, D(strides(R).c, 'strides(R).c')))};`);
+  for (const p of Ps) e(`let q${p} = ${U.add(D(Q.loc.offset, 'Q.loc.offset'), U.mul(`min(${colOf(p)}, ${D(Q.ch, 'Q.ch')} - 1u)`, D(strides(Q).c, 'strides(Q).c')))};`);
   for (const r of Rs) for (const p of Ps) e(`var acc${r}_${p} = 0.0;`);
   const [pr, pq] = rowsA ? ['pa', 'pb'] : ['pb', 'pa'];
-  const [ay, by] = [U.mul('u32(y)', sa.y), U.mul(`u32(${s} * y + dy)`, sb.y)];
-  const [ab, bb] = [U.mul('b', A.loc.batchStride), U.mul('b', B.loc.batchStride)];
+  const [ay, by] = [U.mul('u32(y)', D(sa.y, 'sa.y')), U.mul(`u32(${s} * y + dy)`, D(sb.y, 'sb.y'))];
+  const [ab, bb] = [U.mul('b', D(A.loc.batchStride, 'A.loc.batchStride')), U.mul('b', D(B.loc.batchStride, 'B.loc.batchStride'))];
   if (pos) {
     // B's column is clamped into the map and its value selected away outside [x0, x1).
     e('for (var y = y0; y < y1; y++) {');
-    e(`  for (var n = lid.x; n < u.batch * ${A.w}u; n += ${t.wg}u) {`);
-    e(`    let b = n / ${A.w}u;`);
-    e(`    let x = i32(n % ${A.w}u);`);
+    e(`  for (var n = lid.x; n < u.batch * ${D(A.w, 'A.w')}; n += ${t.wg}u) {`);
+    e(`    let b = n / ${D(A.w, 'A.w')};`);
+    e(`    let x = i32(n % ${D(A.w, 'A.w')});`);
     e('    let ok = u32(x - x0) < u32(x1 - x0);');
-    e(`    let pa = ${U.add(U.add(ab, ay), U.mul('u32(x)', sa.x))};`);
-    e(`    let pb = ${U.add(U.add(bb, by), U.mul(`u32(clamp(${s} * x + dx, 0, ${B.w - 1}))`, sb.x))};`);
+    e(`    let pa = ${U.add(U.add(ab, ay), U.mul('u32(x)', D(sa.x, 'sa.x')))};`);
+    e(`    let pb = ${U.add(U.add(bb, by), U.mul(`u32(clamp(${s} * x + dx, 0, ${I(B.w, 'B.w')} - 1))`, D(sb.x, 'sb.x')))};`);
   } else {
     e('for (var b = 0u; b < u.batch; b++) {');
     e('  for (var y = y0; y < y1; y++) {');
     e(`    let ay = ${U.add(ab, ay)};`);
     e(`    let by = ${U.add(bb, by)};`);
     e('    for (var x = x0; x < x1; x++) {');
-    e(`      let pa = ${U.add('ay', U.mul('u32(x)', sa.x))};`);
-    e(`      let pb = ${U.add('by', U.mul(`u32(${s} * x + dx)`, sb.x))};`);
+    e(`      let pa = ${U.add('ay', U.mul('u32(x)', D(sa.x, 'sa.x')))};`);
+    e(`      let pb = ${U.add('by', U.mul(`u32(${s} * x + dx)`, D(sb.x, 'sb.x')))};`);
   }
   const ind = pos ? '    ' : '      ';
   for (const r of Rs) e(`${ind}let rv${r} = ${bufR}[r${r} + ${pr}];`);
@@ -162,8 +170,8 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   e('  }');
   e('}');
   const store = (row: string, col: string, v: string) => {
-    const idx = U.add(U.add(U.add(U.lit(out.offset), U.mul(row, outR)), U.mul(col, outQ)), U.mul('tap', k.outT));
-    return `if (${row} < ${R.ch}u && ${col} < ${Q.ch}u) { ${O}[${idx}] = ${v}; }`;
+    const idx = U.add(U.add(U.add(D(out.offset, 'out.offset'), U.mul(row, D(outR, 'outR'))), U.mul(col, D(outQ, 'outQ'))), U.mul('tap', D(k.outT, 'k.outT')));
+    return `if (${row} < ${D(R.ch, 'R.ch')} && ${col} < ${D(Q.ch, 'Q.ch')}) { ${O}[${idx}] = ${v}; }`;
   };
   let decls = '';
   if (pos) {
@@ -184,7 +192,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 ${L.join('\n')}
 }`;
   return {
-    name, wgsl: kb.module(wgsl, decls), entry: 'main', bindings: kb.specBindings(),
+    name, wgsl: kb.module(wgsl, decls), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: { perExample: 0, fixed: groups * t.wg }, workgroupSize: t.wg, nodes, ...(node.source ? { source: node.source } : {}),
   };
 }

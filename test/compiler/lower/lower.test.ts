@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../../compiler/pipeline.js';
 import { lowerGraph, PASSES } from '../../../compiler/lower/index.js';
 import { convTileFor } from '../../../compiler/lower/kernels/conv.js';
-import { defaultTileProfile } from '../../../compiler/lower/state.js';
+import { trainingGraph } from '../../../compiler/compile.js';
 import { Body } from '../../../compiler/lower/wgsl.js';
 import type { IrGraph } from '../../../runtime/ir.js';
 import type { GraphProgram } from '../../../runtime/program.js';
@@ -95,27 +95,26 @@ describe('lowering to WGSL kernels', () => {
     expect(b.let('x0')).toBe('x0');
   });
 
-  it("picks register tiles by profile: 'large' by default, 'small' from SDN_TILES, a bad value named", () => {
-    expect(convTileFor(64, 1, 1024, 1, 'large')).toEqual({ rows: 16, cols: 8, wg: 8 });
-    expect(convTileFor(64, 1, 1024, 1, 'small')).toEqual({ rows: 8, cols: 4, wg: 8 });
-    expect(convTileFor(64, 2, 16, 1, 'large')).toEqual({ rows: 8, cols: 4, wg: 8 });
-    // A long epilogue narrows the tile: columns first, then rows (down to 4).
-    expect(convTileFor(64, 1, 1024, 50, 'large')).toEqual({ rows: 16, cols: 1, wg: 8 });
-    expect(convTileFor(64, 1, 1024, 400, 'large')).toEqual({ rows: 4, cols: 1, wg: 8 });
-    const env = process.env.SDN_TILES;
-    try {
-      for (const [v, want] of [[undefined, 'large'], ['large', 'large'], ['small', 'small']] as const) {
-        if (v === undefined) delete process.env.SDN_TILES;
-        else process.env.SDN_TILES = v;
-        expect(defaultTileProfile()).toBe(want);
-      }
-      process.env.SDN_TILES = 'huge';
-      expect(() => defaultTileProfile()).toThrow("SDN_TILES must be 'small' or 'large', got 'huge'");
-    } finally {
-      if (env === undefined) delete process.env.SDN_TILES;
-      else process.env.SDN_TILES = env;
-    }
-    const g = graphs('fmnist-sdn').elbo;
-    expect(lowerGraph(g, { tiles: 'small' }).kernels.map((k) => k.wgsl)).not.toEqual(lowerGraph(g, { tiles: 'large' }).kernels.map((k) => k.wgsl));
+  it('picks register tiles in powers of two: 16 rows × 8 columns, fewer for few channels or small maps', () => {
+    expect(convTileFor(64, 1, 1024)).toEqual({ rows: 16, cols: 8, wg: 8 });
+    expect(convTileFor(64, 2, 16)).toEqual({ rows: 8, cols: 4, wg: 8 });
+    expect(convTileFor(3, 1, 49)).toEqual({ rows: 4, cols: 4, wg: 8 });
+    expect(convTileFor(6, 1, 9)).toEqual({ rows: 8, cols: 2, wg: 8 });
+  });
+
+  it('fmnist-sdn: shape-generic kernels shared across the ELBO, sample and training graphs', () => {
+    const c = compileModel('models/fmnist-sdn.sdn');
+    const programs = [lowerGraph(c.graphs!.elbo), lowerGraph(c.graphs!.sample), lowerGraph(trainingGraph(c.graphs!.elbo))];
+    const kernels = programs.flatMap((p) => p.kernels);
+    const distinct = new Map(kernels.map((k) => [k.wgsl, k]));
+    const bytes = [...distinct.keys()].reduce((n, w) => n + w.length, 0);
+    console.log(`[lower] fmnist-sdn: ${kernels.length} kernels in 3 graphs, ${distinct.size} distinct pipelines, ${(bytes / 1e6).toFixed(2)} MB of distinct WGSL`);
+    expect(kernels.length).toBeGreaterThan(900);
+    expect(distinct.size).toBeLessThanOrEqual(120);
+    expect(bytes).toBeLessThan(1e6);
+    // The forward kernels of the ELBO graph are kernels of the training graph too, or its sample graph's.
+    const train = new Set(programs[2].kernels.map((k) => k.wgsl));
+    const shared = programs[0].kernels.filter((k) => train.has(k.wgsl)).length;
+    expect(shared / programs[0].kernels.length).toBeGreaterThan(0.5);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMatmul, matmulKernel, type MatmulSpec, type MatmulTile } from '../../../runtime/webgpu/kernels/matmul.js';
+import { createMatmul, matmulKernel, type MatmulSpec, type MatmulTile } from '../../../compiler/lower/kernels/matmul.js';
 import { acquireDevice, createStorageBuffer, readBuffer } from '../../../runtime/webgpu/device.js';
 
 /** Deterministic values in [-1, 1) (a small LCG; the tests need no statistical quality). */

@@ -4,7 +4,7 @@
 // a multiple of 4), reading A and B straight from storage, with no workgroup memory (on
 // lavapipe, whose llvmpipe runs a workgroup's invocations as SIMD lanes of one CPU thread,
 // staging tiles through workgroup memory is reported 3-6x slower). Shapes, strides and offsets
-// are baked into the WGSL as constants. Operands are read as vec4 where layout and alignment
+// are literals, or uniforms through `dim`. Operands are read as vec4 where layout and alignment
 // allow (A along K, or along M when transposed; B along N, or along K when transposed),
 // otherwise as scalars; rows and columns past the edge are clamped on load and skipped on
 // store, so any M, N, K works. The workgroup grid is linearised and folded into x, y, z so no
@@ -26,7 +26,7 @@
 //   4x4  wg 8x1    8.3 /  6.3   cpu 11.8 / 10.1
 //   4x4  wg 16x16  -   /  5.0;  8x4 wg 4x4: 2.1 / 3.8 (small workgroups are slow on llvmpipe)
 // fma(b, a, acc) instead of acc += b * a: no gain (10.1 vs 10.7 at 1024³).
-import { createComputePipeline } from '../device.js';
+import { createComputePipeline } from '../../../runtime/webgpu/device.js';
 
 export interface MatmulTile {
   /** Rows of C per invocation. */
@@ -78,6 +78,11 @@ export interface MatmulSpec {
    * `maxWorkgroupsPerDimension` only size `dispatch`.
    */
   runtimeBatch?: { batch: string; workgroupId: string };
+  /**
+   * WGSL of a size, offset or stride (the lowering passes KernelBuilder.dim, a uniform, so one
+   * shader serves every shape with the same alignment); default a literal.
+   */
+  dim?: (n: number, key: string) => string;
   label?: string;
 }
 
@@ -129,16 +134,17 @@ export function matmulKernel(spec: MatmulSpec): MatmulKernel {
   if (dz > maxDim) throw new Error(`matmul: ${groups} workgroups exceed ${maxDim}^3`);
 
   const rt = spec.runtimeBatch;
+  const d = spec.dim ?? ((n: number) => `${n}u`);
   const vecA = aMode !== 'scalar', vecB = bMode !== 'scalar';
   const L: string[] = [];
   const emit = (s: string) => L.push(s);
   // Per-invocation base indices: rows/cols clamped into range so every load is in bounds.
-  for (const r of range(TM)) emit(`  let rowc${r} = min(row0 + ${r}u, ${M - 1}u);`);
-  if (aMode === 'k4') for (const r of range(TM)) emit(`  let ai${r} = (aBase + rowc${r} * ${lda}u) / 4u;`);
-  if (aMode === 'm4') for (const g of range(TM / 4)) emit(`  let ai${g} = (aBase + min(row0 + ${4 * g}u, ${M - 4}u)) / 4u;`);
-  if (aMode === 'scalar') for (const r of range(TM)) emit(`  let ai${r} = aBase + rowc${r} * ${tA ? 1 : lda}u;`);
-  if (bMode === 'n4') for (const v of range(V)) emit(`  let bi${v} = bBase / 4u + min(col0 / 4u + ${v}u, ${N / 4 - 1}u);`);
-  else for (const c of range(TN)) emit(`  let bi${c} = ${bMode === 'k4' ? '(' : ''}bBase + min(col0 + ${c}u, ${N - 1}u) * ${tB ? ldb : 1}u${bMode === 'k4' ? ') / 4u' : ''};`);
+  for (const r of range(TM)) emit(`  let rowc${r} = min(row0 + ${r}u, ${d(M, 'M')} - 1u);`);
+  if (aMode === 'k4') for (const r of range(TM)) emit(`  let ai${r} = (aBase + rowc${r} * ${d(lda, 'lda')}) / 4u;`);
+  if (aMode === 'm4') for (const g of range(TM / 4)) emit(`  let ai${g} = (aBase + min(row0 + ${4 * g}u, ${d(M, 'M')} - 4u)) / 4u;`);
+  if (aMode === 'scalar') for (const r of range(TM)) emit(`  let ai${r} = aBase + rowc${r}${tA ? '' : ` * ${d(lda, 'lda')}`};`);
+  if (bMode === 'n4') for (const v of range(V)) emit(`  let bi${v} = bBase / 4u + min(col0 / 4u + ${v}u, ${d(N, 'N')} / 4u - 1u);`);
+  else for (const c of range(TN)) emit(`  let bi${c} = ${bMode === 'k4' ? '(' : ''}bBase + min(col0 + ${c}u, ${d(N, 'N')} - 1u)${tB ? ` * ${d(ldb, 'ldb')}` : ''}${bMode === 'k4' ? ') / 4u' : ''};`);
   for (const r of range(TM)) for (const v of range(V)) emit(`  var acc${r}_${v} = vec4<f32>();`);
 
   // One step of `kc` consecutive k starting at `k` (the loop variable counts k/4 in k4 modes).
@@ -150,22 +156,22 @@ export function matmulKernel(spec: MatmulSpec): MatmulKernel {
       for (const r of range(TM)) S.push(`let a${r} = A[ai${r} + k4];`);
       aAt = (r, kk) => `a${r}.${XYZW[kk]}`;
     } else if (aMode === 'm4') {
-      for (const kk of range(kc)) for (const g of range(TM / 4)) S.push(`let a${g}_${kk} = A[ai${g} + ${kAt(kk)} * ${lda / 4}u];`);
+      for (const kk of range(kc)) for (const g of range(TM / 4)) S.push(`let a${g}_${kk} = A[ai${g} + ${kAt(kk)} * (${d(lda, 'lda')} / 4u)];`);
       aAt = (r, kk) => `a${r >> 2}_${kk}.${XYZW[r & 3]}`;
     } else {
-      for (const kk of range(kc)) for (const r of range(TM)) S.push(`let a${r}_${kk} = A[ai${r} + ${kAt(kk)}${tA ? ` * ${lda}u` : ''}];`);
+      for (const kk of range(kc)) for (const r of range(TM)) S.push(`let a${r}_${kk} = A[ai${r} + ${kAt(kk)}${tA ? ` * ${d(lda, 'lda')}` : ''}];`);
       aAt = (r, kk) => `a${r}_${kk}`;
     }
     let bAt: (kk: number, v: number) => string;
     const cols4 = (v: number, f: (c: number) => string) => `vec4<f32>(${range(4).map((j) => f(4 * v + j)).join(', ')})`;
     if (bMode === 'n4') {
-      for (const kk of range(kc)) for (const v of range(V)) S.push(`let b${kk}_${v} = B[bi${v} + ${kAt(kk)} * ${ldb / 4}u];`);
+      for (const kk of range(kc)) for (const v of range(V)) S.push(`let b${kk}_${v} = B[bi${v} + ${kAt(kk)} * (${d(ldb, 'ldb')} / 4u)];`);
       bAt = (kk, v) => `b${kk}_${v}`;
     } else if (bMode === 'k4') {
       for (const c of range(TN)) S.push(`let b${c} = B[bi${c} + k4];`);
       bAt = (kk, v) => cols4(v, (c) => `b${c}.${XYZW[kk]}`);
     } else {
-      for (const kk of range(kc)) for (const c of range(TN)) S.push(`let b${c}_${kk} = B[bi${c} + ${kAt(kk)}${tB ? '' : ` * ${ldb}u`}];`);
+      for (const kk of range(kc)) for (const c of range(TN)) S.push(`let b${c}_${kk} = B[bi${c} + ${kAt(kk)}${tB ? '' : ` * ${d(ldb, 'ldb')}`}];`);
       bAt = (kk, v) => cols4(v, (c) => `b${c}_${kk}`);
     }
     for (const kk of range(kc)) {
@@ -182,14 +188,14 @@ export function matmulKernel(spec: MatmulSpec): MatmulKernel {
     // The bound is K4 (a bound array is never empty) but opaque to the compiler: Mesa fully
     // unrolls loops of up to ~8 constant trips, which made lavapipe's LLVM compile 10-20x slower
     // (e.g. 8 s instead of 0.5 s for K = 20) for no measurable runtime gain.
-    emit(`  let k4End = select(${K4}u, 0u, arrayLength(&C) == 0u);`);
+    emit(`  let k4End = select(${d(K, 'K')} / 4u, 0u, arrayLength(&C) == 0u);`);
     emit('  for (var k4 = 0u; k4 < k4End; k4++) {');
     if (aMode !== 'k4' || bMode !== 'k4') emit('    let k = k4 * 4u;');
     emit(step(4, 'k'));
     emit('  }');
   }
   if (K % 4 !== 0) {
-    emit(`  for (var k = ${4 * K4}u; k < select(${K}u, 0u, arrayLength(&C) == 0u); k++) {`);
+    emit(`  for (var k = ${d(K, 'K')} / 4u * 4u; k < select(${d(K, 'K')}, 0u, arrayLength(&C) == 0u); k++) {`);
     emit(step(1, 'k'));
     emit('  }');
   }
@@ -200,13 +206,13 @@ export function matmulKernel(spec: MatmulSpec): MatmulKernel {
     return fused ? `mm_epilogue(${acc}, row0 + ${r}u, col0 + ${4 * v + j}u, b)` : acc;
   };
   for (const r of range(TM)) {
-    emit(`  if (row0 + ${r}u < ${M}u) {`);
-    emit(`    let ci = cBase + (row0 + ${r}u) * ${ldc}u + col0;`);
+    emit(`  if (row0 + ${r}u < ${d(M, 'M')}) {`);
+    emit(`    let ci = cBase + (row0 + ${r}u) * ${d(ldc, 'ldc')} + col0;`);
     for (const v of range(V)) {
       if (cVec) {
-        emit(`    if (col0 + ${4 * v}u < ${N}u) { C[ci / 4u + ${v}u] = vec4<f32>(${range(4).map((j) => value(r, v, j)).join(', ')}); }`);
+        emit(`    if (col0 + ${4 * v}u < ${d(N, 'N')}) { C[ci / 4u + ${v}u] = vec4<f32>(${range(4).map((j) => value(r, v, j)).join(', ')}); }`);
       } else {
-        for (const j of range(4)) emit(`    if (col0 + ${4 * v + j}u < ${N}u) { C[ci + ${4 * v + j}u] = ${value(r, v, j)}; }`);
+        for (const j of range(4)) emit(`    if (col0 + ${4 * v + j}u < ${d(N, 'N')}) { C[ci + ${4 * v + j}u] = ${value(r, v, j)}; }`);
       }
     }
     emit('  }');
@@ -225,14 +231,14 @@ ${fused ? `fn mm_epilogue(acc_in: f32, row: u32, col: u32, batch: u32) -> f32 {
 @compute @workgroup_size(${t.wgCols}, ${t.wgRows})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let wid = ${rt ? rt.workgroupId : `wg.x + wg.y * ${dx}u + wg.z * ${dx * dy}u`};
-  if (wid >= ${rt ? `${tiles}u * ${rt.batch}` : `${groups}u`}) { return; }
-  let b = wid / ${tiles}u;
-  let tile = wid % ${tiles}u;
-  let row0 = (tile / ${tilesN}u) * ${BM}u + lid.y * ${TM}u;
-  let col0 = (tile % ${tilesN}u) * ${BN}u + lid.x * ${TN}u;
-  let aBase = ${oA}u + b * ${sA}u;
-  let bBase = ${oB}u + b * ${sB}u;
-  let cBase = ${oC}u + b * ${sC}u;
+  if (wid >= ${rt ? `${d(tiles, 'tiles')} * ${rt.batch}` : d(groups, 'groups')}) { return; }
+  let b = wid / ${d(tiles, 'tiles')};
+  let tile = wid % ${d(tiles, 'tiles')};
+  let row0 = (tile / ${d(tilesN, 'tilesN')}) * ${BM}u + lid.y * ${TM}u;
+  let col0 = (tile % ${d(tilesN, 'tilesN')}) * ${BN}u + lid.x * ${TN}u;
+  let aBase = ${d(oA, 'oA')} + b * ${d(sA, 'sA')};
+  let bBase = ${d(oB, 'oB')} + b * ${d(sB, 'sB')};
+  let cBase = ${d(oC, 'oC')} + b * ${d(sC, 'sC')};
 ${L.join('\n')}
 }
 `;
