@@ -9,18 +9,20 @@ import { bindWeights, WeightsError } from '../runtime/weights.js';
 import { createWebGpuBackend } from '../runtime/webgpu/backend.js';
 import { InputError, UsageError, type ParsedArgs } from './args.js';
 import { compileOrReport } from './compile-or-report.js';
+import { compileReporter } from './compile-progress.js';
 
 export function compileArtifact(file: string, sets: Record<string, string>): CompiledModel | undefined {
   const compiled = compileOrReport(file, sets);
   return compiled.graphs ? buildArtifact(compiled) : undefined;
 }
 
-export async function backendFor(args: ParsedArgs): Promise<Backend> {
+/** The --executor backend; WebGPU reports kernel compilation on stderr, stopping when `shouldStop` says so. */
+export async function backendFor(args: ParsedArgs, shouldStop?: () => boolean): Promise<Backend> {
   const name = String(args.flags.get('executor') ?? 'webgpu');
   if (name === 'cpu') return cpuBackend;
   if (name === 'webgpu') {
     try {
-      return await createWebGpuBackend();
+      return await createWebGpuBackend(undefined, { onCompile: compileReporter(shouldStop) });
     } catch (e) {
       throw new InputError(`${(e as Error).message}\n(--executor cpu runs the model on the CPU reference interpreter instead)`);
     }

@@ -126,7 +126,8 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
     if (d.channels !== c || d.height !== h || d.width !== w) throw new UsageError(`${d.name} images are ${d.channels}×${d.height}×${d.width}, ${model.model} expects ${c}×${h}×${w}`);
   }
   // WebGPU runs the differentiated graph's kernels; cpu runs the reference tape engine.
-  const backend = await backendFor({ ...args, flags: new Map([...args.flags, ['executor', executor]]) });
+  const stop = { requested: false };
+  const backend = await backendFor({ ...args, flags: new Map([...args.flags, ['executor', executor]]) }, () => stop.requested);
   const engine = backend.name === 'cpu' ? new CpuGradientEngine(model.graphs.elbo.ir) : new GraphGradientEngine(backend, model.graphs.train);
   const trainer = new Trainer({ model, engine, evalBackend: backend, train: data.train, test: data.test, recipe, state });
   const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -136,10 +137,9 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
   say(`engine: ${engine.describe()}; Adamax lr ${recipe.lr} (×${recipe.lrDecay}/epoch), batch ${recipe.batch}, EMA ${recipe.ema}, seed ${recipe.seed}` +
     `${trainer.usesBeta ? `, β → ${recipe.betaFinal} at +${recipe.betaRate * recipe.betaFinal}/step` : ''}; ${resume ? `from step ${trainer.state.step} ` : ''}to step ${recipe.steps}, run folder ${out}`);
 
-  let stopRequested = false;
   const onSigint = () => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
+    if (stop.requested) process.exit(130);
+    stop.requested = true;
     process.stderr.write('\nsdn: interrupt: finishing the current step, then writing a checkpoint (Ctrl-C again to quit without one)\n');
   };
   process.on('SIGINT', onSigint);
@@ -147,7 +147,7 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
   const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file, executor } };
   try {
     const result = await runTraining(trainer, {
-      shouldStop: () => stopRequested,
+      shouldStop: () => stop.requested,
       onEvalProgress: (done, total) => progress.evalProgress(done, total),
       onStep: (r) => {
         run.appendMetrics({ ...r });

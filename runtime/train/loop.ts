@@ -1,9 +1,11 @@
 // Drives a Trainer to `recipe.steps`: a step, its record, and every `evalEvery` steps (and at the
 // end) an evaluation of the EMA weights, a sample grid and a checkpoint (not while the NaN guard
 // is skipping steps: the last good one stays). `shouldStop` (Ctrl-C) is
-// honoured between steps and between evaluation batches: the loop then checkpoints and returns
+// honoured between steps and between evaluation batches, and a CompileInterrupted error (the
+// kernel compilation's own check of it) ends the loop the same way: it checkpoints and returns
 // 'interrupted'. A TrainingDiverged error from the NaN guard propagates without a checkpoint.
 import type { ImageGrid } from '../image/grid.js';
+import { CompileInterrupted } from '../webgpu/pipelines.js';
 import type { EvalRecord, StepRecord, Trainer } from './trainer.js';
 
 export interface LoopHooks {
@@ -25,6 +27,17 @@ export const yieldToEventLoop = (): Promise<void> =>
   new Promise((resolve) => ((globalThis as { setImmediate?: (f: () => void) => void }).setImmediate ?? ((f) => setTimeout(f, 0)))(resolve));
 
 export async function runTraining(trainer: Trainer, hooks: LoopHooks = {}): Promise<LoopResult> {
+  try {
+    return await loop(trainer, hooks);
+  } catch (e) {
+    // Ctrl-C while kernels compile (before a step or an evaluation changed anything).
+    if (!(e instanceof CompileInterrupted)) throw e;
+    await hooks.checkpoint?.(trainer);
+    return 'interrupted';
+  }
+}
+
+async function loop(trainer: Trainer, hooks: LoopHooks): Promise<LoopResult> {
   const { recipe, state } = trainer;
   const stop = () => hooks.shouldStop?.() ?? false;
   const interrupted = async (): Promise<LoopResult> => {
@@ -49,10 +62,14 @@ export async function runTraining(trainer: Trainer, hooks: LoopHooks = {}): Prom
 /** The EMA evaluation (plus raw when asked) and a sample grid; false when cut short. */
 async function evaluate(trainer: Trainer, hooks: LoopHooks, stop: () => boolean): Promise<boolean> {
   if (trainer.recipe.evalImages > 0) {
-    for (const which of trainer.recipe.evalRaw ? (['ema', 'raw'] as const) : (['ema'] as const)) {
-      const r = await trainer.evaluate(which, { shouldStop: stop, onProgress: hooks.onEvalProgress });
-      if (!r) return false;
-      await hooks.onEval?.(r);
+    const ema = await trainer.evaluate('ema', { shouldStop: stop, onProgress: hooks.onEvalProgress });
+    if (!ema) return false;
+    await hooks.onEval?.(ema);
+    if (trainer.recipe.evalRaw) {
+      // Before the first step the EMA is the raw weights: the same evaluation, not run twice.
+      const raw = trainer.state.step === 0 ? { ...ema, weights: 'raw' as const, seconds: 0 } : await trainer.evaluate('raw', { shouldStop: stop, onProgress: hooks.onEvalProgress });
+      if (!raw) return false;
+      await hooks.onEval?.(raw);
     }
   }
   if (trainer.recipe.samples > 0) await hooks.onSamples?.(trainer.state.step, await trainer.sampleGrid(trainer.recipe.samples));

@@ -73,8 +73,17 @@ export function getPipeline(device: GPUDevice, k: KernelSpec): Promise<GPUComput
 
 const pipelineKey = (k: KernelSpec) => `${contentHash(k.wgsl)}:${k.entry}:${signature(k)}`;
 
-/** Progress of compiling a program's kernels: `done` of `total` pipelines new to this device. */
-export type CompileProgress = (done: number, total: number) => void;
+/**
+ * Progress of compiling a program's kernels: `done` of `total` pipelines new to this device.
+ * Returning false stops the compilation with a CompileInterrupted error (Ctrl-C).
+ */
+export type CompileProgress = (done: number, total: number) => void | boolean;
+
+export class CompileInterrupted extends Error {
+  constructor() {
+    super('kernel compilation interrupted');
+  }
+}
 
 /**
  * Compiles every kernel's pipeline and runs each one new to this device once, alone, on an empty
@@ -97,7 +106,10 @@ export async function compilePipelines(
   const uniforms = device.createBuffer({ label: 'warm-up uniforms', size: UNIFORM_SLOT_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   try {
     let done = 0;
-    onProgress?.(0, cold.size);
+    const go = (ok: void | boolean) => {
+      if (ok === false) throw new CompileInterrupted();
+    };
+    go(onProgress?.(0, cold.size));
     for (const [key, i] of cold) {
       const k = kernels[i];
       const slot = new Uint32Array(UNIFORM_SLOT_BYTES / 4);
@@ -120,7 +132,7 @@ export async function compilePipelines(
       device.queue.submit([enc.finish()]);
       await gpuWait(device.queue.onSubmittedWorkDone());
       warm.add(key);
-      onProgress?.(++done, cold.size);
+      go(onProgress?.(++done, cold.size));
     }
   } finally {
     uniforms.destroy();

@@ -1,0 +1,36 @@
+import { OPS } from '../compiler/ir/ops.js';
+import { lowerGraph } from '../compiler/lower/index.js';
+import { numel, type Attr, type IrGraph, type OpName } from '../runtime/ir.js';
+import { acquireDevice } from '../runtime/webgpu/device.js';
+import { createExecutor } from '../runtime/webgpu/executor.js';
+class GB {
+  readonly g: IrGraph = { mode: 'elbo', nodes: [], params: [], layers: [], inputs: [], outputs: [] };
+  add(op: OpName, inputs: number[], attrs: Record<string, Attr> = {}, batched = true): number {
+    const shape = OPS[op].shape(inputs.map((i) => ({ shape: this.g.nodes[i].shape, batched: this.g.nodes[i].batched })), attrs) as number[];
+    return this.g.nodes.push({ id: this.g.nodes.length, op, inputs, attrs, shape, batched, layer: -1 }) - 1;
+  }
+  input(name: string, shape: number[]) { const id = this.add('input', [], { name, shape }); this.g.inputs.push({ name, node: id, shape }); return id; }
+  param(path: string, shape: number[]) { this.g.params.push({ path, torch: path, shape, init: { kind: 'zeros' }, layer: -1 }); return this.add('param', [], { path, shape }, false); }
+}
+const fill = (n: number, seed: number) => new Float32Array(n).map((_, i) => Math.sin(i * 0.37 + seed));
+const { device } = await acquireDevice();
+const [C, O, S, batch] = (process.argv[2] ?? '64,64,14,32').split(',').map(Number);
+const tiles = (process.argv[3] ?? '16x8,8x8,16x4,8x4,32x4,4x16,8x16').split(',').map((t) => t.split('x').map(Number));
+const b = new GB();
+const x = b.input('x', [C, S, S]);
+const y = b.add('conv2d', [x, b.param('w', [O, C, 3, 3]), b.param('b', [O])], { stride: 1, padding: 1 });
+b.g.outputs.push({ name: 'y', node: y });
+const flops = 2 * batch * O * C * 9 * S * S;
+const vs = [];
+for (const [rows, cols] of tiles) {
+  const program = lowerGraph(b.g, { convTile: { rows, cols, wg: 8 } });
+  const t0 = performance.now();
+  const ex = await createExecutor(device, program, { batch });
+  const compile = performance.now() - t0;
+  ex.setParams(new Map(b.g.params.map((p, i) => [p.path, fill(numel(p.shape), i)])));
+  await ex.run({ inputs: { x: fill(batch * C * S * S, 1) } });
+  const k = program.kernels.findIndex((s) => s.name.startsWith('conv2d'));
+  vs.push({ label: `${rows}x${cols}`, compile, best: Infinity, run: () => ex.runKernel(k), chars: program.kernels[k].wgsl.length });
+}
+for (let r = 0; r < 5; r++) for (const v of vs) { const t0 = performance.now(); await v.run(); v.best = Math.min(v.best, performance.now() - t0); }
+for (const v of vs) console.log(`${v.label}: ${(flops / v.best / 1e6).toFixed(1)} GFLOP/s (${v.best.toFixed(1)} ms), compile ${(v.compile / 1000).toFixed(2)} s, ${v.chars} chars`);

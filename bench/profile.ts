@@ -1,0 +1,47 @@
+// Where a graph's time goes: each kernel of a model's graph run alone on WebGPU (best of 3, after
+// one full run that compiles everything), summed by kernel kind, with each kind's FLOP rate.
+//   npx tsx bench/profile.ts [models/fmnist-sdn.sdn] [train|elbo|sample] [--batch 32] [--top 25]
+import { buildArtifact } from '../compiler/compile.js';
+import { compileModel } from '../compiler/pipeline.js';
+import { nodeFlops } from '../compiler/summary/summary.js';
+import { initParams } from '../runtime/init.js';
+import { numel } from '../runtime/ir.js';
+import { acquireDevice } from '../runtime/webgpu/device.js';
+import { createExecutor } from '../runtime/webgpu/executor.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
+const [file = 'models/fmnist-sdn.sdn', graph = 'train'] = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+const batch = flag('batch', 32), top = flag('top', 25);
+const model = buildArtifact(compileModel(file));
+const program = model.graphs[graph as 'train' | 'elbo' | 'sample'];
+const { device } = await acquireDevice({ dawnOptions: process.env.SDN_DAWN ? process.env.SDN_DAWN.split(' ') : [] });
+const ex = await createExecutor(device, program, { batch });
+ex.setParams(initParams(model.params, 0));
+const wave = (n: number) => new Float32Array(n).map((_, k) => Math.sin(k) * 0.5);
+const inputs = Object.fromEntries(program.inputs.map((i) => [i.name, i.name.startsWith('seed:') ? new Float32Array(batch * numel(i.shape)).fill(1) : wave(batch * numel(i.shape))]));
+const args2 = { inputs, scalars: { beta: 1 }, seed: 1 };
+let t = performance.now();
+await ex.run(args2);
+const whole = [];
+for (let r = 0; r < 3; r++) {
+  t = performance.now();
+  await ex.run(args2);
+  whole.push(performance.now() - t);
+}
+const times = await ex.profile(args2, 3, false);
+const flops = nodeFlops(program.ir);
+const byKind = new Map<string, { ms: number; flops: number; n: number }>();
+times.forEach(({ name, ms }, k) => {
+  const kind = name.split('@')[0];
+  const f = program.kernels[k].nodes.reduce((s, n) => s + flops[n] * (program.ir.nodes[n].batched ? batch : 1), 0);
+  const e = byKind.get(kind) ?? { ms: 0, flops: 0, n: 0 };
+  byKind.set(kind, { ms: e.ms + ms, flops: e.flops + f, n: e.n + 1 });
+});
+const total = times.reduce((s, x) => s + x.ms, 0);
+console.log(`${file} ${graph}, batch ${batch}: whole run ${Math.min(...whole).toFixed(0)} ms; kernels alone ${total.toFixed(0)} ms over ${times.length} kernels`);
+for (const [kind, e] of [...byKind].sort((a, b) => b[1].ms - a[1].ms).slice(0, top)) {
+  console.log(`${e.ms.toFixed(0).padStart(7)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)} %  ${(e.flops / e.ms / 1e6).toFixed(2).padStart(6)} GFLOP/s  ×${e.n}  ${kind}`);
+}
+ex.destroy();
+device.destroy();
