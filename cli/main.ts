@@ -52,18 +52,26 @@ async function main(argv: string[]): Promise<number> {
   return cmd.run(parseArgs(rest, cmd.booleanFlags));
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`sdn: ${e.message}\n`);
-      process.exit(2);
-    }
-    if (e instanceof InputError || e instanceof WeightsError || e instanceof DatasetError || e instanceof PngError) {
-      process.stderr.write(`sdn: ${e.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`sdn: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exit(3);
-  },
-);
+/** Exits once stdout and stderr have handed everything to the OS (a pipe takes 64 KiB at a time). */
+function exitAfterFlush(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+main(process.argv.slice(2)).then(exitAfterFlush, (e: unknown) => {
+  if (e instanceof UsageError) {
+    process.stderr.write(`sdn: ${e.message}\n`);
+    return exitAfterFlush(2);
+  }
+  if (e instanceof InputError || e instanceof WeightsError || e instanceof DatasetError || e instanceof PngError) {
+    process.stderr.write(`sdn: ${e.message}\n`);
+    return exitAfterFlush(1);
+  }
+  process.stderr.write(`sdn: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+  exitAfterFlush(3);
+});

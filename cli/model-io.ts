@@ -10,9 +10,10 @@ import { createWebGpuBackend } from '../runtime/webgpu/backend.js';
 import { InputError, UsageError, type ParsedArgs } from './args.js';
 import { compileOrReport } from './compile-or-report.js';
 
-export function compileArtifact(file: string, sets: Record<string, string>): CompiledModel | undefined {
+/** The compiled model and the files it was read from (the model file and its imports). */
+export function compileArtifact(file: string, sets: Record<string, string>): { model: CompiledModel; sources: string[] } | undefined {
   const compiled = compileOrReport(file, sets);
-  return compiled.graphs ? buildArtifact(compiled) : undefined;
+  return compiled.graphs ? { model: buildArtifact(compiled), sources: [...compiled.sources.keys()] } : undefined;
 }
 
 export async function backendFor(args: ParsedArgs): Promise<Backend> {

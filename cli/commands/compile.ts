@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { emitTypeScript } from '../../compiler/emit/typescript.js';
 import { UsageError, type ParsedArgs } from '../args.js';
-import { runtimeSpecifier, writeAtomic } from '../output.js';
+import { checkOutputDir, runtimeSpecifier, writeAtomic } from '../output.js';
 import { compileArtifact } from '../model-io.js';
 
 
@@ -13,8 +13,10 @@ export function compileCommand(args: ParsedArgs): number {
   const [file] = args.positionals;
   const out = args.flags.get('o');
   if (!file || typeof out !== 'string') throw new UsageError('usage: sdn compile model.sdn -o out/ [--set k=v]');
-  const model = compileArtifact(file, args.sets);
-  if (!model) return 1;
+  checkOutputDir('-o', out);
+  const compiled = compileArtifact(file, args.sets);
+  if (!compiled) return 1;
+  const { model } = compiled;
   const name = basename(file).replace(/\.sdn$/, '');
   mkdirSync(join(out, 'kernels'), { recursive: true });
   let kernels = 0;

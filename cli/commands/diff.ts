@@ -13,6 +13,7 @@ import { renderDiagnostic } from '../../compiler/diagnostics/render.js';
 import { compileModel } from '../../compiler/pipeline.js';
 import { loadSafetensorsFile, saveSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { parseArgs, UsageError } from '../args.js';
+import { checkOutputFile } from '../output.js';
 
 export const DIFF_USAGE =
   'usage: sdn diff a.sdn b.sdn [--set k=v] [--set-a k=v] [--set-b k=v] [--json|--markdown] [--weights a.safetensors [-o b-init.safetensors]]\n' +
@@ -115,6 +116,7 @@ function textDiff([oldFile, oldPath]: string[], [newFile, newPath]: string[], io
 async function run(args: DiffArgs, io: DiffIo): Promise<number> {
   const pos = args.positionals;
   let a: DiffModel, b: DiffModel;
+  const sources: string[] = [];
   if (args.git) {
     // git passes path old-file old-hex old-mode new-file new-hex new-mode, plus new-path and
     // rename info for a rename. Temp files lie outside the repo, so each is compiled as if it
@@ -137,9 +139,11 @@ async function run(args: DiffArgs, io: DiffIo): Promise<number> {
     }
   } else {
     if (pos.length !== 2) throw new UsageError(DIFF_USAGE);
-    a = compileSide(pos[0], pos[0], pos[0], args.sets.a, io);
-    b = compileSide(pos[1], pos[1], pos[1], args.sets.b, io);
+    if (args.out) checkOutputFile('-o', args.out, [args.weights!, ...pos]);
+    a = compileSide(pos[0], pos[0], pos[0], args.sets.a, io, sources);
+    b = compileSide(pos[1], pos[1], pos[1], args.sets.b, io, sources);
   }
+  if (args.out) checkOutputFile('-o', args.out, sources);
   const report = diffModels(a, b, { displayFile: (f) => relative(process.cwd(), f) || f });
   const transfer = args.weights ? await transferFile(args.weights, args.out, a, b, report) : undefined;
   if (args.format === 'json') io.out(renderJson(transfer ? { ...report, transfer } as DiffReport : report) + '\n');
@@ -151,10 +155,11 @@ async function run(args: DiffArgs, io: DiffIo): Promise<number> {
 }
 
 /** Compiles `file` as if it were at `logicalPath` (they differ for git's temp files). */
-function compileSide(name: string, file: string, logicalPath: string, overrides: Record<string, string>, io: DiffIo): DiffModel {
+function compileSide(name: string, file: string, logicalPath: string, overrides: Record<string, string>, io: DiffIo, sources: string[] = []): DiffModel {
   if (!existsSync(file)) throw new SideError(`model file not found: ${file}`);
   const main = resolve(logicalPath);
   const compiled = compileModel(logicalPath, { overrides, readFile: (p) => readFileSync(p === main ? file : p, 'utf8') });
+  sources.push(file, ...[...compiled.sources.keys()].filter((p) => p !== main));
   if (compiled.diagnostics.length > 0 && compiled.diagnostics.every((d) => d.code === 'E-NO-MODEL')) throw new SideError(`${name} declares no model`, true);
   for (const d of compiled.diagnostics) io.err(renderDiagnostic(d, (f) => compiled.sources.get(f), io.errColor) + '\n\n');
   const errors = compiled.diagnostics.filter((d) => d.severity === 'error').length;

@@ -10,8 +10,9 @@ import { compileArtifact, intFlag, openSession } from '../model-io.js';
 export async function elboCommand(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
   if (!file) throw new UsageError('usage: sdn elbo model.sdn --weights w.safetensors [--data fashion-mnist] [--limit N] [--batch 16]');
-  const model = compileArtifact(file, args.sets);
-  if (!model) return 1;
+  const compiled = compileArtifact(file, args.sets);
+  if (!compiled) return 1;
+  const { model } = compiled;
   const data = await loadDataset(String(args.flags.get('data') ?? 'fashion-mnist'));
   const limit = intFlag(args, 'limit', data.test.count);
   const test = firstN(data.test, Math.min(limit, data.test.count));

@@ -9,7 +9,7 @@ import { emitHarness } from '../../compiler/emit/harness.js';
 import { sourceHash } from '../../runtime/train/checkpoint-node.js';
 import { recipeDefaults, type Recipe } from '../../runtime/train/trainer.js';
 import { UsageError, type ParsedArgs } from '../args.js';
-import { runtimeSpecifier, writeAtomic } from '../output.js';
+import { checkOutputFile, runtimeSpecifier, writeAtomic } from '../output.js';
 import { compileOrReport } from '../compile-or-report.js';
 import { intFlag, numberFlag } from '../model-io.js';
 
@@ -18,8 +18,13 @@ export function harnessCommand(args: ParsedArgs): number {
   const [file] = args.positionals;
   const out = args.flags.get('o');
   if (!file || typeof out !== 'string' || !/\.(m?ts)$/.test(out)) throw new UsageError('usage: sdn harness model.sdn -o train.ts [--set k=v] [--data fashion-mnist] [--steps N] [--batch B]');
+  const manifest = `${basename(out).replace(/\.m?ts$/, '')}.manifest.json`;
+  const outDir = dirname(resolve(out));
+  checkOutputFile('-o', out, [file]);
   const compiled = compileOrReport(file, args.sets);
   if (!compiled.graphs) return 1;
+  checkOutputFile('-o', out, compiled.sources.keys());
+  checkOutputFile('-o (its manifest)', join(outDir, manifest), compiled.sources.keys());
   const model = buildArtifact(compiled);
   const defaults = recipeDefaults(model);
   const batch = intFlag(args, 'batch', defaults.batch);
@@ -31,9 +36,7 @@ export function harnessCommand(args: ParsedArgs): number {
     evalEvery: intFlag(args, 'eval-every', defaults.evalEvery), evalImages: intFlag(args, 'eval-images', defaults.evalImages),
     seed: intFlag(args, 'seed', defaults.seed), samples: intFlag(args, 'samples', defaults.samples),
   };
-  const outDir = dirname(resolve(out));
   mkdirSync(outDir, { recursive: true });
-  const manifest = `${basename(out).replace(/\.m?ts$/, '')}.manifest.json`;
   const runtime = runtimeSpecifier(outDir);
   writeAtomic(join(outDir, manifest), JSON.stringify(model));
   writeAtomic(resolve(out), emitHarness(model, {

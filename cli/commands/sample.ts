@@ -5,6 +5,7 @@ import { imageGrid } from '../../runtime/image/grid.js';
 import { toPixels } from '../../runtime/data/batches.js';
 import { likelihoodOf } from '../../runtime/likelihood.js';
 import { UsageError, type ParsedArgs } from '../args.js';
+import { checkOutputFile } from '../output.js';
 import { compileArtifact, intFlag, numberFlag, openSession } from '../model-io.js';
 
 export async function sampleCommand(args: ParsedArgs): Promise<number> {
@@ -13,8 +14,12 @@ export async function sampleCommand(args: ParsedArgs): Promise<number> {
   const n = intFlag(args, 'n', 64);
   if (n < 1) throw new UsageError(`-n must be positive, got ${n}`);
   const out = String(args.flags.get('o') ?? 'samples.png');
-  const model = compileArtifact(file, args.sets);
-  if (!model) return 1;
+  const weights = args.flags.get('weights');
+  checkOutputFile('-o', out, [file, ...(typeof weights === 'string' ? [weights] : [])]);
+  const compiled = compileArtifact(file, args.sets);
+  if (!compiled) return 1;
+  const { model } = compiled;
+  checkOutputFile('-o', out, compiled.sources);
   const session = await openSession(args, model);
   try {
     const samples = await session.sample({ n, temperature: numberFlag(args, 'temperature', 1), seed: intFlag(args, 'seed', 0) });

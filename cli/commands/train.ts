@@ -4,7 +4,8 @@
 //   [--beta 1] [--beta-rate 1] [--max-bad-steps 5] [--executor webgpu|cpu] [--resume]
 // Trains with the authors' recipe (Adamax, weight norm, EMA) on the CPU reference engine, writing
 // metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder.
-// Ctrl-C finishes the current step, checkpoints and exits 130; --resume continues exactly.
+// Ctrl-C (SIGINT), SIGTERM and SIGHUP finish the current step, checkpoint and exit 128 + the
+// signal's number (130, 143, 129); --resume continues exactly. One writer per run folder (train.lock).
 import { join } from 'node:path';
 import { buildArtifact } from '../../compiler/compile.js';
 import { loadDataset, DatasetError } from '../../runtime/data/datasets.js';
@@ -16,11 +17,13 @@ import { TrainingDiverged } from '../../runtime/train/guard.js';
 import { runTraining } from '../../runtime/train/loop.js';
 import { Progress } from '../../runtime/train/progress.js';
 import { RunDir } from '../../runtime/train/run-dir-node.js';
+import { lockRunDir, RunLockedError } from '../../runtime/train/run-lock-node.js';
 import { recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
 import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { compileOrReport } from '../compile-or-report.js';
 import { backendFor } from '../model-io.js';
+import { checkOutputDir } from '../output.js';
 
 const USAGE = 'usage: sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002] [--ema 0.999] ' +
   '[--no-weight-norm] [--eval-every 100] [--eval-images 500] [--seed 0] [--executor webgpu|cpu] [--resume]';
@@ -71,7 +74,7 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
   try {
     return await train(file, out, args);
   } catch (e) {
-    if (e instanceof DatasetError || e instanceof CheckpointError || e instanceof TrainingDiverged) {
+    if (e instanceof DatasetError || e instanceof CheckpointError || e instanceof TrainingDiverged || e instanceof RunLockedError) {
       process.stderr.write(`sdn: ${e.message}\n`);
       return 1;
     }
@@ -80,7 +83,19 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
 }
 
 async function train(file: string, out: string, args: ParsedArgs): Promise<number> {
+  checkOutputDir('-o', out);
   const run = new RunDir(out);
+  const unlock = lockRunDir(out);
+  try {
+    return await trainLocked(file, out, args, run);
+  } finally {
+    unlock();
+  }
+}
+
+const SIGNALS = { SIGINT: 2, SIGHUP: 1, SIGTERM: 15 } as const;
+
+async function trainLocked(file: string, out: string, args: ParsedArgs, run: RunDir): Promise<number> {
   const resume = args.flags.has('resume');
   if (!resume && run.hasCheckpoint()) {
     throw new UsageError(`${out} already holds a checkpoint; pass --resume to continue that run, or choose another -o`);
@@ -136,18 +151,20 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
   say(`engine: ${engine.describe()}; Adamax lr ${recipe.lr} (×${recipe.lrDecay}/epoch), batch ${recipe.batch}, EMA ${recipe.ema}, seed ${recipe.seed}` +
     `${trainer.usesBeta ? `, β → ${recipe.betaFinal} at +${recipe.betaRate * recipe.betaFinal}/step` : ''}; ${resume ? `from step ${trainer.state.step} ` : ''}to step ${recipe.steps}, run folder ${out}`);
 
-  let stopRequested = false;
-  const onSigint = () => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
-    process.stderr.write('\nsdn: interrupt: finishing the current step, then writing a checkpoint (Ctrl-C again to quit without one)\n');
+  // What schedulers send (SIGTERM from timeout, systemd, Slurm; SIGHUP when a terminal closes)
+  // gets the same treatment as Ctrl-C.
+  let stopSignal: keyof typeof SIGNALS | undefined;
+  const onSignal = (signal: keyof typeof SIGNALS) => {
+    if (stopSignal) process.exit(128 + SIGNALS[signal]);
+    stopSignal = signal;
+    process.stderr.write(`\nsdn: ${signal}: finishing the current step, then writing a checkpoint (a second signal quits without one)\n`);
   };
-  process.on('SIGINT', onSigint);
+  for (const s of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.on(s, onSignal);
   const progress = new Progress(recipe.steps, trainer.state.step, { write: (s) => process.stdout.write(s), tty: process.stdout.isTTY === true });
   const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file, executor } };
   try {
     const result = await runTraining(trainer, {
-      shouldStop: () => stopRequested,
+      shouldStop: () => stopSignal !== undefined,
       onEvalProgress: (done, total) => progress.evalProgress(done, total),
       onStep: (r) => {
         run.appendMetrics({ ...r });
@@ -170,8 +187,8 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
     });
     progress.end();
     if (result === 'interrupted') {
-      say(`interrupted at step ${trainer.state.step}; checkpoint written to ${run.checkpointPath} (continue with --resume)`);
-      return 130;
+      say(`interrupted at step ${trainer.state.step} (${stopSignal}); checkpoint written to ${run.checkpointPath} (continue with --resume)`);
+      return 128 + SIGNALS[stopSignal ?? 'SIGINT'];
     }
     say(`done: ${trainer.state.step} steps${trainer.state.skipped ? ` (${trainer.state.skipped} skipped as non-finite)` : ''}; ` +
       `checkpoint, EMA weights (weights-ema.safetensors), metrics.jsonl and loss.svg in ${out}`);
@@ -181,7 +198,7 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
     if (e instanceof TrainingDiverged) run.appendMetrics({ kind: 'diverged', step: trainer.state.step, message: e.message });
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.off(s, onSignal);
     trainer.destroy();
   }
 }
