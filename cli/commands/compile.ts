@@ -7,12 +7,13 @@ import { emitTypeScript } from '../../compiler/emit/typescript.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { checkOutputDir, runtimeSpecifier, writeAtomic } from '../output.js';
 import { compileArtifact } from '../model-io.js';
+import { usageLine } from '../commands.js';
 
 
 export function compileCommand(args: ParsedArgs): number {
   const [file] = args.positionals;
   const out = args.flags.get('o');
-  if (!file || typeof out !== 'string') throw new UsageError('usage: sdn compile model.sdn -o out/ [--set k=v]');
+  if (!file || typeof out !== 'string') throw new UsageError(usageLine('compile'));
   checkOutputDir('-o', out);
   const compiled = compileArtifact(file, args.sets);
   if (!compiled) return 1;

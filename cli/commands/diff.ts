@@ -12,12 +12,12 @@ import { renderJson, renderMarkdown, renderText } from '../../compiler/diff/rend
 import { renderDiagnostic } from '../../compiler/diagnostics/render.js';
 import { compileModel } from '../../compiler/pipeline.js';
 import { loadSafetensorsFile, saveSafetensorsFile } from '../../runtime/safetensors-node.js';
-import { parseArgs, UsageError } from '../args.js';
+import { keyValue, parseArgs, UsageError } from '../args.js';
+import { COMMANDS, usageLine } from '../commands.js';
 import { checkOutputFile } from '../output.js';
+import { colorOn } from '../terminal.js';
 
-export const DIFF_USAGE =
-  'usage: sdn diff a.sdn b.sdn [--set k=v] [--set-a k=v] [--set-b k=v] [--json|--markdown] [--weights a.safetensors [-o b-init.safetensors]]\n' +
-  '       sdn diff --git [--exit-code] path old-file old-hex old-mode new-file new-hex new-mode';
+const DIFF_USAGE = usageLine('diff');
 
 export interface DiffIo {
   out(s: string): void;
@@ -27,15 +27,12 @@ export interface DiffIo {
   errColor: boolean;
 }
 
-const noColor = () => (process.env.NO_COLOR ?? '') !== '';
 const processIo = (): DiffIo => ({
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
-  color: process.stdout.isTTY === true && !noColor(),
-  errColor: process.stderr.isTTY === true && !noColor(),
+  color: colorOn(process.stdout),
+  errColor: colorOn(process.stderr),
 });
-
-const BOOLEAN_FLAGS = ['json', 'markdown', 'git', 'exit-code'];
 
 interface DiffArgs {
   positionals: string[];
@@ -47,33 +44,16 @@ interface DiffArgs {
   out?: string;
 }
 
-/** `--set-a`/`--set-b` may repeat, which the shared parser's flags don't; `-o` is the output file. */
 export function parseDiffArgs(argv: string[]): DiffArgs {
-  const own = { a: {} as Record<string, string>, b: {} as Record<string, string> };
-  let out: string | undefined;
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--set-(a|b)(?:=(.*))?$/s.exec(argv[i]);
-    if (m) {
-      const kv = m[2] ?? argv[++i];
-      const at = kv === undefined ? -1 : kv.indexOf('=');
-      if (at <= 0) throw new UsageError(`--set-${m[1]} expects key=value, got '${kv ?? ''}'`);
-      own[m[1] as 'a' | 'b'][kv.slice(0, at)] = kv.slice(at + 1);
-    } else if (argv[i] === '-o' || argv[i] === '--out') {
-      if (i + 1 >= argv.length) throw new UsageError(`${argv[i]} needs a file`);
-      out = argv[++i];
-    } else rest.push(argv[i]);
-  }
-  const p = parseArgs(rest, BOOLEAN_FLAGS);
-  for (const k of p.flags.keys()) if (![...BOOLEAN_FLAGS, 'weights', 'out'].includes(k)) throw new UsageError(`unknown option --${k}\n${DIFF_USAGE}`);
+  const p = parseArgs(argv, COMMANDS.diff.flags, 'diff');
   if (p.flags.has('json') && p.flags.has('markdown')) throw new UsageError('--json and --markdown exclude each other');
-  const weights = p.flags.get('weights');
-  if (weights === true) throw new UsageError('--weights needs a file');
-  out ??= typeof p.flags.get('out') === 'string' ? (p.flags.get('out') as string) : undefined;
+  const weights = p.flags.get('weights') as string | undefined;
+  const out = p.flags.get('o') as string | undefined;
   if (out && !weights) throw new UsageError('-o writes the transferable subset of --weights; give --weights a.safetensors');
+  const side = (flag: string) => Object.assign({}, p.sets, ...(p.lists.get(flag) ?? []).map((kv) => keyValue(`--${flag}`, kv))) as Record<string, string>;
   return {
     positionals: p.positionals,
-    sets: { a: { ...p.sets, ...own.a }, b: { ...p.sets, ...own.b } },
+    sets: { a: side('set-a'), b: side('set-b') },
     format: p.flags.has('json') ? 'json' : p.flags.has('markdown') ? 'markdown' : 'text',
     git: p.flags.has('git'),
     exitCode: p.flags.has('exit-code'),

@@ -8,6 +8,8 @@ import { renderDiagnostic } from '../../compiler/diagnostics/render.js';
 import { formatText } from '../../compiler/format/verify.js';
 import type { ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
+import { usageLine } from '../commands.js';
+import { colorOn } from '../terminal.js';
 
 export type FmtMode = 'write' | 'check' | 'stdout';
 
@@ -47,11 +49,11 @@ export function writeAtomically(file: string, content: string): void {
 
 export function fmtCommand(args: ParsedArgs): number {
   const files = args.positionals;
-  if (files.length === 0) throw new UsageError('usage: sdn fmt file.sdn... [--check] [--stdout]');
+  if (files.length === 0) throw new UsageError(usageLine('fmt'));
   const check = args.flags.has('check'), stdout = args.flags.has('stdout');
   if (check && stdout) throw new UsageError('sdn fmt: --check and --stdout exclude each other');
   const mode: FmtMode = check ? 'check' : stdout ? 'stdout' : 'write';
-  const color = process.stderr.isTTY === true;
+  const color = colorOn(process.stderr);
   let failed = 0, unformatted = 0, internal = 0;
   for (const file of files) {
     let r: FmtOutcome;

@@ -8,25 +8,25 @@
 // signal's number (130, 143, 129); --resume continues exactly. One writer per run folder (train.lock).
 import { join } from 'node:path';
 import { buildArtifact } from '../../compiler/compile.js';
-import { loadDataset, DatasetError } from '../../runtime/data/datasets.js';
+import { loadDataset } from '../../runtime/data/datasets.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
-import { CheckpointError, loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
+import { loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
 import { CpuGradientEngine } from '../../runtime/train/cpu-engine.js';
 import { GraphGradientEngine } from '../../runtime/train/graph-engine.js';
 import { TrainingDiverged } from '../../runtime/train/guard.js';
 import { runTraining } from '../../runtime/train/loop.js';
 import { Progress } from '../../runtime/train/progress.js';
 import { RunDir } from '../../runtime/train/run-dir-node.js';
-import { lockRunDir, RunLockedError } from '../../runtime/train/run-lock-node.js';
+import { lockRunDir } from '../../runtime/train/run-lock-node.js';
 import { recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
 import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { compileOrReport } from '../compile-or-report.js';
 import { backendFor } from '../model-io.js';
 import { checkOutputDir } from '../output.js';
+import { usageLine } from '../commands.js';
+import { isTerminal } from '../terminal.js';
 
-const USAGE = 'usage: sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002] [--ema 0.999] ' +
-  '[--no-weight-norm] [--eval-every 100] [--eval-images 500] [--seed 0] [--executor webgpu|cpu] [--resume]';
 
 /** Flag name → recipe field, and whether changing it on --resume would change the training trajectory. */
 const FLAGS: [string, keyof Recipe, 'int' | 'number', boolean][] = [
@@ -70,19 +70,7 @@ function recipeFromFlags(args: ParsedArgs, base: Recipe): { recipe: Recipe; give
 export async function trainCommand(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
   const out = args.flags.get('o');
-  if (!file || typeof out !== 'string') throw new UsageError(USAGE);
-  try {
-    return await train(file, out, args);
-  } catch (e) {
-    if (e instanceof DatasetError || e instanceof CheckpointError || e instanceof TrainingDiverged || e instanceof RunLockedError) {
-      process.stderr.write(`sdn: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
-}
-
-async function train(file: string, out: string, args: ParsedArgs): Promise<number> {
+  if (!file || typeof out !== 'string') throw new UsageError(usageLine('train'));
   checkOutputDir('-o', out);
   const run = new RunDir(out);
   const unlock = lockRunDir(out);
@@ -160,7 +148,7 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
     process.stderr.write(`\nsdn: ${signal}: finishing the current step, then writing a checkpoint (a second signal quits without one)\n`);
   };
   for (const s of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.on(s, onSignal);
-  const progress = new Progress(recipe.steps, trainer.state.step, { write: (s) => process.stdout.write(s), tty: process.stdout.isTTY === true });
+  const progress = new Progress(recipe.steps, trainer.state.step, { write: (s) => process.stdout.write(s), tty: isTerminal(process.stdout) });
   const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file, executor } };
   try {
     const result = await runTraining(trainer, {
