@@ -2,7 +2,7 @@
 // `--key=value`, `-o value`, repeatable flags (`--set k=v`). An unknown flag is a usage error
 // that suggests the closest known one; `--help`/`-h` asks for the command's usage.
 export interface Flag {
-  /** The key: one letter is written `-o`, longer names `--steps`. */
+  /** The key: one letter is written `-o` (`--o` works too), longer names `--steps`. */
   name: string;
   /** Metavariable of the value (`N`, `FILE`); absent for a switch. */
   value?: string;
@@ -60,7 +60,7 @@ export function parseArgs(argv: string[], flags: readonly Flag[], command: strin
     const eq = long ? body.indexOf('=') : -1;
     const key = eq >= 0 ? body.slice(0, eq) : body;
     const flag = byName.get(key);
-    if (!flag || short !== (key.length === 1)) throw new UsageError(unknownFlag(a.split('=')[0], flags, command));
+    if (!flag || (short && key.length !== 1)) throw new UsageError(unknownFlag(a.split('=')[0], flags, command));
     let value: string | true;
     if (!flag.value) {
       if (eq >= 0) throw new UsageError(`${flagName(key)} takes no value (got '${a}')`);

@@ -1,9 +1,12 @@
 // What the run commands share: compile to an artifact, pick an executor, bind weights.
-import { basename } from 'node:path';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { buildArtifact } from '../compiler/compile.js';
 import type { CompiledModel } from '../runtime/program.js';
 import { initParams } from '../runtime/init.js';
 import { loadSafetensorsFile } from '../runtime/safetensors-node.js';
+import type { SafetensorsFile } from '../runtime/safetensors.js';
+import { CHECKPOINT_FORMAT } from '../runtime/train/checkpoint-node.js';
 import { cpuBackend, ModelSession, type Backend } from '../runtime/session.js';
 import { bindWeights, WeightsError } from '../runtime/weights.js';
 import { flagName, flagValue, InputError, UsageError, type ParsedArgs } from './args.js';
@@ -29,17 +32,44 @@ export async function backendFor(args: ParsedArgs): Promise<Backend> {
   throw new UsageError(`--executor must be webgpu or cpu, got '${name}'`);
 }
 
+/**
+ * A safetensors file given as `--weights`, with an answer for what people pass instead: a folder,
+ * a PyTorch checkpoint, a training checkpoint (when `checkpoints` is false), a damaged file.
+ */
+export async function readWeightsFile(path: string, { checkpoints = false } = {}): Promise<SafetensorsFile> {
+  if (!existsSync(path)) throw new WeightsError(`--weights ${path}: no such file`);
+  if (statSync(path).isDirectory()) {
+    const run = existsSync(join(path, 'checkpoint.safetensors')) ? `; it is a training run: pass ${join(path, 'weights-ema.safetensors')}, or evaluate it with sdn eval --run ${path}` : '';
+    throw new WeightsError(`--weights ${path} is a folder, not a .safetensors file${run}`);
+  }
+  const head = Buffer.alloc(4);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const torch = head.toString('latin1', 0, 4) === 'PK\x03\x04' ? 'a zip archive, as torch.save writes' : head[0] === 0x80 && head[1] >= 2 && head[1] <= 5 ? 'a Python pickle, as older torch.save writes' : undefined;
+  if (torch) throw new WeightsError(`--weights ${path} is a PyTorch checkpoint (${torch}), not safetensors; convert it to safetensors with the convert.py that \`sdn export\` writes`);
+  let file;
+  try {
+    file = await loadSafetensorsFile(path);
+  } catch (e) {
+    throw new WeightsError(`--weights ${(e as Error).message.replace(/^safetensors: /, '').replace(`${path}: safetensors: `, `${path}: not a valid safetensors file: `)}`);
+  }
+  if (!checkpoints && file.metadata.format === CHECKPOINT_FORMAT) {
+    throw new WeightsError(`--weights ${path} is a training checkpoint of sdn train (trainable tensors, Adamax state, EMA); ` +
+      `pass the weights-ema.safetensors beside it, or evaluate the run with sdn eval --run ${dirname(path)}`);
+  }
+  return file;
+}
+
 /** Weights from `--weights file` (compiler paths or PyTorch names), or a fresh init from `--init-seed`. */
 export async function paramsFor(args: ParsedArgs, model: CompiledModel): Promise<Map<string, Float32Array>> {
   const weights = args.flags.get('weights');
   if (typeof weights === 'string') {
-    let file;
-    try {
-      file = await loadSafetensorsFile(weights);
-    } catch (e) {
-      throw new WeightsError(`${weights}: ${(e as Error).message.replace(/^ENOENT: /, '')}`);
-    }
-    return bindWeights(model.params, file.tensors, { source: basename(weights) });
+    if (args.flags.has('init-seed')) throw new UsageError('--weights and --init-seed exclude each other');
+    return bindWeights(model.params, (await readWeightsFile(weights)).tensors, { source: weights });
   }
   const seed = args.flags.get('init-seed');
   if (seed === undefined) throw new UsageError('pass --weights w.safetensors, or --init-seed N for freshly initialized weights');

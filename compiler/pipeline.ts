@@ -3,14 +3,13 @@
 //   2. check     static name, arity, type-annotation and recursion checks
 //   3. elaborate run the model body once per mode, giving shaped IR graphs (ELBO, sample)
 //   4. dce       drop what the outputs don't need (and the parameters only that used)
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IrGraph } from '../runtime/ir.js';
 import { check } from './check/check.js';
 import { hasErrors, type Diagnostic } from './diagnostics/diagnostic.js';
 import { elaborate } from './elaborate/elaborate.js';
 import { eliminateDeadCode } from './ir/dce.js';
-import { loadProgram, type Program, type ReadFile } from './program.js';
+import { loadProgram, readSourceFile, type Program, type ReadFile } from './program.js';
 
 export interface CompileOptions {
   overrides?: Record<string, string>;
@@ -26,7 +25,7 @@ export interface Compiled {
 }
 
 export function compileModel(path: string, opts: CompileOptions = {}): Compiled {
-  const readFile = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const readFile = opts.readFile ?? readSourceFile;
   const loaded = loadProgram(resolve(path), readFile, opts.overrides);
   const sources = loaded.sources;
   if (!loaded.program || hasErrors(loaded.diagnostics)) return { diagnostics: loaded.diagnostics, sources };

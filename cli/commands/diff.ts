@@ -5,13 +5,15 @@
 // external diff driver) 0 either way, since git takes any non-zero exit as the driver dying;
 // --git --exit-code gives 0/1/2 for git's diff.<driver>.trustExitCode.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { diffModels, transferWeights, WeightsError, type DiffModel, type DiffReport, type TensorLike } from '../../compiler/diff/diff.js';
 import { renderJson, renderMarkdown, renderText } from '../../compiler/diff/render.js';
 import { renderDiagnostic } from '../../compiler/diagnostics/render.js';
 import { compileModel } from '../../compiler/pipeline.js';
-import { loadSafetensorsFile, saveSafetensorsFile } from '../../runtime/safetensors-node.js';
+import { readSourceFile } from '../../compiler/program.js';
+import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
+import { readWeightsFile } from '../model-io.js';
 import { keyValue, parseArgs, UsageError } from '../args.js';
 import { COMMANDS, usageLine } from '../commands.js';
 import { checkOutputFile } from '../output.js';
@@ -138,7 +140,7 @@ async function run(args: DiffArgs, io: DiffIo): Promise<number> {
 function compileSide(name: string, file: string, logicalPath: string, overrides: Record<string, string>, io: DiffIo, sources: string[] = []): DiffModel {
   if (!existsSync(file)) throw new SideError(`model file not found: ${file}`);
   const main = resolve(logicalPath);
-  const compiled = compileModel(logicalPath, { overrides, readFile: (p) => readFileSync(p === main ? file : p, 'utf8') });
+  const compiled = compileModel(logicalPath, { overrides, readFile: (p) => readSourceFile(p === main ? file : p) });
   sources.push(file, ...[...compiled.sources.keys()].filter((p) => p !== main));
   if (compiled.diagnostics.length > 0 && compiled.diagnostics.every((d) => d.code === 'E-NO-MODEL')) throw new SideError(`${name} declares no model`, true);
   for (const d of compiled.diagnostics) io.err(renderDiagnostic(d, (f) => compiled.sources.get(f), io.errColor) + '\n\n');
@@ -160,9 +162,10 @@ interface Transfer {
 async function transferFile(weightsPath: string, out: string | undefined, a: DiffModel, b: DiffModel, report: DiffReport): Promise<Transfer> {
   let file;
   try {
-    file = await loadSafetensorsFile(weightsPath);
+    file = await readWeightsFile(weightsPath);
   } catch (e) {
-    throw new WeightsError((e as Error).message);
+    // diff's own contract: every error exits 2.
+    throw new WeightsError((e as Error).message.replace(/^--weights /, ''));
   }
   let picked;
   try {

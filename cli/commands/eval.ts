@@ -3,12 +3,11 @@
 // Test-set importance-weighted NLL with K samples (logsumexp over K ELBOs − log K) and −ELBO, in
 // bits/dim. From a run (or a checkpoint given as --weights) the EMA weights are used unless --raw.
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { buildArtifact } from '../../compiler/compile.js';
 import { loadDataset } from '../../runtime/data/datasets.js';
 import { firstN } from '../../runtime/data/batches.js';
 import { likelihoodOf } from '../../runtime/likelihood.js';
-import { loadSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { ModelSession } from '../../runtime/session.js';
 import { CHECKPOINT_FORMAT, loadCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
 import { evaluateLikelihood } from '../../runtime/train/evaluate.js';
@@ -16,7 +15,7 @@ import { weightNormFor } from '../../runtime/train/weight-norm.js';
 import { bindWeights } from '../../runtime/weights.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { compileOrReport } from '../compile-or-report.js';
-import { backendFor, intFlag, seedFlag } from '../model-io.js';
+import { backendFor, intFlag, readWeightsFile, seedFlag } from '../model-io.js';
 import { usageLine } from '../commands.js';
 import { isTerminal } from '../terminal.js';
 
@@ -27,8 +26,8 @@ export async function evalCommand(args: ParsedArgs): Promise<number> {
   const k = intFlag(args, 'k', { min: 1 }), batchFlag = intFlag(args, 'batch', { min: 1 }), seed = seedFlag(args, 'seed');
   const raw = args.flags.has('raw');
   const path = typeof runDir === 'string' ? join(runDir, 'checkpoint.safetensors') : String(weights);
-  if (!existsSync(path)) throw new UsageError(`${typeof runDir === 'string' ? `--run ${runDir}: no checkpoint.safetensors in it` : `--weights: no file ${path}`}`);
-  const file0 = await loadSafetensorsFile(path);
+  if (typeof runDir === 'string' && !existsSync(path)) throw new UsageError(`--run ${runDir}: no checkpoint.safetensors in it`);
+  const file0 = await readWeightsFile(path, { checkpoints: true });
   const isCheckpoint = file0.metadata.format === CHECKPOINT_FORMAT;
   if (raw && !isCheckpoint) throw new UsageError('--raw needs a training run or checkpoint (a plain weights file has no EMA to skip)');
   let ckpt: LoadedCheckpoint | undefined;
@@ -51,7 +50,7 @@ export async function evalCommand(args: ParsedArgs): Promise<number> {
     params = wn.weights(raw ? loaded.state.params : loaded.state.ema);
     from = `${raw ? 'raw' : 'EMA'} weights at step ${loaded.state.step} of ${typeof runDir === 'string' ? runDir : path}`;
   } else {
-    params = bindWeights(model.params, file0.tensors, { source: basename(path) });
+    params = bindWeights(model.params, file0.tensors, { source: path });
     from = `weights ${path}`;
   }
   const dataSpec = typeof args.flags.get('data') === 'string' ? String(args.flags.get('data')) : ((ckpt?.extra.data as string | undefined) ?? 'fashion-mnist');

@@ -18,7 +18,7 @@ import { runTraining } from '../../runtime/train/loop.js';
 import { Progress } from '../../runtime/train/progress.js';
 import { RunDir } from '../../runtime/train/run-dir-node.js';
 import { lockRunDir } from '../../runtime/train/run-lock-node.js';
-import { recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
+import { DEFAULT_RECIPE, recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
 import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { compileOrReport } from '../compile-or-report.js';
@@ -72,6 +72,7 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
   const out = args.flags.get('o');
   if (!file || typeof out !== 'string') throw new UsageError(usageLine('train'));
   checkOutputDir('-o', out);
+  recipeFromFlags(args, DEFAULT_RECIPE); // the flags' own checks, before the run folder is made
   const run = new RunDir(out);
   const unlock = lockRunDir(out);
   try {
