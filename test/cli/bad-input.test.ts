@@ -29,6 +29,7 @@ model tiny {
 beforeAll(async () => {
   cpSync(join(REPO, 'models/lib'), join(dir, 'lib'), { recursive: true });
   writeFileSync(join(dir, 'tiny.sdn'), TINY);
+  cpSync(join(REPO, 'models/fmnist-sdn.sdn'), join(dir, 'fmnist-sdn.sdn'));
   const compiled = compileModel(join(dir, 'tiny.sdn'));
   const model = buildArtifact(compiled);
   const params = initParams(model.params, 0);
@@ -112,6 +113,9 @@ const RUN_CASES: Case[] = [
   [['check', 'folder.sdn'], 1, /folder\.sdn:1:1: error\[E-READ\]: cannot read model file: \/.*\/folder\.sdn is a folder, not a model file/],
   [['sample', 'folder.sdn', ...init], 1, 'folder.sdn is a folder, not a model file'],
   [['check', 'missing.sdn'], 2, 'model file not found: missing.sdn'],
+  // An override that breaks a library line: the diagnostic there names the flag.
+  [['check', 'fmnist-sdn.sdn', '--set', 'depth=0'], 1, /lib\/density-vae\.sdn:\d+:\d+: error[\s\S]*= note: the model was compiled with --set depth=0; check the value given there/],
+  [['check', 'fmnist-sdn.sdn', '--set', 'dpth=3'], 1, /--set dpth: the model has no param `dpth`/],
 ];
 
 const MODEL_CHECKS: Case[] = Object.entries(MODEL_CASES).map(([name, c]) => [[...(c.command ?? ['check']), name, ...(c.args ?? [])], c.code ?? 1, c.message]);
