@@ -9,7 +9,7 @@ import { COMMANDS } from '../../cli/commands.js';
 import { flagName } from '../../cli/args.js';
 import { DEFAULT_RECIPE } from '../../runtime/train/trainer.js';
 import { REPO } from '../runtime/train/helpers.js';
-import { runCli } from './run-cli.js';
+import { runCli, TSX } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sdn-cli-help-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,6 +85,17 @@ describe('sdn flags and help', () => {
     expect(tty).toMatch(/\x1b\[[\d;]+m/);
     expect(plain).toContain(`${bad}:2:11`);
     expect(plain).not.toContain('\x1b[');
+  });
+
+  it('a large --json report through a slowly read pipe arrives whole', () => {
+    // A shell pipe (64 KiB) read a second late: the CLI must wait for it to drain before exiting
+    // (exiting at once used to cut the report at a multiple of 64 KiB).
+    const cli = `'${process.execPath}' --import '${TSX}' cli/main.ts diff models/fmnist-sdn.sdn models/cifar10-sdn.sdn --json`;
+    const r = spawnSync('bash', ['-c', `set -o pipefail; ${cli} | (sleep 1; cat)`], { cwd: REPO, encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(r.status).toBe(1);
+    expect(r.stdout.length).toBeGreaterThan(200_000);
+    const report = JSON.parse(r.stdout) as { same: boolean };
+    expect(report.same).toBe(false);
   });
 
   it('the README lists every command and points to --help for the options', () => {

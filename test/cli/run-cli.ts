@@ -11,7 +11,7 @@ export interface CliResult {
 }
 
 /** tsx's loader by URL, so that the CLI also runs from a folder outside the repository. */
-const TSX = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
+export const TSX = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export function startCli(args: string[], cwd = REPO): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, ['--import', TSX, `${REPO}/cli/main.ts`, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
