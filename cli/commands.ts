@@ -105,7 +105,7 @@ export const COMMANDS: Record<string, Command> = {
     synopsis: 'model.sdn -o DIR [--set k=v]', summary: 'Fused WGSL kernels (DIR/kernels/*.wgsl), a manifest (DIR/<model>.json) and a typed TypeScript class (DIR/<model>.ts).',
     flags: [
       { name: 'o', value: 'DIR', help: 'output folder; required' }, SET,
-      { name: 'runtime', value: 'SPECIFIER', default: 'sdn/runtime', help: 'module the generated class imports the runtime from' },
+      { name: 'runtime', value: 'SPECIFIER', default: 'sdn/runtime', help: 'module specifier of the runtime folder the generated class imports (SPECIFIER/session.js, …)' },
     ],
     load: async () => parsed('compile', (await import('./commands/compile.js')).compileCommand),
   },

@@ -2,8 +2,7 @@
 // directory where a file goes, never under a file), and written atomically (temp file, then
 // rename).
 import { accessSync, constants, existsSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
-import { repoRoot } from './repo.js';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, UsageError } from './args.js';
 
 export function writeAtomic(path: string, text: string): void {
@@ -58,8 +57,8 @@ export function checkOutputDir(flag: string, path: string): void {
   writable(flag, path, existingParent(flag, path));
 }
 
-/** Module specifier of `<repo>/runtime` as seen from `fromDir`, always relative (`./…` or `../…`). */
-export function runtimeSpecifier(fromDir: string): string {
-  const rel = relative(resolve(fromDir), join(repoRoot(), 'runtime')).split('\\').join('/');
-  return rel.startsWith('.') ? rel : `./${rel}`;
-}
+/**
+ * How generated modules (`sdn compile`, `sdn harness`) import the runtime: by package name, so
+ * they keep working wherever they are moved, in any project that has `sdn` installed.
+ */
+export const RUNTIME_MODULE = 'sdn/runtime';

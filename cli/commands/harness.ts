@@ -9,7 +9,7 @@ import { emitHarness } from '../../compiler/emit/harness.js';
 import { sourceHash } from '../../runtime/train/checkpoint-node.js';
 import { recipeDefaults, type Recipe } from '../../runtime/train/trainer.js';
 import { flagValue, UsageError, type ParsedArgs } from '../args.js';
-import { checkOutputFile, runtimeSpecifier, writeAtomic } from '../output.js';
+import { checkOutputFile, RUNTIME_MODULE, writeAtomic } from '../output.js';
 import { compileOrReport } from '../compile-or-report.js';
 import { intFlag, numberFlag, seedFlag } from '../model-io.js';
 import { usageLine } from '../commands.js';
@@ -39,10 +39,9 @@ export function harnessCommand(args: ParsedArgs): number {
     seed: seedFlag(args, 'seed', defaults.seed), samples: count('samples', defaults.samples),
   };
   mkdirSync(outDir, { recursive: true });
-  const runtime = runtimeSpecifier(outDir);
   writeAtomic(join(outDir, manifest), JSON.stringify(model));
   writeAtomic(resolve(out), emitHarness(model, {
-    runtime, manifest, sourcePath: file, sourceSha256: sourceHash(compiled.sources.values()), sets: args.sets,
+    runtime: RUNTIME_MODULE, manifest, sourcePath: file, sourceSha256: sourceHash(compiled.sources.values()), sets: args.sets,
     data: String(flagValue(args, 'data')), out: String(args.flags.get('out') ?? `runs/${model.model}`), recipe,
   }));
   process.stdout.write(`wrote ${out} and ${join(dirname(out), manifest)}: run it with npx tsx ${out} [--steps N] [--resume]\n`);
