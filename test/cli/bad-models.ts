@@ -25,6 +25,8 @@ export const MODEL_CASES: Record<string, BadModel> = {
   // A byte-order mark must not shift line 1's columns.
   'bom.sdn': { text: '\uFEFFmodel m { let x = nope }\n', message: 'bom.sdn:1:19: error[E-UNKNOWN-NAME]: unknown name `nope`' },
   'deep-parens.sdn': { text: `model m {\n  let x = ${nested(200, '1')}\n}\n`, message: /deep-parens\.sdn:2:\d+: error\[E-NESTING\]: brackets nest deeper than 64 levels/ },
+  // fmt parses first, so it reports the same position instead of overflowing its printer.
+  'deep-fmt.sdn': { text: `model m {\n  let x = ${nested(100, '1')}\n}\n`, message: /deep-fmt\.sdn:2:\d+: error\[E-NESTING\][\s\S]*deep-fmt\.sdn: not formatted/, command: ['fmt'] },
   'deep-calls.sdn': { text: `model m {\n  input x: image(1, 2, 2)\n  output loss = ${'relu('.repeat(150)}x${')'.repeat(150)}\n}\n`, message: /deep-calls\.sdn:3:\d+: error\[E-NESTING\]/ },
   'deep-lists.sdn': { text: `model m {\n  let x = ${nested(100, '1', '[', ']')}\n}\n`, message: /deep-lists\.sdn:2:\d+: error\[E-NESTING\]/ },
   // Nesting below the limit compiles (and then lacks a loss).
