@@ -169,7 +169,7 @@ async function transferFile(weightsPath: string, out: string | undefined, a: Dif
   }
   let picked;
   try {
-    picked = transferWeights(a.graphs.elbo.params, b.graphs.elbo.params, file.tensors as Map<string, TensorLike>);
+    picked = transferWeights(a.graphs.elbo, b.graphs.elbo, file.tensors as Map<string, TensorLike>);
   } catch (e) {
     if (e instanceof WeightsError) throw new WeightsError(`${weightsPath} is not a checkpoint of ${report.a}:\n  ${e.message.split('\n').join('\n  ')}`);
     throw e;
