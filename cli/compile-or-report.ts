@@ -14,8 +14,12 @@ function withLoss(compiled: Compiled): Compiled {
   return { ...compiled, graphs: undefined, diagnostics: [...compiled.diagnostics, error('E-NO-LOSS', message, m.name.span)] };
 }
 
-export function compileOrReport(path: string, overrides: Record<string, string>): Compiled {
+export function checkModelFile(path: string): void {
   if (!existsSync(path)) throw new UsageError(`model file not found: ${path}`);
+}
+
+export function compileOrReport(path: string, overrides: Record<string, string>): Compiled {
+  checkModelFile(path);
   const compiled = withLoss(compileModel(path, { overrides }));
   const color = colorOn(process.stderr);
   for (const d of compiled.diagnostics) process.stderr.write(renderDiagnostic(d, (f) => compiled.sources.get(f), color) + '\n\n');

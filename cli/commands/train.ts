@@ -6,6 +6,7 @@
 // metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder.
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP finish the current step, checkpoint and exit 128 + the
 // signal's number (130, 143, 129); --resume continues exactly. One writer per run folder (train.lock).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildArtifact } from '../../compiler/compile.js';
 import { loadDataset } from '../../runtime/data/datasets.js';
@@ -21,7 +22,7 @@ import { lockRunDir } from '../../runtime/train/run-lock-node.js';
 import { DEFAULT_RECIPE, recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
 import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
 import { UsageError, type ParsedArgs } from '../args.js';
-import { compileOrReport } from '../compile-or-report.js';
+import { checkModelFile, compileOrReport } from '../compile-or-report.js';
 import { backendFor } from '../model-io.js';
 import { checkOutputDir } from '../output.js';
 import { usageLine } from '../commands.js';
@@ -71,8 +72,13 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
   const out = args.flags.get('o');
   if (!file || typeof out !== 'string') throw new UsageError(usageLine('train'));
+  // Everything that can be checked before the run folder is made.
+  checkModelFile(file);
   checkOutputDir('-o', out);
-  recipeFromFlags(args, DEFAULT_RECIPE); // the flags' own checks, before the run folder is made
+  recipeFromFlags(args, DEFAULT_RECIPE);
+  const executor = args.flags.get('executor');
+  if (executor !== undefined && executor !== 'webgpu' && executor !== 'cpu') throw new UsageError(`--executor must be webgpu or cpu, got '${executor}'`);
+  if (args.flags.has('resume') && !existsSync(join(out, 'checkpoint.safetensors'))) throw new UsageError(`--resume: no checkpoint at ${join(out, 'checkpoint.safetensors')}`);
   const run = new RunDir(out);
   const unlock = lockRunDir(out);
   try {
@@ -89,7 +95,6 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
   if (!resume && run.hasCheckpoint()) {
     throw new UsageError(`${out} already holds a checkpoint; pass --resume to continue that run, or choose another -o`);
   }
-  if (resume && !run.hasCheckpoint()) throw new UsageError(`--resume: no checkpoint at ${run.checkpointPath}`);
   let sets = args.sets;
   let dataSpec = typeof args.flags.get('data') === 'string' ? String(args.flags.get('data')) : undefined;
   let saved: LoadedCheckpoint | undefined;

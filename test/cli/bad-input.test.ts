@@ -83,6 +83,9 @@ const RUN_CASES: Case[] = [
   [['diff', 'tiny.sdn', 'tiny.sdn', '--weights', 'w.safetensors', '-o', 'w.safetensors'], 2, '-o w.safetensors is also an input of this command'],
   [['compile', 'tiny.sdn', '-o', 'afile'], 2, '-o afile is a file; give a folder'],
   [['train', 'tiny.sdn', '--data', 'data', ...cpu, '-o', 'afile'], 2, '-o afile is a file; give a folder'],
+  [['train', 'missing.sdn', '--data', 'data', ...cpu, '-o', 'runs/x'], 2, 'model file not found: missing.sdn'],
+  [['train', 'tiny.sdn', '--data', 'data', ...cpu, '--resume', '-o', 'runs/x'], 2, '--resume: no checkpoint at runs/x/checkpoint.safetensors'],
+  [['train', 'tiny.sdn', '--data', 'data', '--executor', 'gpu', '-o', 'runs/x'], 2, "--executor must be webgpu or cpu, got 'gpu'"],
   [['harness', 'tiny.sdn', '-o', 'afile/train.ts'], 2, /afile is a file, not a folder/],
   // Numbers out of range.
   [['sample', 'tiny.sdn', ...init, '-n', '0'], 2, '-n must be in [1, 4096], got 0'],
