@@ -48,6 +48,8 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'folder.sdn'));
   mkdirSync(join(dir, 'empty-run'));
   writeIdxDataset(join(dir, 'data'), syntheticImages(16), syntheticImages(8, 3));
+  mkdirSync(join(dir, 'bad-data'));
+  writeFileSync(join(dir, 'bad-data', 'train-images-idx3-ubyte'), 'not an IDX file\n');
   for (const [name, { text }] of Object.entries(MODEL_CASES)) writeFileSync(join(dir, name), text);
   state = snapshot();
 });
@@ -111,7 +113,12 @@ const RUN_CASES: Case[] = [
   [['sample', 'tiny.sdn', '--weights', 'missing.safetensors', ...cpu], 1, '--weights missing.safetensors: no such file'],
   [['diff', 'tiny.sdn', 'tiny.sdn', '--weights', 'model.pt'], 2, /model\.pt is a PyTorch checkpoint/],
   [['eval', 'tiny.sdn', '--run', 'empty-run', ...cpu], 2, '--run empty-run: no checkpoint.safetensors in it'],
-  [['elbo', 'tiny.sdn', ...init, '--data', 'no-such-data'], 1, /no-such-data/],
+  [['elbo', 'tiny.sdn', ...init, '--data', 'no-such-data'], 1, /no-such-data: unknown dataset and no such folder/],
+  [['elbo', 'tiny.sdn', ...init, '--data', 'bad-data'], 1, /bad-data\/train-images-idx3-ubyte: bad magic number/],
+  [['train', 'tiny.sdn', '--data', 'afile', ...cpu, '-o', 'folder'], 1, /afile: unknown dataset and no such folder/],
+  // The limits hold for every command that compiles, not only check.
+  [['diff', 'deep-parens.sdn', 'tiny.sdn'], 2, /deep-parens\.sdn:2:\d+: error\[E-NESTING\]/],
+  [['summary', 'doubling.sdn'], 1, /error\[E-LIMIT\]: elaborating the model takes over 1,000,000 steps/],
   // Model files that are not files.
   [['check', 'folder.sdn'], 1, /folder\.sdn:1:1: error\[E-READ\]: cannot read model file: \/.*\/folder\.sdn is a folder, not a model file/],
   [['sample', 'folder.sdn', ...init], 1, 'folder.sdn is a folder, not a model file'],
