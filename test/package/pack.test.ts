@@ -12,7 +12,9 @@ import { REPO } from '../runtime/train/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sdn-pack-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { name: string; version: string; dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+  name: string; version: string; dependencies: Record<string, string>; optionalDependencies: Record<string, string>;
+};
 
 const CONSUMER = `import { compileModel, buildArtifact, renderDiagnostic, type Diagnostic } from 'sdn/compiler';
 import { ModelSession, cpuBackend, initParams, loadSafetensorsFile, type CompiledModel } from 'sdn/runtime';
@@ -49,7 +51,7 @@ describe('the npm package', () => {
     mkdirSync(join(modules, '.bin'));
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { sdn: tarball } }));
     execFileSync('tar', ['xzf', tarball, '-C', join(modules, 'sdn'), '--strip-components=1']);
-    for (const dep of Object.keys(pkg.dependencies)) symlinkSync(join(REPO, 'node_modules', dep), join(modules, dep));
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) symlinkSync(join(REPO, 'node_modules', dep), join(modules, dep));
     symlinkSync('../sdn/bin/sdn.js', join(modules, '.bin', 'sdn'));
 
     const version = spawnSync('npx', ['--offline', 'sdn', '--version'], { cwd: project, encoding: 'utf8' });
