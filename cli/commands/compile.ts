@@ -9,7 +9,6 @@ import { checkOutputDir, writeAtomic } from '../output.js';
 import { compileArtifact } from '../model-io.js';
 import { usageLine } from '../commands.js';
 
-
 export function compileCommand(args: ParsedArgs): number {
   const [file] = args.positionals;
   const out = args.flags.get('o');

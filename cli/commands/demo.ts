@@ -1,4 +1,4 @@
-// sdn demo [-o runs/demo-<time>] [--steps 30] [--executor webgpu|cpu] [any sdn train flag]
+// sdn demo [model.sdn] [any sdn train flag]; DEMO_DEFAULTS in cli/commands.ts.
 // The main job on the embedded default: a short training run of fmnist-sdn on the real
 // Fashion-MNIST with the reference recipe (batch 32, Adamax 0.002, weight norm, EMA 0.999,
 // free bits 0.01), evaluated on the first 500 test images with the EMA and the raw weights, as

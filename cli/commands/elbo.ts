@@ -1,5 +1,4 @@
-// sdn elbo model.sdn (--weights w.safetensors | --init-seed N) [--data fashion-mnist]
-//   [--limit N] [--batch 16] [--seed 0] [--executor webgpu|cpu]
+// sdn elbo model.sdn (--weights FILE | --init-seed N); flags and defaults: cli/commands.ts.
 // Test-set −ELBO in bits/dim (one posterior sample per image, as the authors' validation).
 import { loadDataset } from '../../runtime/data/datasets.js';
 import { firstN, scaleBatch } from '../../runtime/data/batches.js';

@@ -1,5 +1,4 @@
-// sdn eval model.sdn (--run runs/NAME | --weights w.safetensors) [--data fashion-mnist] [--k 1]
-//   [--limit N] [--batch 16] [--seed 0] [--raw] [--json] [--executor webgpu|cpu]
+// sdn eval model.sdn (--run DIR | --weights FILE); flags and defaults: cli/commands.ts.
 // Test-set importance-weighted NLL with K samples (logsumexp over K ELBOs − log K) and −ELBO, in
 // bits/dim. From a run (or a checkpoint given as --weights) the EMA weights are used unless --raw.
 import { existsSync } from 'node:fs';

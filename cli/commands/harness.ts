@@ -1,5 +1,4 @@
-// sdn harness model.sdn -o train.ts [--set k=v] [--data fashion-mnist] [--out runs/NAME] [--steps N]
-//   [--batch B] [--lr 0.002] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--eval-images 500] [--seed 0]
+// sdn harness model.sdn -o train.ts; flags and defaults: cli/commands.ts (`sdn harness --help`).
 // Writes a standalone, readable TypeScript training script for the model (generated with
 // ts-morph) and, next to it, the compiled manifest it loads (<name>.manifest.json).
 import { mkdirSync } from 'node:fs';
@@ -13,7 +12,6 @@ import { checkOutputFile, RUNTIME_MODULE, writeAtomic } from '../output.js';
 import { compileOrReport } from '../compile-or-report.js';
 import { intFlag, numberFlag, seedFlag } from '../model-io.js';
 import { usageLine } from '../commands.js';
-
 
 export function harnessCommand(args: ParsedArgs): number {
   const [file] = args.positionals;

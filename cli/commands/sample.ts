@@ -1,5 +1,5 @@
-// sdn sample model.sdn (--weights w.safetensors | --init-seed N) [-n 64] [--temperature 0.85]
-//   [--seed 1] [-o grid.png] [--executor webgpu|cpu]
+// sdn sample model.sdn (--weights FILE | --init-seed N): a PNG grid of samples from the prior.
+// Flags and their defaults: cli/commands.ts (`sdn sample --help`).
 import { writePngFile } from '../../runtime/image/png-node.js';
 import { imageGrid } from '../../runtime/image/grid.js';
 import { toPixels } from '../../runtime/data/batches.js';

@@ -1,8 +1,5 @@
-// sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002]
-//   [--lr-decay 0.999] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--eval-images 500]
-//   [--eval-batch B] [--eval-raw] [--samples 16] [--temperature 1] [--seed 0] [--clip-grad 0]
-//   [--beta 1] [--beta-rate 1] [--max-bad-steps 5] [--executor webgpu|cpu] [--resume]
-// Trains with the authors' recipe (Adamax, weight norm, EMA) on the CPU reference engine, writing
+// sdn train model.sdn -o DIR; flags and their defaults: cli/commands.ts (`sdn train --help`).
+// Trains with the authors' recipe (Adamax, weight norm, EMA) on WebGPU or the CPU reference engine, writing
 // metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder.
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP finish the current step, checkpoint and exit 128 + the
 // signal's number (130, 143, 129); --resume continues exactly. One writer per run folder (train.lock).
