@@ -25,7 +25,7 @@ export interface FmtOutcome {
 /** Formats one file in the given mode; only `write` mode touches the file system. */
 export function fmtFile(file: string, mode: FmtMode): FmtOutcome {
   if (!existsSync(file) || !statSync(file).isFile()) return { file, status: 'unreadable', diagnostics: [] };
-  const text = readFileSync(file, 'utf8');
+  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, ''); // a BOM would shift line 1's columns
   const { output, diagnostics } = formatText(file, text);
   if (output === undefined) return { file, status: 'syntax-error', text, diagnostics };
   if (output === text) return { file, status: 'unchanged', text, output, diagnostics };

@@ -24,6 +24,7 @@ const chain = (n: number) =>
 export const MODEL_CASES: Record<string, BadModel> = {
   // A byte-order mark must not shift line 1's columns.
   'bom.sdn': { text: '\uFEFFmodel m { let x = nope }\n', message: 'bom.sdn:1:19: error[E-UNKNOWN-NAME]: unknown name `nope`' },
+  'bom-fmt.sdn': { text: '\uFEFFmodel m { let x = (1 }\n', message: 'bom-fmt.sdn:1:22: error[E-SYNTAX]: expected `)` but found `}`', command: ['fmt', '--check'] },
   'deep-parens.sdn': { text: `model m {\n  let x = ${nested(200, '1')}\n}\n`, message: /deep-parens\.sdn:2:\d+: error\[E-NESTING\]: brackets nest deeper than 64 levels/ },
   // fmt parses first, so it reports the same position instead of overflowing its printer.
   'deep-fmt.sdn': { text: `model m {\n  let x = ${nested(100, '1')}\n}\n`, message: /deep-fmt\.sdn:2:\d+: error\[E-NESTING\][\s\S]*deep-fmt\.sdn: not formatted/, command: ['fmt'] },
