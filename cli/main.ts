@@ -1,69 +1,82 @@
-// The `sdn` command line. Bad input ends with a message and exit code 1 (2 for usage
-// errors), never a stack trace.
-import { InputError, parseArgs, UsageError, type ParsedArgs } from './args.js';
-import { WeightsError } from '../runtime/weights.js';
-import { DatasetError } from '../runtime/data/types.js';
-import { PngError } from '../runtime/image/png.js';
-import { checkCommand } from './commands/check.js';
-import { fmtCommand } from './commands/fmt.js';
-import { diffCommand } from './commands/diff.js';
-import { summaryCommand } from './commands/summary.js';
-import { compileCommand } from './commands/compile.js';
-import { sampleCommand } from './commands/sample.js';
-import { elboCommand } from './commands/elbo.js';
-import { demoCommand } from './commands/demo.js';
-import { trainCommand } from './commands/train.js';
-import { evalCommand } from './commands/eval.js';
-import { harnessCommand } from './commands/harness.js';
+// The `sdn` command line. The one place that maps outcomes to exit codes: 0 success (or what the
+// command returns: 1 for diagnostics, differences, failed checks), 1 bad input (a file, a tensor,
+// a dataset, a locked run folder), 2 a usage error, 3 a bug (the only case with a stack trace).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatUsage, HelpRequested, InputError, UsageError } from './args.js';
+import { COMMANDS } from './commands.js';
+import { repoRoot } from './repo.js';
 
-interface Command {
-  run(args: ParsedArgs): number | Promise<number>;
-  booleanFlags: string[];
-  help: string;
-}
-
-const COMMANDS: Record<string, Command> = {
-  check: { run: checkCommand, booleanFlags: [], help: 'check model.sdn [--set k=v]        diagnostics only' },
-  // diff parses its own argv: its --set-a/--set-b may repeat.
-  diff: { run: () => diffCommand(process.argv.slice(3)), booleanFlags: ['json', 'markdown', 'git', 'exit-code'], help: 'diff a.sdn b.sdn [--set(-a|-b) k=v] [--json|--markdown] [--weights a.safetensors -o b.safetensors]   compare architectures' },
-  fmt: { run: fmtCommand, booleanFlags: ['check', 'stdout'], help: 'fmt file.sdn... [--check] [--stdout]   canonical formatting, in place' },
-  compile: { run: compileCommand, booleanFlags: [], help: 'compile model.sdn -o out/ [--set k=v]   WGSL kernels, a typed TypeScript module (ts-morph) and a manifest' },
-  sample: { run: sampleCommand, booleanFlags: [], help: 'sample model.sdn (--weights w.safetensors | --init-seed N) [-n 64] [--temperature 0.85] [--seed 1] [-o grid.png] [--executor webgpu|cpu]   a PNG grid of samples' },
-  elbo: { run: elboCommand, booleanFlags: [], help: 'elbo model.sdn (--weights w.safetensors | --init-seed N) [--data fashion-mnist] [--limit N] [--batch 16]   test-set −ELBO in bits/dim' },
-  demo: { run: demoCommand, booleanFlags: ['no-weight-norm', 'resume', 'eval-raw'], help: 'demo [-o runs/demo-TIME] [--steps 30] [--executor webgpu|cpu] [train flags]   the main job on the embedded default: a short training of fmnist-sdn on Fashion-MNIST' },
-  summary: { run: summaryCommand, booleanFlags: ['json', 'memory'], help: 'summary model.sdn [--set k=v] [--json] [--memory [--batch 32]]   layers, shapes, parameters, FLOPs; or the memory plan of each graph' },
-  eval: { run: evalCommand, booleanFlags: ['raw', 'json'], help: 'eval model.sdn (--run runs/NAME | --weights w.safetensors) [--data fashion-mnist] [--k 1] [--limit N] [--raw]   test NLL (importance-weighted) and −ELBO, bits/dim' },
-  harness: { run: harnessCommand, booleanFlags: ['no-weight-norm'], help: 'harness model.sdn -o train.ts [--set k=v] [--data fashion-mnist] [--steps N] [--batch B]   a standalone TypeScript training script' },
-  train: { run: trainCommand, booleanFlags: ['no-weight-norm', 'resume', 'eval-raw'], help: 'train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--lr 0.002] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--seed 0] [--executor webgpu|cpu] [--resume]   train (WebGPU, or the CPU reference engine)' },
-};
-
-export function usage(): string {
-  return ['usage: sdn <command> [options]', '', 'commands:', ...Object.values(COMMANDS).map((c) => `  ${c.help}`)].join('\n');
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
+  return [
+    'usage: sdn <command> [options]     (sdn <command> --help: its options and their defaults)', '', 'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+    '', '  --version   print the version',
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`sdn ${(JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
     return name ? 0 : 2;
   }
   const cmd = COMMANDS[name];
   if (!cmd) throw new UsageError(`unknown command '${name}'\n${usage()}`);
-  return cmd.run(parseArgs(rest, cmd.booleanFlags));
+  try {
+    return await (await cmd.load())(rest);
+  } catch (e) {
+    if (!(e instanceof HelpRequested)) throw e;
+    process.stdout.write(formatUsage(name, cmd.synopsis, cmd.summary, cmd.flags) + '\n');
+    return 0;
+  }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`sdn: ${e.message}\n`);
-      process.exit(2);
-    }
-    if (e instanceof InputError || e instanceof WeightsError || e instanceof DatasetError || e instanceof PngError) {
-      process.stderr.write(`sdn: ${e.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`sdn: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exit(3);
-  },
-);
+/** Error classes whose message is the whole story: the input was bad, not the program. */
+async function isBadInput(e: unknown): Promise<boolean> {
+  if (e instanceof InputError) return true;
+  // Imported only now, so that starting the CLI does not load them.
+  const classes = await Promise.all([
+    import('../runtime/weights.js').then((m) => m.WeightsError), import('../runtime/data/types.js').then((m) => m.DatasetError),
+    import('../runtime/image/png.js').then((m) => m.PngError), import('../runtime/train/checkpoint-node.js').then((m) => m.CheckpointError),
+    import('../runtime/train/run-lock-node.js').then((m) => m.RunLockedError), import('../runtime/train/guard.js').then((m) => m.TrainingDiverged),
+  ]);
+  return classes.some((c) => e instanceof c);
+}
+
+/** A failed read or write of a path the user named (permissions, a full disk, a missing folder). */
+function fileSystemMessage(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof err.code !== 'string' || typeof err.path !== 'string' || !err.syscall) return undefined;
+  return `${err.path}: ${err.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')}`;
+}
+
+/** Exits once stdout and stderr have handed everything to the OS (a pipe takes 64 KiB at a time). */
+function exitAfterFlush(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+main(process.argv.slice(2)).then(exitAfterFlush, async (e: unknown) => {
+  if (e instanceof UsageError) {
+    process.stderr.write(`sdn: ${e.message}\n`);
+    return exitAfterFlush(2);
+  }
+  const fsMessage = fileSystemMessage(e);
+  if (fsMessage !== undefined || (await isBadInput(e))) {
+    process.stderr.write(`sdn: ${fsMessage ?? (e as Error).message}\n`);
+    return exitAfterFlush(1);
+  }
+  process.stderr.write(`sdn: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+  exitAfterFlush(3);
+});

@@ -1,6 +1,7 @@
 // Loading a model: parse the file and its imports, collect declarations, evaluate the
 // model-level params (with `--set` overrides). The result is what the checker and the
 // elaborator work on.
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type * as A from '../grammar/ast.js';
 import { parseSource } from '../grammar/parse.js';
@@ -29,6 +30,20 @@ export interface LoadResult {
 
 export type ReadFile = (path: string) => string;
 
+/** Model files are text of human size; anything bigger (or endless: /dev/zero) is a mistake. */
+export const MAX_SOURCE_BYTES = 1 << 20;
+
+/** Reads a model file from disk, refusing folders, devices and files over MAX_SOURCE_BYTES. */
+export function readSourceFile(path: string): string {
+  const st = statSync(path);
+  if (st.isDirectory()) throw new Error(`${path} is a folder, not a model file`);
+  if (!st.isFile()) throw new Error(`${path} is not a regular file`);
+  if (st.size > MAX_SOURCE_BYTES) throw new Error(`${path} is ${st.size.toLocaleString('en-US')} bytes, over the ${MAX_SOURCE_BYTES / (1 << 20)} MiB limit for a model file`);
+  return readFileSync(path, 'utf8');
+}
+
+const reason = (e: unknown) => (e as Error).message.replace(/^ENOENT: no such file or directory, \w+ '(.*)'$/, 'no file at $1').replace(/^(\w+): (.*), \w+ '.*'$/, '$2');
+
 const overrideSpan = (name: string): Span => ({ file: '--set', line: 1, col: 1, endLine: 1, endCol: name.length + 1, start: 0, end: name.length });
 
 export function loadProgram(path: string, readFile: ReadFile, overrides: Record<string, string> = {}): LoadResult {
@@ -46,10 +61,11 @@ export function loadProgram(path: string, readFile: ReadFile, overrides: Record<
     if (files.has(file)) return files.get(file);
     let text: string;
     try {
-      text = readFile(file);
-    } catch {
-      if (!from) throw new Error(`cannot read model file ${file}`);
-      diagnostics.push(error('E-IMPORT', `cannot read imported file ${JSON.stringify(from.written)} (no file at ${file})`, from.span));
+      // A byte-order mark is not part of the text: left in, it would shift line 1's columns.
+      text = readFile(file).replace(/^\uFEFF/, '');
+    } catch (e) {
+      if (from) diagnostics.push(error('E-IMPORT', `cannot read imported file ${JSON.stringify(from.written)} (${reason(e)})`, from.span));
+      else diagnostics.push(error('E-READ', `cannot read model file: ${reason(e)}`, { file, line: 1, col: 1, endLine: 1, endCol: 1, start: 0, end: 0 }));
       return undefined;
     }
     sources.set(file, text);

@@ -11,8 +11,31 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * Brackets of any kind may nest this deep. The parser and every pass over the AST recurse once per
+ * level (several frames each), so a limit far above what models write keeps them off the end of
+ * the stack.
+ */
+export const MAX_NESTING = 64;
+
+const OPENERS = new Set(['LParen', 'LBracket', 'LBrace']);
+const CLOSERS = new Set(['RParen', 'RBracket', 'RBrace']);
+
+function tooDeep(file: string, tokens: IToken[]): Diagnostic | undefined {
+  let depth = 0;
+  for (const t of tokens) {
+    if (OPENERS.has(t.tokenType.name) && ++depth > MAX_NESTING) {
+      return error('E-NESTING', `brackets nest deeper than ${MAX_NESTING} levels here; split the expression with \`let\``, spanOf(file, t));
+    }
+    if (CLOSERS.has(t.tokenType.name)) depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
 export function parseSource(file: string, text: string): ParseResult {
   const lexed = sdnLexer.tokenize(text);
+  const deep = tooDeep(file, lexed.tokens);
+  if (deep) return { diagnostics: [deep] };
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => {
     const span: Span = {
       file,

@@ -1,6 +1,6 @@
 // Binding a weights file to a model's parameters. Tensors may be named by the compiler's paths
 // or by the authors' PyTorch state_dict names. Nothing is silently ignored: a missing, extra or
-// wrongly shaped tensor is an error naming it (and both shapes).
+// wrongly shaped tensor, or one holding NaN or ±Inf, is an error naming it (and both shapes).
 import { numel, type IrParam } from './ir.js';
 
 export interface NamedTensor {
@@ -44,6 +44,11 @@ export function bindWeights(params: readonly IrParam[], tensors: Map<string, Nam
     }
     if (t.data.length !== numel(p.shape)) {
       problems.push(`tensor '${name}' holds ${t.data.length} values, its shape ${fmt(t.shape)} needs ${numel(p.shape)}`);
+      continue;
+    }
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      problems.push(`tensor '${name}' holds non-finite values (${t.data[bad]} at flat index ${bad}); the file is damaged or the run diverged`);
       continue;
     }
     bound.set(p.path, t.data);

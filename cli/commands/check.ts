@@ -2,9 +2,10 @@
 import type { ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
 import { compileOrReport } from '../compile-or-report.js';
+import { usageLine } from '../commands.js';
 
 export function checkCommand(args: ParsedArgs): number {
-  if (args.positionals.length === 0) throw new UsageError('usage: sdn check model.sdn... [--set k=v]');
+  if (args.positionals.length === 0) throw new UsageError(usageLine('check'));
   let failed = 0;
   for (const file of args.positionals) {
     const compiled = compileOrReport(file, args.sets);

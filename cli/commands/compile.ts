@@ -1,20 +1,22 @@
-// sdn compile model.sdn -o out/ [--set k=v] [--runtime <module specifier of runtime/>]
+// sdn compile model.sdn -o out/ [--set k=v] [--runtime sdn/runtime]
 // Writes out/<model>.json (the manifest: IR, kernels, buffers, parameter layout),
 // out/kernels/<kernel>.wgsl, and out/<model>.ts, a typed class generated with ts-morph.
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { emitTypeScript } from '../../compiler/emit/typescript.js';
-import { UsageError, type ParsedArgs } from '../args.js';
-import { runtimeSpecifier, writeAtomic } from '../output.js';
+import { flagValue, UsageError, type ParsedArgs } from '../args.js';
+import { checkOutputDir, writeAtomic } from '../output.js';
 import { compileArtifact } from '../model-io.js';
-
+import { usageLine } from '../commands.js';
 
 export function compileCommand(args: ParsedArgs): number {
   const [file] = args.positionals;
   const out = args.flags.get('o');
-  if (!file || typeof out !== 'string') throw new UsageError('usage: sdn compile model.sdn -o out/ [--set k=v]');
-  const model = compileArtifact(file, args.sets);
-  if (!model) return 1;
+  if (!file || typeof out !== 'string') throw new UsageError(usageLine('compile'));
+  checkOutputDir('-o', out);
+  const compiled = compileArtifact(file, args.sets);
+  if (!compiled) return 1;
+  const { model } = compiled;
   const name = basename(file).replace(/\.sdn$/, '');
   mkdirSync(join(out, 'kernels'), { recursive: true });
   let kernels = 0;
@@ -26,7 +28,7 @@ export function compileCommand(args: ParsedArgs): number {
   }
   const manifest = `${name}.json`;
   writeAtomic(join(out, manifest), JSON.stringify(model));
-  const runtime = typeof args.flags.get('runtime') === 'string' ? String(args.flags.get('runtime')) : runtimeSpecifier(out);
+  const runtime = String(flagValue(args, 'runtime'));
   writeAtomic(join(out, `${name}.ts`), emitTypeScript(model, { runtime, manifest, sourcePath: file }));
   const counts = Object.entries(model.graphs).map(([g, p]) => `${g}: ${p.kernels.length} kernels from ${p.ir.nodes.length} IR nodes`).join(', ');
   process.stdout.write(`compiled ${model.model} to ${out}/ (${counts})\n`);

@@ -5,18 +5,21 @@
 // external diff driver) 0 either way, since git takes any non-zero exit as the driver dying;
 // --git --exit-code gives 0/1/2 for git's diff.<driver>.trustExitCode.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { diffModels, transferWeights, WeightsError, type DiffModel, type DiffReport, type TensorLike } from '../../compiler/diff/diff.js';
 import { renderJson, renderMarkdown, renderText } from '../../compiler/diff/render.js';
 import { renderDiagnostic } from '../../compiler/diagnostics/render.js';
 import { compileModel } from '../../compiler/pipeline.js';
-import { loadSafetensorsFile, saveSafetensorsFile } from '../../runtime/safetensors-node.js';
-import { parseArgs, UsageError } from '../args.js';
+import { readSourceFile } from '../../compiler/program.js';
+import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
+import { readWeightsFile } from '../model-io.js';
+import { keyValue, parseArgs, UsageError } from '../args.js';
+import { COMMANDS, usageLine } from '../commands.js';
+import { checkOutputFile } from '../output.js';
+import { colorOn } from '../terminal.js';
 
-export const DIFF_USAGE =
-  'usage: sdn diff a.sdn b.sdn [--set k=v] [--set-a k=v] [--set-b k=v] [--json|--markdown] [--weights a.safetensors [-o b-init.safetensors]]\n' +
-  '       sdn diff --git [--exit-code] path old-file old-hex old-mode new-file new-hex new-mode';
+const DIFF_USAGE = usageLine('diff');
 
 export interface DiffIo {
   out(s: string): void;
@@ -26,15 +29,12 @@ export interface DiffIo {
   errColor: boolean;
 }
 
-const noColor = () => (process.env.NO_COLOR ?? '') !== '';
 const processIo = (): DiffIo => ({
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
-  color: process.stdout.isTTY === true && !noColor(),
-  errColor: process.stderr.isTTY === true && !noColor(),
+  color: colorOn(process.stdout),
+  errColor: colorOn(process.stderr),
 });
-
-const BOOLEAN_FLAGS = ['json', 'markdown', 'git', 'exit-code'];
 
 interface DiffArgs {
   positionals: string[];
@@ -46,33 +46,16 @@ interface DiffArgs {
   out?: string;
 }
 
-/** `--set-a`/`--set-b` may repeat, which the shared parser's flags don't; `-o` is the output file. */
 export function parseDiffArgs(argv: string[]): DiffArgs {
-  const own = { a: {} as Record<string, string>, b: {} as Record<string, string> };
-  let out: string | undefined;
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--set-(a|b)(?:=(.*))?$/s.exec(argv[i]);
-    if (m) {
-      const kv = m[2] ?? argv[++i];
-      const at = kv === undefined ? -1 : kv.indexOf('=');
-      if (at <= 0) throw new UsageError(`--set-${m[1]} expects key=value, got '${kv ?? ''}'`);
-      own[m[1] as 'a' | 'b'][kv.slice(0, at)] = kv.slice(at + 1);
-    } else if (argv[i] === '-o' || argv[i] === '--out') {
-      if (i + 1 >= argv.length) throw new UsageError(`${argv[i]} needs a file`);
-      out = argv[++i];
-    } else rest.push(argv[i]);
-  }
-  const p = parseArgs(rest, BOOLEAN_FLAGS);
-  for (const k of p.flags.keys()) if (![...BOOLEAN_FLAGS, 'weights', 'out'].includes(k)) throw new UsageError(`unknown option --${k}\n${DIFF_USAGE}`);
+  const p = parseArgs(argv, COMMANDS.diff.flags, 'diff');
   if (p.flags.has('json') && p.flags.has('markdown')) throw new UsageError('--json and --markdown exclude each other');
-  const weights = p.flags.get('weights');
-  if (weights === true) throw new UsageError('--weights needs a file');
-  out ??= typeof p.flags.get('out') === 'string' ? (p.flags.get('out') as string) : undefined;
+  const weights = p.flags.get('weights') as string | undefined;
+  const out = p.flags.get('o') as string | undefined;
   if (out && !weights) throw new UsageError('-o writes the transferable subset of --weights; give --weights a.safetensors');
+  const side = (flag: string) => Object.assign({}, p.sets, ...(p.lists.get(flag) ?? []).map((kv) => keyValue(`--${flag}`, kv))) as Record<string, string>;
   return {
     positionals: p.positionals,
-    sets: { a: { ...p.sets, ...own.a }, b: { ...p.sets, ...own.b } },
+    sets: { a: side('set-a'), b: side('set-b') },
     format: p.flags.has('json') ? 'json' : p.flags.has('markdown') ? 'markdown' : 'text',
     git: p.flags.has('git'),
     exitCode: p.flags.has('exit-code'),
@@ -115,6 +98,7 @@ function textDiff([oldFile, oldPath]: string[], [newFile, newPath]: string[], io
 async function run(args: DiffArgs, io: DiffIo): Promise<number> {
   const pos = args.positionals;
   let a: DiffModel, b: DiffModel;
+  const sources: string[] = [];
   if (args.git) {
     // git passes path old-file old-hex old-mode new-file new-hex new-mode, plus new-path and
     // rename info for a rename. Temp files lie outside the repo, so each is compiled as if it
@@ -137,9 +121,11 @@ async function run(args: DiffArgs, io: DiffIo): Promise<number> {
     }
   } else {
     if (pos.length !== 2) throw new UsageError(DIFF_USAGE);
-    a = compileSide(pos[0], pos[0], pos[0], args.sets.a, io);
-    b = compileSide(pos[1], pos[1], pos[1], args.sets.b, io);
+    if (args.out) checkOutputFile('-o', args.out, [args.weights!, ...pos]);
+    a = compileSide(pos[0], pos[0], pos[0], args.sets.a, io, sources);
+    b = compileSide(pos[1], pos[1], pos[1], args.sets.b, io, sources);
   }
+  if (args.out) checkOutputFile('-o', args.out, sources);
   const report = diffModels(a, b, { displayFile: (f) => relative(process.cwd(), f) || f });
   const transfer = args.weights ? await transferFile(args.weights, args.out, a, b, report) : undefined;
   if (args.format === 'json') io.out(renderJson(transfer ? { ...report, transfer } as DiffReport : report) + '\n');
@@ -151,10 +137,11 @@ async function run(args: DiffArgs, io: DiffIo): Promise<number> {
 }
 
 /** Compiles `file` as if it were at `logicalPath` (they differ for git's temp files). */
-function compileSide(name: string, file: string, logicalPath: string, overrides: Record<string, string>, io: DiffIo): DiffModel {
+function compileSide(name: string, file: string, logicalPath: string, overrides: Record<string, string>, io: DiffIo, sources: string[] = []): DiffModel {
   if (!existsSync(file)) throw new SideError(`model file not found: ${file}`);
   const main = resolve(logicalPath);
-  const compiled = compileModel(logicalPath, { overrides, readFile: (p) => readFileSync(p === main ? file : p, 'utf8') });
+  const compiled = compileModel(logicalPath, { overrides, readFile: (p) => readSourceFile(p === main ? file : p) });
+  sources.push(file, ...[...compiled.sources.keys()].filter((p) => p !== main));
   if (compiled.diagnostics.length > 0 && compiled.diagnostics.every((d) => d.code === 'E-NO-MODEL')) throw new SideError(`${name} declares no model`, true);
   for (const d of compiled.diagnostics) io.err(renderDiagnostic(d, (f) => compiled.sources.get(f), io.errColor) + '\n\n');
   const errors = compiled.diagnostics.filter((d) => d.severity === 'error').length;
@@ -175,13 +162,14 @@ interface Transfer {
 async function transferFile(weightsPath: string, out: string | undefined, a: DiffModel, b: DiffModel, report: DiffReport): Promise<Transfer> {
   let file;
   try {
-    file = await loadSafetensorsFile(weightsPath);
+    file = await readWeightsFile(weightsPath);
   } catch (e) {
-    throw new WeightsError((e as Error).message);
+    // diff's own contract: every error exits 2.
+    throw new WeightsError((e as Error).message.replace(/^--weights /, ''));
   }
   let picked;
   try {
-    picked = transferWeights(a.graphs.elbo.params, b.graphs.elbo.params, file.tensors as Map<string, TensorLike>);
+    picked = transferWeights(a.graphs.elbo, b.graphs.elbo, file.tensors as Map<string, TensorLike>);
   } catch (e) {
     if (e instanceof WeightsError) throw new WeightsError(`${weightsPath} is not a checkpoint of ${report.a}:\n  ${e.message.split('\n').join('\n  ')}`);
     throw e;

@@ -1,47 +1,32 @@
-// sdn eval model.sdn (--run runs/NAME | --weights w.safetensors) [--data fashion-mnist] [--k 1]
-//   [--limit N] [--batch 16] [--seed 0] [--raw] [--json] [--executor webgpu|cpu]
+// sdn eval model.sdn (--run DIR | --weights FILE); flags and defaults: cli/commands.ts.
 // Test-set importance-weighted NLL with K samples (logsumexp over K ELBOs − log K) and −ELBO, in
 // bits/dim. From a run (or a checkpoint given as --weights) the EMA weights are used unless --raw.
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { buildArtifact } from '../../compiler/compile.js';
-import { DatasetError, loadDataset } from '../../runtime/data/datasets.js';
+import { loadDataset } from '../../runtime/data/datasets.js';
 import { firstN } from '../../runtime/data/batches.js';
 import { likelihoodOf } from '../../runtime/likelihood.js';
-import { loadSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { ModelSession } from '../../runtime/session.js';
-import { CHECKPOINT_FORMAT, CheckpointError, loadCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
+import { CHECKPOINT_FORMAT, loadCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
 import { evaluateLikelihood } from '../../runtime/train/evaluate.js';
 import { weightNormFor } from '../../runtime/train/weight-norm.js';
-import { bindWeights, WeightsError } from '../../runtime/weights.js';
+import { bindWeights } from '../../runtime/weights.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { compileOrReport } from '../compile-or-report.js';
-import { backendFor, intFlag } from '../model-io.js';
-
-const USAGE = 'usage: sdn eval model.sdn (--run runs/NAME | --weights w.safetensors) [--data fashion-mnist] [--k 1] [--limit N] [--raw]';
+import { backendFor, intFlag, readWeightsFile, seedFlag } from '../model-io.js';
+import { usageLine } from '../commands.js';
+import { isTerminal } from '../terminal.js';
 
 export async function evalCommand(args: ParsedArgs): Promise<number> {
-  try {
-    return await evaluate(args);
-  } catch (e) {
-    if (e instanceof DatasetError || e instanceof CheckpointError || e instanceof WeightsError) {
-      process.stderr.write(`sdn: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
-}
-
-async function evaluate(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
   const runDir = args.flags.get('run'), weights = args.flags.get('weights');
-  if (!file || (typeof runDir === 'string') === (typeof weights === 'string')) throw new UsageError(USAGE);
-  const k = intFlag(args, 'k', 1);
-  if (k < 1) throw new UsageError(`--k must be ≥ 1, got ${k}`);
+  if (!file || (typeof runDir === 'string') === (typeof weights === 'string')) throw new UsageError(usageLine('eval'));
+  const k = intFlag(args, 'k', { min: 1 }), batchFlag = intFlag(args, 'batch', { min: 1 }), seed = seedFlag(args, 'seed');
   const raw = args.flags.has('raw');
   const path = typeof runDir === 'string' ? join(runDir, 'checkpoint.safetensors') : String(weights);
-  if (!existsSync(path)) throw new UsageError(`${typeof runDir === 'string' ? `--run ${runDir}: no checkpoint.safetensors in it` : `--weights: no file ${path}`}`);
-  const file0 = await loadSafetensorsFile(path);
+  if (typeof runDir === 'string' && !existsSync(path)) throw new UsageError(`--run ${runDir}: no checkpoint.safetensors in it`);
+  const file0 = await readWeightsFile(path, { checkpoints: true });
   const isCheckpoint = file0.metadata.format === CHECKPOINT_FORMAT;
   if (raw && !isCheckpoint) throw new UsageError('--raw needs a training run or checkpoint (a plain weights file has no EMA to skip)');
   let ckpt: LoadedCheckpoint | undefined;
@@ -64,12 +49,12 @@ async function evaluate(args: ParsedArgs): Promise<number> {
     params = wn.weights(raw ? loaded.state.params : loaded.state.ema);
     from = `${raw ? 'raw' : 'EMA'} weights at step ${loaded.state.step} of ${typeof runDir === 'string' ? runDir : path}`;
   } else {
-    params = bindWeights(model.params, file0.tensors, { source: basename(path) });
+    params = bindWeights(model.params, file0.tensors, { source: path });
     from = `weights ${path}`;
   }
   const dataSpec = typeof args.flags.get('data') === 'string' ? String(args.flags.get('data')) : ((ckpt?.extra.data as string | undefined) ?? 'fashion-mnist');
   const data = await loadDataset(dataSpec);
-  const test = firstN(data.test, Math.min(intFlag(args, 'limit', data.test.count), data.test.count));
+  const test = firstN(data.test, Math.min(intFlag(args, 'limit', { min: 1, fallback: data.test.count }), data.test.count));
   const [c, h, w] = model.graphs.elbo.inputs[0].shape;
   if (test.channels !== c || test.height !== h || test.width !== w) {
     throw new UsageError(`${test.name} images are ${test.channels}×${test.height}×${test.width}, the model expects ${c}×${h}×${w}`);
@@ -77,11 +62,11 @@ async function evaluate(args: ParsedArgs): Promise<number> {
   const { kind, nbits } = likelihoodOf(model.graphs.elbo.ir);
   const session = new ModelSession(model, await backendFor(args));
   session.setParams(params);
-  const tty = process.stderr.isTTY === true;
+  const tty = isTerminal(process.stderr);
   let r;
   try {
     r = await evaluateLikelihood((x, seed) => session.elbo(x, { seed }), test, {
-      likelihood: kind, nbits, k, batch: Math.min(intFlag(args, 'batch', 16), test.count), seed: intFlag(args, 'seed', 0),
+      likelihood: kind, nbits, k, batch: Math.min(batchFlag, test.count), seed,
       onProgress: tty ? (done, total) => process.stderr.write(`\revaluating ${done}/${total} test images (K = ${k})`) : undefined,
     });
     if (tty) process.stderr.write('\n');

@@ -8,6 +8,8 @@ import { renderDiagnostic } from '../../compiler/diagnostics/render.js';
 import { formatText } from '../../compiler/format/verify.js';
 import type { ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
+import { usageLine } from '../commands.js';
+import { colorOn } from '../terminal.js';
 
 export type FmtMode = 'write' | 'check' | 'stdout';
 
@@ -23,7 +25,7 @@ export interface FmtOutcome {
 /** Formats one file in the given mode; only `write` mode touches the file system. */
 export function fmtFile(file: string, mode: FmtMode): FmtOutcome {
   if (!existsSync(file) || !statSync(file).isFile()) return { file, status: 'unreadable', diagnostics: [] };
-  const text = readFileSync(file, 'utf8');
+  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, ''); // a BOM would shift line 1's columns
   const { output, diagnostics } = formatText(file, text);
   if (output === undefined) return { file, status: 'syntax-error', text, diagnostics };
   if (output === text) return { file, status: 'unchanged', text, output, diagnostics };
@@ -47,11 +49,11 @@ export function writeAtomically(file: string, content: string): void {
 
 export function fmtCommand(args: ParsedArgs): number {
   const files = args.positionals;
-  if (files.length === 0) throw new UsageError('usage: sdn fmt file.sdn... [--check] [--stdout]');
+  if (files.length === 0) throw new UsageError(usageLine('fmt'));
   const check = args.flags.has('check'), stdout = args.flags.has('stdout');
   if (check && stdout) throw new UsageError('sdn fmt: --check and --stdout exclude each other');
   const mode: FmtMode = check ? 'check' : stdout ? 'stdout' : 'write';
-  const color = process.stderr.isTTY === true;
+  const color = colorOn(process.stderr);
   let failed = 0, unformatted = 0, internal = 0;
   for (const file of files) {
     let r: FmtOutcome;

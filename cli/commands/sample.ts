@@ -1,23 +1,30 @@
-// sdn sample model.sdn (--weights w.safetensors | --init-seed N) [-n 64] [--temperature 0.85]
-//   [--seed 1] [-o grid.png] [--executor webgpu|cpu]
+// sdn sample model.sdn (--weights FILE | --init-seed N): a PNG grid of samples from the prior.
+// Flags and their defaults: cli/commands.ts (`sdn sample --help`).
 import { writePngFile } from '../../runtime/image/png-node.js';
 import { imageGrid } from '../../runtime/image/grid.js';
 import { toPixels } from '../../runtime/data/batches.js';
 import { likelihoodOf } from '../../runtime/likelihood.js';
-import { UsageError, type ParsedArgs } from '../args.js';
-import { compileArtifact, intFlag, numberFlag, openSession } from '../model-io.js';
+import { flagValue, UsageError, type ParsedArgs } from '../args.js';
+import { usageLine } from '../commands.js';
+import { checkOutputFile } from '../output.js';
+import { compileArtifact, intFlag, numberFlag, openSession, seedFlag } from '../model-io.js';
 
 export async function sampleCommand(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
-  if (!file) throw new UsageError('usage: sdn sample model.sdn --weights w.safetensors [-n 64] [--temperature 0.85] [--seed 1] [-o grid.png]');
-  const n = intFlag(args, 'n', 64);
-  if (n < 1) throw new UsageError(`-n must be positive, got ${n}`);
-  const out = String(args.flags.get('o') ?? 'samples.png');
-  const model = compileArtifact(file, args.sets);
-  if (!model) return 1;
+  if (!file || args.positionals.length > 1) throw new UsageError(usageLine('sample'));
+  const n = intFlag(args, 'n', { min: 1, max: 4096 });
+  const temperature = numberFlag(args, 'temperature', { min: 0 });
+  const seed = seedFlag(args, 'seed');
+  const out = String(flagValue(args, 'o'));
+  const weights = args.flags.get('weights');
+  checkOutputFile('-o', out, [file, ...(typeof weights === 'string' ? [weights] : [])]);
+  const compiled = compileArtifact(file, args.sets);
+  if (!compiled) return 1;
+  const { model } = compiled;
+  checkOutputFile('-o', out, compiled.sources);
   const session = await openSession(args, model);
   try {
-    const samples = await session.sample({ n, temperature: numberFlag(args, 'temperature', 1), seed: intFlag(args, 'seed', 0) });
+    const samples = await session.sample({ n, temperature, seed });
     const [c, h, w] = model.graphs.sample.outputs[0].shape;
     const pixels = toPixels(samples, likelihoodOf(model.graphs.elbo.ir).kind);
     const grid = imageGrid(pixels, n, c, h, w, Math.ceil(Math.sqrt(n)));

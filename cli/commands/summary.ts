@@ -6,15 +6,16 @@ import { renderSummary, summarize } from '../../compiler/summary/summary.js';
 import type { ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
 import { compileOrReport } from '../compile-or-report.js';
+import { usageLine } from '../commands.js';
+import { intFlag } from '../model-io.js';
 
 export function summaryCommand(args: ParsedArgs): number {
   const [file] = args.positionals;
-  if (!file) throw new UsageError('usage: sdn summary model.sdn [--set k=v] [--json] [--memory [--batch 32]]');
+  if (!file || args.positionals.length > 1) throw new UsageError(usageLine('summary'));
+  const batch = intFlag(args, 'batch', { min: 1 });
   const compiled = compileOrReport(file, args.sets);
   if (!compiled.graphs) return 1;
   if (args.flags.has('memory')) {
-    const batch = Number(args.flags.get('batch') ?? 32);
-    if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch must be a positive integer, got ${args.flags.get('batch')}`);
     const model = buildArtifact(compiled);
     const plans = (['elbo', 'sample', 'train'] as const).map((g) => memoryPlan(g, model.graphs[g], batch));
     if (args.flags.has('json')) process.stdout.write(JSON.stringify({ model: basename(file), plans }, null, 2) + '\n');

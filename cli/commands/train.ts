@@ -1,29 +1,30 @@
-// sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002]
-//   [--lr-decay 0.999] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--eval-images 500]
-//   [--eval-batch B] [--eval-raw] [--samples 16] [--temperature 1] [--seed 0] [--clip-grad 0]
-//   [--beta 1] [--beta-rate 1] [--max-bad-steps 5] [--executor webgpu|cpu] [--resume]
-// Trains with the authors' recipe (Adamax, weight norm, EMA) on the CPU reference engine, writing
+// sdn train model.sdn -o DIR; flags and their defaults: cli/commands.ts (`sdn train --help`).
+// Trains with the authors' recipe (Adamax, weight norm, EMA) on WebGPU or the CPU reference engine, writing
 // metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder.
-// Ctrl-C finishes the current step, checkpoints and exits 130; --resume continues exactly.
+// Ctrl-C (SIGINT), SIGTERM and SIGHUP finish the current step, checkpoint and exit 128 + the
+// signal's number (130, 143, 129); --resume continues exactly. One writer per run folder (train.lock).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildArtifact } from '../../compiler/compile.js';
-import { loadDataset, DatasetError } from '../../runtime/data/datasets.js';
+import { loadDataset } from '../../runtime/data/datasets.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
-import { CheckpointError, loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
+import { loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
 import { CpuGradientEngine } from '../../runtime/train/cpu-engine.js';
 import { GraphGradientEngine } from '../../runtime/train/graph-engine.js';
 import { TrainingDiverged } from '../../runtime/train/guard.js';
 import { runTraining } from '../../runtime/train/loop.js';
 import { Progress } from '../../runtime/train/progress.js';
 import { RunDir } from '../../runtime/train/run-dir-node.js';
-import { recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
+import { lockRunDir } from '../../runtime/train/run-lock-node.js';
+import { DEFAULT_RECIPE, recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
 import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
 import { UsageError, type ParsedArgs } from '../args.js';
-import { compileOrReport } from '../compile-or-report.js';
+import { checkModelFile, compileOrReport } from '../compile-or-report.js';
 import { backendFor } from '../model-io.js';
+import { checkOutputDir } from '../output.js';
+import { usageLine } from '../commands.js';
+import { isTerminal } from '../terminal.js';
 
-const USAGE = 'usage: sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002] [--ema 0.999] ' +
-  '[--no-weight-norm] [--eval-every 100] [--eval-images 500] [--seed 0] [--executor webgpu|cpu] [--resume]';
 
 /** Flag name → recipe field, and whether changing it on --resume would change the training trajectory. */
 const FLAGS: [string, keyof Recipe, 'int' | 'number', boolean][] = [
@@ -67,25 +68,30 @@ function recipeFromFlags(args: ParsedArgs, base: Recipe): { recipe: Recipe; give
 export async function trainCommand(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
   const out = args.flags.get('o');
-  if (!file || typeof out !== 'string') throw new UsageError(USAGE);
+  if (!file || typeof out !== 'string') throw new UsageError(usageLine('train'));
+  // Everything that can be checked before the run folder is made.
+  checkModelFile(file);
+  checkOutputDir('-o', out);
+  recipeFromFlags(args, DEFAULT_RECIPE);
+  const executor = args.flags.get('executor');
+  if (executor !== undefined && executor !== 'webgpu' && executor !== 'cpu') throw new UsageError(`--executor must be webgpu or cpu, got '${executor}'`);
+  if (args.flags.has('resume') && !existsSync(join(out, 'checkpoint.safetensors'))) throw new UsageError(`--resume: no checkpoint at ${join(out, 'checkpoint.safetensors')}`);
+  const run = new RunDir(out);
+  const unlock = lockRunDir(out);
   try {
-    return await train(file, out, args);
-  } catch (e) {
-    if (e instanceof DatasetError || e instanceof CheckpointError || e instanceof TrainingDiverged) {
-      process.stderr.write(`sdn: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    return await trainLocked(file, out, args, run);
+  } finally {
+    unlock();
   }
 }
 
-async function train(file: string, out: string, args: ParsedArgs): Promise<number> {
-  const run = new RunDir(out);
+const SIGNALS = { SIGINT: 2, SIGHUP: 1, SIGTERM: 15 } as const;
+
+async function trainLocked(file: string, out: string, args: ParsedArgs, run: RunDir): Promise<number> {
   const resume = args.flags.has('resume');
   if (!resume && run.hasCheckpoint()) {
     throw new UsageError(`${out} already holds a checkpoint; pass --resume to continue that run, or choose another -o`);
   }
-  if (resume && !run.hasCheckpoint()) throw new UsageError(`--resume: no checkpoint at ${run.checkpointPath}`);
   let sets = args.sets;
   let dataSpec = typeof args.flags.get('data') === 'string' ? String(args.flags.get('data')) : undefined;
   let saved: LoadedCheckpoint | undefined;
@@ -126,8 +132,8 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
     if (d.channels !== c || d.height !== h || d.width !== w) throw new UsageError(`${d.name} images are ${d.channels}×${d.height}×${d.width}, ${model.model} expects ${c}×${h}×${w}`);
   }
   // WebGPU runs the differentiated graph's kernels; cpu runs the reference tape engine.
-  const stop = { requested: false };
-  const backend = await backendFor({ ...args, flags: new Map([...args.flags, ['executor', executor]]) }, () => stop.requested);
+  const stop: { signal?: keyof typeof SIGNALS } = {};
+  const backend = await backendFor({ ...args, flags: new Map([...args.flags, ['executor', executor]]) }, () => stop.signal !== undefined);
   const engine = backend.name === 'cpu' ? new CpuGradientEngine(model.graphs.elbo.ir) : new GraphGradientEngine(backend, model.graphs.train);
   const trainer = new Trainer({ model, engine, evalBackend: backend, train: data.train, test: data.test, recipe, state });
   const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -137,17 +143,19 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
   say(`engine: ${engine.describe()}; Adamax lr ${recipe.lr} (×${recipe.lrDecay}/epoch), batch ${recipe.batch}, EMA ${recipe.ema}, seed ${recipe.seed}` +
     `${trainer.usesBeta ? `, β → ${recipe.betaFinal} at +${recipe.betaRate * recipe.betaFinal}/step` : ''}; ${resume ? `from step ${trainer.state.step} ` : ''}to step ${recipe.steps}, run folder ${out}`);
 
-  const onSigint = () => {
-    if (stop.requested) process.exit(130);
-    stop.requested = true;
-    process.stderr.write('\nsdn: interrupt: finishing the current step, then writing a checkpoint (Ctrl-C again to quit without one)\n');
+  // What schedulers send (SIGTERM from timeout, systemd, Slurm; SIGHUP when a terminal closes)
+  // gets the same treatment as Ctrl-C.
+  const onSignal = (signal: keyof typeof SIGNALS) => {
+    if (stop.signal) process.exit(128 + SIGNALS[signal]);
+    stop.signal = signal;
+    process.stderr.write(`\nsdn: ${signal}: finishing the current step, then writing a checkpoint (a second signal quits without one)\n`);
   };
-  process.on('SIGINT', onSigint);
-  const progress = new Progress(recipe.steps, trainer.state.step, { write: (s) => process.stdout.write(s), tty: process.stdout.isTTY === true });
+  for (const s of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.on(s, onSignal);
+  const progress = new Progress(recipe.steps, trainer.state.step, { write: (s) => process.stdout.write(s), tty: isTerminal(process.stdout) });
   const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file, executor } };
   try {
     const result = await runTraining(trainer, {
-      shouldStop: () => stop.requested,
+      shouldStop: () => stop.signal !== undefined,
       onEvalProgress: (done, total) => progress.evalProgress(done, total),
       onStep: (r) => {
         run.appendMetrics({ ...r });
@@ -170,8 +178,8 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
     });
     progress.end();
     if (result === 'interrupted') {
-      say(`interrupted at step ${trainer.state.step}; checkpoint written to ${run.checkpointPath} (continue with --resume)`);
-      return 130;
+      say(`interrupted at step ${trainer.state.step} (${stop.signal}); checkpoint written to ${run.checkpointPath} (continue with --resume)`);
+      return 128 + SIGNALS[stop.signal ?? 'SIGINT'];
     }
     say(`done: ${trainer.state.step} steps${trainer.state.skipped ? ` (${trainer.state.skipped} skipped as non-finite)` : ''}; ` +
       `checkpoint, EMA weights (weights-ema.safetensors), metrics.jsonl and loss.svg in ${out}`);
@@ -181,7 +189,7 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
     if (e instanceof TrainingDiverged) run.appendMetrics({ kind: 'diverged', step: trainer.state.step, message: e.message });
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.off(s, onSignal);
     trainer.destroy();
   }
 }

@@ -154,23 +154,41 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-/** A block that calls itself, directly or through others, would elaborate forever. */
+/**
+ * A block that calls itself, directly or through others, would elaborate forever. One depth-first
+ * walk visits each block once (a block already finished cannot lead back to the current path), so
+ * the work is linear in the calls however many call paths there are.
+ */
 function recursion(calls: Map<string, { callee: string; span: Span }[]>): Diagnostic[] {
   const diags: Diagnostic[] = [];
   const reported = new Set<string>();
-  const visit = (name: string, path: string[]): void => {
-    for (const c of calls.get(name) ?? []) {
-      const at = path.indexOf(c.callee);
-      if (at >= 0) {
-        const cycle = [...path.slice(at), c.callee];
-        const key = [...new Set(cycle)].sort().join();
-        if (!reported.has(key)) {
-          reported.add(key);
-          diags.push(error('E-RECURSION', `block \`${c.callee}\` is recursive: ${cycle.join(' → ')}`, c.span));
-        }
-      } else visit(c.callee, [...path, c.callee]);
+  const done = new Set<string>();
+  for (const root of calls.keys()) {
+    if (done.has(root)) continue;
+    // The current path, each entry with the index of its next call to follow (no JS recursion:
+    // a long chain of blocks must not overflow the stack).
+    const path: { name: string; next: number }[] = [{ name: root, next: 0 }];
+    while (path.length > 0) {
+      const top = path[path.length - 1];
+      const c = (calls.get(top.name) ?? [])[top.next++];
+      if (!c) {
+        done.add(top.name);
+        path.pop();
+        continue;
+      }
+      if (done.has(c.callee)) continue;
+      const at = path.findIndex((p) => p.name === c.callee);
+      if (at < 0) {
+        path.push({ name: c.callee, next: 0 });
+        continue;
+      }
+      const cycle = [...path.slice(at).map((p) => p.name), c.callee];
+      const key = [...new Set(cycle)].sort().join();
+      if (!reported.has(key)) {
+        reported.add(key);
+        diags.push(error('E-RECURSION', `block \`${c.callee}\` is recursive: ${cycle.join(' → ')}`, c.span));
+      }
     }
-  };
-  for (const name of calls.keys()) visit(name, [name]);
+  }
   return diags;
 }

@@ -65,6 +65,8 @@ export interface WeightCompat {
   /** Parameters of `a` that can initialize `b`: same path and shape. */
   transferable: ParamRef[];
   shapeDiffers: { path: string; module: string; a: number[]; b: number[] }[];
+  /** Same path and shape, but used for something else (a GRU sweep over another direction). */
+  roleDiffers: { path: string; module: string; a: string; b: string }[];
   missingInB: ParamRef[];
   /** Parameters of `b` that no parameter of `a` initializes. */
   newInB: ParamRef[];
@@ -264,15 +266,37 @@ function compareModule(path: string, ia: Indexed, ib: Indexed): ModuleDiff {
 
 const union = (x: string[], y: string[]) => [...x, ...y.filter((k) => !x.includes(k))];
 
+/** The attributes of an op that say what a parameter it consumes stands for. */
+const ROLE_ATTRS: Partial<Record<string, string[]>> = { sdn_sweep: ['direction'] };
+
+/** What the ops consuming each parameter make of it, e.g. `sdn_sweep direction 2`. */
+function roles(g: IrGraph): Map<string, string> {
+  const paramOf = new Map(g.nodes.filter((n) => n.op === 'param').map((n) => [n.id, String(n.attrs.path)]));
+  const out = new Map<string, Set<string>>();
+  for (const n of g.nodes) {
+    const keys = ROLE_ATTRS[n.op];
+    if (!keys) continue;
+    for (const input of n.inputs) {
+      const path = paramOf.get(input);
+      if (path === undefined) continue;
+      if (!out.has(path)) out.set(path, new Set());
+      out.get(path)!.add([n.op, ...keys.map((k) => `${k} ${JSON.stringify(n.attrs[k])}`)].join(' '));
+    }
+  }
+  return new Map([...out].map(([p, s]) => [p, [...s].sort().join(', ')]));
+}
+
 function weightCompat(a: IrGraph, b: IrGraph): WeightCompat {
   const inB = new Map(b.params.map((p) => [p.path, p]));
   const inA = new Set(a.params.map((p) => p.path));
   const ref = (g: IrGraph, p: IrParam): ParamRef => ({ path: p.path, module: p.layer < 0 ? MODEL_PATH : g.layers[p.layer].path, shape: p.shape });
-  const out: WeightCompat = { transferable: [], shapeDiffers: [], missingInB: [], newInB: [] };
+  const [roleA, roleB] = [roles(a), roles(b)];
+  const out: WeightCompat = { transferable: [], shapeDiffers: [], roleDiffers: [], missingInB: [], newInB: [] };
   for (const p of a.params) {
     const q = inB.get(p.path);
     if (!q) out.missingInB.push(ref(a, p));
     else if (!same(p.shape, q.shape)) out.shapeDiffers.push({ path: p.path, module: ref(a, p).module, a: p.shape, b: q.shape });
+    else if ((roleA.get(p.path) ?? '') !== (roleB.get(p.path) ?? '')) out.roleDiffers.push({ path: p.path, module: ref(a, p).module, a: roleA.get(p.path) ?? '(none)', b: roleB.get(p.path) ?? '(none)' });
     else out.transferable.push(ref(a, p));
   }
   for (const q of b.params) if (!inA.has(q.path)) out.newInB.push(ref(b, q));
@@ -291,7 +315,8 @@ export class WeightsError extends Error {}
  * that can initialize `b`, keyed by compiler path. Throws a WeightsError listing every tensor
  * that is not a parameter of `a` or doesn't have its shape.
  */
-export function transferWeights(aParams: IrParam[], bParams: IrParam[], tensors: Map<string, TensorLike>): { tensors: Map<string, TensorLike>; notInFile: string[] } {
+export function transferWeights(a: IrGraph, b: IrGraph, tensors: Map<string, TensorLike>): { tensors: Map<string, TensorLike>; notInFile: string[] } {
+  const aParams = a.params;
   const byPath = new Map(aParams.map((p) => [p.path, p]));
   const byTorch = new Map(aParams.map((p) => [p.torch, p]));
   const problems: string[] = [];
@@ -304,11 +329,11 @@ export function transferWeights(aParams: IrParam[], bParams: IrParam[], tensors:
     else found.set(p.path, { name, t });
   }
   if (problems.length) throw new WeightsError(problems.join('\n'));
-  const bShapes = new Map(bParams.map((p) => [p.path, p.shape]));
+  const transferable = new Set(weightCompat(a, b).transferable.map((p) => p.path));
   const out = new Map<string, TensorLike>();
   for (const p of aParams) {
     const hit = found.get(p.path);
-    if (hit && same(bShapes.get(p.path), p.shape)) out.set(p.path, hit.t);
+    if (hit && transferable.has(p.path)) out.set(p.path, hit.t);
   }
   return { tensors: out, notInFile: aParams.filter((p) => !found.has(p.path)).map((p) => p.path) };
 }

@@ -106,7 +106,7 @@ const values = (refs: ParamRef[]) => refs.reduce((s, p) => s + p.shape.reduce((a
 
 export function weightsLine(r: DiffReport): string {
   const w = r.weights;
-  const total = w.transferable.length + w.shapeDiffers.length + w.missingInB.length;
+  const total = w.transferable.length + w.shapeDiffers.length + w.roleDiffers.length + w.missingInB.length;
   return `${w.transferable.length} of ${plural(total, 'parameter')} of a (${fmtInt(values(w.transferable))} values) can initialize b; ${plural(w.newInB.length, 'parameter')} of b start fresh`;
 }
 
@@ -114,6 +114,7 @@ function textWeights(r: DiffReport, paint: Paint): string[] {
   const w = r.weights;
   const out = [`${paint('bold', 'weights:')} ${weightsLine(r)}`];
   if (w.shapeDiffers.length) out.push('  shape differs (a → b):', ...w.shapeDiffers.map((p) => `    ${p.path} ${shape(p.a)} → ${shape(p.b)}`));
+  if (w.roleDiffers.length) out.push('  used differently (a → b):', ...w.roleDiffers.map((p) => `    ${p.path}: ${p.a} → ${p.b}`));
   if (w.missingInB.length) out.push('  missing in b:', ...byModule(r, w.missingInB).map((l) => `    ${l}`));
   if (w.newInB.length) out.push('  new in b:', ...byModule(r, w.newInB).map((l) => `    ${l}`));
   return out;
@@ -139,6 +140,7 @@ export function renderMarkdown(r: DiffReport): string {
   const w = r.weights;
   out.push('', `<details><summary>Weights: ${cell(weightsLine(r))}</summary>`, '');
   for (const p of w.shapeDiffers) out.push(`- shape differs: ${code(p.path)} ${shape(p.a)} → ${shape(p.b)}`);
+  for (const p of w.roleDiffers) out.push(`- used differently: ${code(p.path)} ${cell(p.a)} → ${cell(p.b)}`);
   for (const l of byModule(r, w.missingInB)) out.push(`- missing in b: ${cell(l)}`);
   for (const l of byModule(r, w.newInB)) out.push(`- new in b: ${cell(l)}`);
   out.push('', '</details>', '');

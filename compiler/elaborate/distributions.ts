@@ -69,7 +69,7 @@ export const DISTRIBUTIONS: Record<string, Builtin> = {
     doc: 'DML(params, mixtures, bits=8) — discretized mixture of logistics (PixelCNN++), data in [−1, 1]',
     call: (ctx, a) => {
       const m = int(a, 'mixtures'), bits = int(a, 'bits');
-      if (m <= 0 || bits <= 0) fail('E-HYPERPARAM', 'DML needs positive mixtures and bits', ctx.span);
+      if (m <= 0 || bits <= 0 || bits > 16) fail('E-HYPERPARAM', `DML needs mixtures ≥ 1 and bits in 1..16, got mixtures = ${m}, bits = ${bits}`, ctx.span);
       const p = tensor(a, 'params');
       const c = (p.shape[0] / m - 1) / 3;
       if (!Number.isInteger(c) || c < 1)
@@ -82,10 +82,11 @@ export const DISTRIBUTIONS: Record<string, Builtin> = {
     params: [{ name: 'params', type: 'tensor' }, { name: 'bits', type: 'int', default: num(8) }],
     doc: 'DL(params, bits=8) — discretized logistic with one learned log-scale, data in [−0.5, 0.5]',
     call: (ctx, a) => {
-      const p = tensor(a, 'params');
+      const p = tensor(a, 'params'), bits = int(a, 'bits');
+      if (bits <= 0 || bits > 16) fail('E-HYPERPARAM', `DL needs bits in 1..16, got ${bits}`, ctx.span);
       const join = (s: string[], n: string) => [...s, n].join('.');
       const logscale = ctx.b.param(join(ctx.scope, dlNames.logscale[0]), join(ctx.scope, dlNames.logscale[1]), [1], { kind: 'zeros' }, ctx.span);
-      return dist(ctx, 'DL', p, p.shape, { bits: int(a, 'bits') }, { logscale });
+      return dist(ctx, 'DL', p, p.shape, { bits }, { logscale });
     },
   },
   Bernoulli: {

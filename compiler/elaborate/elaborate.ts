@@ -22,6 +22,13 @@ class Return {
   constructor(readonly value: Value) {}
 }
 
+/**
+ * Bounds on the compile-time work a model may ask for, each reported at the source position that
+ * exceeds it: elaboration steps (statements run and calls made, loop iterations included; the
+ * largest paper model, celebahq256-sdn, takes about 1,200), list lengths, and block-call depth.
+ */
+export const LIMITS = { steps: 1_000_000, listLength: 1_000_000, callDepth: 100 };
+
 export function elaborate(program: Program, mode: 'elbo' | 'sample'): ElaborateResult {
   try {
     return { graph: new Elaborator(program, mode).run(), diagnostics: [] };
@@ -31,12 +38,17 @@ export function elaborate(program: Program, mode: 'elbo' | 'sample'): ElaborateR
   }
 }
 
+function checkLength(n: number, span: Span): void {
+  if (n > LIMITS.listLength) fail('E-LIMIT', `this list would have ${n.toLocaleString('en-US')} items, over the limit of ${LIMITS.listLength.toLocaleString('en-US')}`, span);
+}
+
 class Elaborator {
   private readonly b: GraphBuilder;
   private readonly scope: string[] = [];
   private readonly autoLabels = new Map<string, number>();
   private readonly callStack: string[] = [];
   private readonly scalars = new Map<string, TensorValue>();
+  private steps = 0;
 
   constructor(private readonly program: Program, private readonly mode: 'elbo' | 'sample') {
     this.b = new GraphBuilder(mode);
@@ -55,7 +67,14 @@ class Elaborator {
     for (const s of stmts) this.exec(s, env);
   }
 
+  private step(span: Span): void {
+    if (++this.steps > LIMITS.steps) {
+      fail('E-LIMIT', `elaborating the model takes over ${LIMITS.steps.toLocaleString('en-US')} steps (statements and calls); a loop or a chain of block calls here is far larger than any model needs`, span);
+    }
+  }
+
   private exec(s: A.Stmt, env: Env): void {
+    this.step(s.span);
     switch (s.kind) {
       case 'Let': {
         const v = this.eval(s.value, env);
@@ -139,6 +158,7 @@ class Elaborator {
       case 'Range': {
         const [from, to] = [this.eval(e.from, env), this.eval(e.to, env)];
         if (from.kind !== 'number' || to.kind !== 'number' || !from.isInt || !to.isInt) fail('E-TYPE', 'a range needs int bounds', e.span);
+        checkLength(to.value - from.value, e.span);
         return list(Array.from({ length: Math.max(0, to.value - from.value) }, (_, i) => num(from.value + i)));
       }
       case 'Name': {
@@ -188,7 +208,10 @@ class Elaborator {
       return bool(r.items.some((i) => show(i) === show(l)));
     }
     if (e.op === '==' || e.op === '!=') return bool((show(l) === show(r)) === (e.op === '=='));
-    if (l.kind === 'list' && r.kind === 'list' && e.op === '+') return list([...l.items, ...r.items]);
+    if (l.kind === 'list' && r.kind === 'list' && e.op === '+') {
+      checkLength(l.items.length + r.items.length, e.span);
+      return list([...l.items, ...r.items]);
+    }
     if (l.kind === 'number' && r.kind === 'number') return arithmetic(e, l.value, r.value, l.isInt && r.isInt);
     if ((l.kind === 'tensor' || l.kind === 'number') && (r.kind === 'tensor' || r.kind === 'number')) {
       const ops = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' } as const;
@@ -219,6 +242,7 @@ class Elaborator {
   }
 
   private call(e: A.CallExpr, env: Env, label: A.LabelPart[] | undefined): Value {
+    this.step(e.span);
     if (e.callee.kind === 'Member') {
       const target = this.eval(e.callee.target, env);
       const method = e.callee.member.name;
@@ -274,6 +298,9 @@ class Elaborator {
     const inner = new Env(this.program.globalEnv(decl));
     inner.define('sampling', bool(this.mode === 'sample'), decl.span);
     decl.params.forEach((p) => inner.define(p.name.name, args[p.name.name]!, p.name.span));
+    if (this.callStack.length >= LIMITS.callDepth) {
+      fail('E-LIMIT', `block calls nest deeper than ${LIMITS.callDepth} (${this.callStack.slice(0, 3).join(' → ')} → … → ${decl.name.name})`, e.span);
+    }
     const run = (): Value => {
       this.callStack.push(decl.name.name);
       try {

@@ -24,6 +24,9 @@ export class GraphBuilder {
     const ins = inputs.map((t) => ({ shape: t.shape, batched: t.batched }));
     const shape = OPS[op].shape(ins, attrs);
     if (typeof shape === 'string') fail('E-SHAPE', shape, span);
+    // Kernels index elements with 32-bit integers.
+    const size = shape.reduce((a, d) => a * d, 1);
+    if (size >= 2 ** 32) fail('E-SIZE', `${op} gives a tensor of shape [${shape.join(', ')}]: ${size.toLocaleString('en-US')} elements per example, at or above the limit of 2^32`, span);
     const batched = !SUMS_BATCH.includes(op) && (op === 'input' || op === 'noise' || op === 'expand' || inputs.some((t) => t.batched));
     const id = this.nodes.length;
     this.nodes.push({ id, op, inputs: inputs.map((t) => t.node), attrs, shape, batched, layer: this.currentLayer, source: sourceRef(span) });

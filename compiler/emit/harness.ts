@@ -55,6 +55,7 @@ export function emitHarness(model: CompiledModel, opts: HarnessOptions): string 
     { moduleSpecifier: `${rt}/train/loop.js`, namedImports: ['yieldToEventLoop'] },
     { moduleSpecifier: `${rt}/train/progress.js`, namedImports: ['Progress'] },
     { moduleSpecifier: `${rt}/train/run-dir-node.js`, namedImports: ['RunDir'] },
+    { moduleSpecifier: `${rt}/train/run-lock-node.js`, namedImports: ['lockRunDir'] },
     { moduleSpecifier: `${rt}/train/trainer.js`, namedImports: ['Trainer', 'type Recipe', 'type TrainState'] },
     { moduleSpecifier: `${rt}/train/weight-norm.js`, namedImports: ['weightNormFor'] },
   ]);
@@ -127,6 +128,7 @@ const model = JSON.parse(readFileSync(join(here, config.manifest), 'utf8')) as C
 if (model.model !== config.model) throw new Error(\`\${config.manifest} holds model \${model.model}, expected \${config.model}\`);
 const data = await loadDataset(args.data ?? config.data);
 const run = new RunDir(args.out ?? config.out);
+lockRunDir(run.dir); // one writer per run folder; released at exit
 
 // A fresh start (seeded init, then weight norm) or the state of the last checkpoint.
 let state: TrainState | undefined;
@@ -161,18 +163,20 @@ const checkpoint = async (): Promise<void> => {
   run.writeLossPlot(\`\${config.model}: training\`);
 };
 
-// Ctrl-C: finish the current step, checkpoint, exit 130.
+// Ctrl-C, SIGTERM (schedulers, timeout) or SIGHUP: finish the current step, checkpoint, exit 130.
 let stop = false;
-process.on('SIGINT', () => {
-  if (stop) process.exit(130);
-  stop = true;
-});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (stop) process.exit(130);
+    stop = true;
+  });
+}
 
 // The loop: one Adamax step on mean(loss) per batch (a non-finite step is skipped by the guard).
 if (trainer.state.step === 0 && recipe.evalEvery > 0) await evaluate();
 try {
   while (trainer.state.step < recipe.steps) {
-    await yieldToEventLoop(); // lets the SIGINT handler run between steps
+    await yieldToEventLoop(); // lets the signal handlers run between steps
     if (stop) {
       await checkpoint();
       progress.note(\`interrupted at step \${trainer.state.step}; checkpoint written\`);

@@ -1,14 +1,9 @@
 // The browser example: the runtime alone (no parser, no compiler) runs a compiled model.
-// Bundled by examples/browser/build.ts into main.js.
-import type { CompiledModel } from '../../runtime/program.js';
-import { ModelSession } from '../../runtime/session.js';
-import { createWebGpuBackend } from '../../runtime/webgpu/backend.js';
-import { readSafetensors } from '../../runtime/safetensors.js';
-import { bindWeights } from '../../runtime/weights.js';
-import { initParams } from '../../runtime/init.js';
-import { imageGrid } from '../../runtime/image/grid.js';
-import { toPixels } from '../../runtime/data/batches.js';
-import { likelihoodOf } from '../../runtime/likelihood.js';
+// Bundled by examples/browser/build.ts into main.js; it imports only the browser-safe entry point
+// (`sdn/runtime/browser` in the package).
+import {
+  bindWeights, createWebGpuBackend, imageGrid, initParams, likelihoodOf, ModelSession, readSafetensors, toPixels, type CompiledModel,
+} from '../../runtime/browser.js';
 
 declare global {
   interface Window {

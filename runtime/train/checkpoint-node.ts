@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { loadSafetensorsFile, saveSafetensorsFile } from '../safetensors-node.js';
 import type { TensorInput } from '../safetensors.js';
 import { numel } from '../ir.js';
-import type { Recipe, TrainState } from './trainer.js';
+import { DEFAULT_RECIPE, type Recipe, type TrainState } from './trainer.js';
 import type { TrainableSpec } from './weight-norm.js';
 
 export const CHECKPOINT_FORMAT = 'sdn-train-checkpoint/1';
@@ -78,6 +78,7 @@ export async function loadCheckpoint(
   }
   const md = file.metadata;
   if (md.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${path}: not a training checkpoint (format ${JSON.stringify(md.format)}, expected ${CHECKPOINT_FORMAT})`);
+  const { s, recipe, extra: extraInfo } = checkedMetadata(path, md);
   if (expect?.sourceSha256 !== undefined && md.source_sha256 !== expect.sourceSha256) {
     throw new CheckpointError(
       `${path}: the model source has changed since this checkpoint was written ` +
@@ -85,8 +86,6 @@ export async function loadCheckpoint(
       'refusing to resume. Restore the model file it was trained with, or train into a new run folder.',
     );
   }
-  const s = JSON.parse(md.state) as Record<string, number>;
-  const recipe = JSON.parse(md.recipe) as Recipe;
   const specs = expect?.specs?.(recipe) ?? inferSpecs(file.tensors);
   // Each problem is reported once per tensor name, not once per group (params, Adamax m/u, EMA).
   const missing = new Set<string>(), mismatched = new Map<string, string>(), extra = new Set<string>();
@@ -122,8 +121,39 @@ export async function loadCheckpoint(
     model: md.model,
     sourceSha256: md.source_sha256,
     recipe,
-    extra: JSON.parse(md.extra ?? '{}') as Record<string, unknown>,
+    extra: extraInfo,
   };
+}
+
+const STATE_COUNTS = ['step', 'epoch', 'batchIndex', 'adamaxStep', 'badStreak', 'skipped'] as const;
+
+/**
+ * The metadata, every field checked before anything acts on it: a resumed run truncates
+ * metrics.jsonl to the checkpoint's step, so a damaged step must not get that far.
+ */
+function checkedMetadata(path: string, md: Record<string, string>) {
+  const damaged = (what: string) => new CheckpointError(`${path}: damaged checkpoint metadata: ${what}; restore the file or train into a new run folder`);
+  const json = (key: string, fallback?: string): Record<string, unknown> => {
+    const text = md[key] ?? fallback;
+    if (text === undefined) throw damaged(`no '${key}' entry`);
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      throw damaged(`'${key}' is not JSON`);
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw damaged(`'${key}' is not a JSON object`);
+    return v as Record<string, unknown>;
+  };
+  for (const key of ['model', 'source_sha256']) if (typeof md[key] !== 'string' || md[key] === '') throw damaged(`no '${key}' entry`);
+  const s = json('state');
+  for (const k of STATE_COUNTS) if (!Number.isSafeInteger(s[k]) || (s[k] as number) < 0) throw damaged(`state.${k} is ${JSON.stringify(s[k])}, not a count`);
+  if (typeof s.beta !== 'number' || !Number.isFinite(s.beta)) throw damaged(`state.beta is ${JSON.stringify(s.beta)}`);
+  const recipe = json('recipe');
+  for (const [k, v] of Object.entries(DEFAULT_RECIPE)) {
+    if (typeof recipe[k] !== typeof v || (typeof v === 'number' && !Number.isFinite(recipe[k]))) throw damaged(`recipe.${k} is ${JSON.stringify(recipe[k])}`);
+  }
+  return { s: s as Record<(typeof STATE_COUNTS)[number] | 'beta', number>, recipe: recipe as unknown as Recipe, extra: json('extra', '{}') };
 }
 
 /** Up to 8 lines of one kind of problem, then a count. */

@@ -9,7 +9,8 @@ import { runCli } from './run-cli.js';
 
 describe('sdn compile', () => {
   it('emits kernels, a manifest and a typed module that type-checks and runs', async () => {
-    // Inside the repository so the generated module resolves the runtime and node_modules.
+    // Inside the repository: the generated module imports `sdn/runtime/…`, which resolves to this
+    // package (a self-reference), its TypeScript sources under the `sdn-source` condition.
     const out = mkdtempSync(join(REPO, 'test', '.tmp-compile-'));
     try {
       const r = await runCli(['compile', 'models/3dshapes-sdn.sdn', '-o', out]);
@@ -23,14 +24,14 @@ describe('sdn compile', () => {
       expect(manifest.format).toBe('sdn-compiled/1');
       const module = readFileSync(join(out, '3dshapes-sdn.ts'), 'utf8');
       expect(module).toContain('export class Shapes3dSdn');
+      expect(module).toContain('from "sdn/runtime/session.js"');
       expect(module).toContain('"decoder.9.sweep.0.w_ih": [600, 600]');
 
       // A user program of the generated class, type-checked strictly against the runtime.
       writeFileSync(join(out, 'use.ts'), [
         "import { readFileSync } from 'node:fs';",
         "import { Shapes3dSdn, SHAPES3D_SDN_PARAM_SHAPES, type Shapes3dSdnParams } from './3dshapes-sdn.js';",
-        "import { cpuBackend } from '../../runtime/session.js';",
-        "import { initParams } from '../../runtime/init.js';",
+        "import { cpuBackend, initParams } from 'sdn/runtime';",
         "const compiled = JSON.parse(readFileSync(new URL('./3dshapes-sdn.json', import.meta.url), 'utf8'));",
         'const model = Shapes3dSdn.create(compiled, cpuBackend);',
         'const params = Object.fromEntries(initParams(compiled.params, 5)) as Shapes3dSdnParams;',
@@ -41,12 +42,12 @@ describe('sdn compile', () => {
         'console.log(JSON.stringify({ elbo: Array.from(r.elbo), shapes }));',
       ].join('\n'));
       writeFileSync(join(out, 'tsconfig.json'), JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node', '@webgpu/types'] },
+        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', customConditions: ['sdn-source'], strict: true, noEmit: true, skipLibCheck: true, types: ['node', '@webgpu/types'] },
         files: ['use.ts'],
       }));
       execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(out, 'tsconfig.json')], { cwd: out, stdio: 'pipe' });
 
-      const ran = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(out, 'use.ts')], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop()!);
+      const ran = JSON.parse(execFileSync(process.execPath, ['--conditions=sdn-source', '--import', 'tsx', join(out, 'use.ts')], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop()!);
       expect(ran.shapes).toBe(manifest.params.length);
       expect(ran.elbo).toHaveLength(2);
 

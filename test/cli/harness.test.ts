@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,15 +27,19 @@ describe('sdn harness', () => {
     const text = readFileSync(script, 'utf8');
     expect(text).toMatch(/export const config: TrainConfig = \{/);
     expect(text).toMatch(/steps: 100, \/\/ training iterations/);
-    expect(text).toMatch(/from '\.\.?\/.*runtime\/train\/trainer\.js'/);
+    expect(text).toContain("from 'sdn/runtime/train/trainer.js'");
+    // The script imports the runtime by package name; here the package is this checkout, linked
+    // as a dependency, and its TypeScript sources are picked with the `sdn-source` condition.
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(REPO, join(dir, 'node_modules', 'sdn'));
 
     const tsc = run([join(REPO, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--noUnusedLocals', '--noUnusedParameters',
-      '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--skipLibCheck', '--types', 'node,@webgpu/types',
+      '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--customConditions', 'sdn-source', '--skipLibCheck', '--types', 'node,@webgpu/types',
       '--typeRoots', `${join(REPO, 'node_modules/@types')},${join(REPO, 'node_modules')}`, script]);
     expect(tsc.out).toBe('');
     expect(tsc.code).toBe(0);
 
-    const tsx = ['--import', join(REPO, 'node_modules/tsx/dist/loader.mjs'), script];
+    const tsx = ['--conditions=sdn-source', '--import', join(REPO, 'node_modules/tsx/dist/loader.mjs'), script];
     const two = run([...tsx, '--steps', '2']);
     expect(two.out).toMatch(/step 2: test −ELBO \d+\.\d+ bits\/dim/);
     expect(two.code).toBe(0);

@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fashionMnist8, hasFashionMnist, syntheticImages, tinySource, writeIdxDataset, writeTinyModel } from '../runtime/train/helpers.js';
+import { loadSafetensorsFile, saveSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { runCli, startCli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sdn-cli-train-'));
@@ -15,6 +17,19 @@ const data = hasFashionMnist
 const common = ['--data', data, '--steps', '16', '--batch', '16', '--eval-every', '8', '--eval-images', '16', '--samples', '4', '--executor', 'cpu'];
 const trainLosses = (run: string) => readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')
   .map((l) => JSON.parse(l) as { kind: string; step: number; loss: number }).filter((r) => r.kind === 'train');
+
+/** Resolves once `run` has `n` training records; fails if the process ends first. */
+const untilSteps = (run: string, n: number, child: ChildProcess) => new Promise<void>((resolve, reject) => {
+  const poll = setInterval(() => {
+    if ((existsSync(join(run, 'metrics.jsonl')) ? trainLosses(run).length : 0) >= n) {
+      clearInterval(poll);
+      resolve();
+    } else if (child.exitCode !== null) {
+      clearInterval(poll);
+      reject(new Error('the run ended before it could be interrupted'));
+    }
+  }, 20);
+});
 
 describe('sdn train', () => {
   const full = join(dir, 'full'), cut = join(dir, 'cut');
@@ -37,26 +52,52 @@ describe('sdn train', () => {
 
   it('Ctrl-C checkpoints and exits 130; --resume then reproduces the uninterrupted losses exactly', async () => {
     const { child, done } = startCli(['train', model, ...common, '-o', cut]);
-    await new Promise<void>((resolve, reject) => {
-      const poll = setInterval(() => {
-        const n = existsSync(join(cut, 'metrics.jsonl')) ? trainLosses(cut).length : 0;
-        if (n >= 3) {
-          clearInterval(poll);
-          child.kill('SIGINT');
-          resolve();
-        }
-        if (child.exitCode !== null) reject(new Error('the run ended before it could be interrupted'));
-      }, 20);
-    });
+    await untilSteps(cut, 3, child);
+    child.kill('SIGINT');
     const r = await done;
     expect(r.code).toBe(130);
-    expect(r.stdout).toMatch(/interrupted at step \d+; checkpoint written/);
+    expect(r.stdout).toMatch(/interrupted at step \d+ \(SIGINT\); checkpoint written/);
     const stoppedAt = trainLosses(cut).length;
     expect(stoppedAt).toBeLessThan(16);
     const resumed = await runCli(['train', model, '--resume', '-o', cut]);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`from step ${stoppedAt} to step 16`));
     expect(trainLosses(cut)).toEqual(trainLosses(full).map((x) => ({ ...x, seconds: expect.any(Number) })));
+  });
+
+  it('SIGTERM checkpoints like Ctrl-C and exits 143; a second train into the locked folder fails cleanly; a stale lock is taken over', async () => {
+    const term = join(dir, 'term');
+    const { child, done } = startCli(['train', model, ...common, '-o', term]);
+    await untilSteps(term, 3, child);
+    const second = await runCli(['train', model, ...common, '--resume', '-o', term]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`${term} is in use by another sdn train (pid ${child.pid})`);
+    expect(second.stderr).not.toMatch(/internal error|\n    at /);
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code).toBe(143);
+    expect(r.stdout).toMatch(/interrupted at step \d+ \(SIGTERM\); checkpoint written/);
+    expect(existsSync(join(term, 'train.lock'))).toBe(false);
+    // A lock left by a process that is gone (SIGKILL, a crash) does not block the folder.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    writeFileSync(join(term, 'train.lock'), `${dead}\n`);
+    const resumed = await runCli(['train', model, '--resume', '-o', term]);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(trainLosses(term)).toEqual(trainLosses(full).map((x) => ({ ...x, seconds: expect.any(Number) })));
+  });
+
+  it('refuses a checkpoint with damaged metadata before touching metrics.jsonl', async () => {
+    const damaged = join(dir, 'damaged');
+    mkdirSync(damaged);
+    const ckpt = await loadSafetensorsFile(join(full, 'checkpoint.safetensors'));
+    await saveSafetensorsFile(join(damaged, 'checkpoint.safetensors'), ckpt.tensors, { ...ckpt.metadata, state: ckpt.metadata.state.replace(/"step":\d+/, '"step":null') });
+    copyFileSync(join(full, 'metrics.jsonl'), join(damaged, 'metrics.jsonl'));
+    const before = readFileSync(join(damaged, 'metrics.jsonl'), 'utf8');
+    const r = await runCli(['train', model, '--resume', '-o', damaged]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/checkpoint\.safetensors: damaged checkpoint metadata: state\.step is null/);
+    expect(readFileSync(join(damaged, 'metrics.jsonl'), 'utf8')).toBe(before);
   });
 
   it('refuses to resume from another model source, and to overwrite a run without --resume', async () => {

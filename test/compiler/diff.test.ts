@@ -164,6 +164,29 @@ describe('sdn diff: weight transfer', () => {
     expect(report.weights.newInB.map((p) => p.path)).toContain('ladder_layers.3.down_a.weight');
   });
 
+  it('does not transfer a GRU sweep whose direction changed, and says why', async () => {
+    const a = compile(model('fmnist-sdn.sdn')).graphs.elbo;
+    const tensors = new Map(a.params.map((p) => [p.path, { shape: p.shape, data: new Float32Array(numel(p.shape)) }]));
+    const weights = join(tmp, 'dirs.safetensors'), out = join(tmp, 'dirs4-init.safetensors');
+    await saveSafetensorsFile(weights, tensors);
+    const { code, report } = await diffJson([model('fmnist-sdn.sdn'), model('fmnist-sdn.sdn'), '--set-b', 'dirs=4', '--weights', weights, '-o', out]);
+    expect(code).toBe(1);
+    // down_b sweeps directions [2, 3] in a and [0, 1, 2, 3] in b: its sweep.0 now runs direction 0.
+    const moved = 'ladder_layers.3.down_b.sdn.sweep.0.w_ih';
+    expect(report.weights.roleDiffers).toContainEqual({ path: moved, module: 'ladder_layers.3.down_b', a: 'sdn_sweep direction 2', b: 'sdn_sweep direction 0' });
+    // down_a sweeps [0, 1] → [0, 1, 2, 3]: sweep.0 and sweep.1 keep their directions.
+    const kept = report.weights.transferable.map((p) => p.path);
+    expect(kept).toContain('ladder_layers.3.down_a.sdn.sweep.1.w_hh');
+    expect(kept).not.toContain(moved);
+    const written = [...(await loadSafetensorsFile(out)).tensors.keys()];
+    expect(written).toEqual(kept);
+    const c = capture();
+    await diffCommand([model('fmnist-sdn.sdn'), model('fmnist-sdn.sdn'), '--set-b', 'dirs=4'], c.io);
+    const text = c.out();
+    expect(text).toContain('  used differently (a → b):\n');
+    expect(text).toContain(`\n    ${moved}: sdn_sweep direction 2 → sdn_sweep direction 0\n`);
+  });
+
   it('rejects a tensor that is not a parameter of a, or has the wrong shape, naming it and both shapes', async () => {
     const a = compile(model('fmnist-sdn.sdn')).graphs.elbo;
     const p = a.params[0];

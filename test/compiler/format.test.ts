@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseArgs } from '../../cli/args.js';
+import { COMMANDS } from '../../cli/commands.js';
 import { fmtCommand, fmtFile } from '../../cli/commands/fmt.js';
 import { WIDTH } from '../../compiler/format/format.js';
 import { astShape, formatText } from '../../compiler/format/verify.js';
@@ -198,7 +199,7 @@ describe('sdn fmt', () => {
     const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
     const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
     try {
-      return { code: fmtCommand(parseArgs(argv, ['check', 'stdout'])), out, err };
+      return { code: fmtCommand(parseArgs(argv, COMMANDS.fmt.flags, 'fmt')), out, err };
     } finally {
       o.mockRestore();
       e.mockRestore();

@@ -1,0 +1,18 @@
+// The browser-safe runtime (`sdn/runtime/browser`): running and training a compiled model with no
+// file system and no Node built-ins. WebGPU comes from navigator.gpu in a browser.
+export type { CompiledModel, GraphProgram, KernelSpec, BufferSpec } from './program.js';
+export type { IrGraph, IrNode, IrParam } from './ir.js';
+export { ModelSession, cpuBackend, type Backend, type ElboResult } from './session.js';
+export { createWebGpuBackend } from './webgpu/backend.js';
+export { initParams } from './init.js';
+export { bindWeights, WeightsError, type NamedTensor, type BindOptions } from './weights.js';
+export { readSafetensors, writeSafetensors, type SafetensorsFile, type SafeTensor, type TensorInput } from './safetensors.js';
+export { likelihoodOf, bitsPerDim, type LikelihoodKind } from './likelihood.js';
+export { imageGrid, type ImageGrid } from './image/grid.js';
+export { encodePng, decodePng, PngError, type PngImage } from './image/png.js';
+export { batchIterator, firstN, scaleBatch, toPixels, type Dataset, type Batch } from './data/batches.js';
+export { DatasetError } from './data/types.js';
+export { DEFAULT_RECIPE, recipeDefaults, Trainer, type Recipe, type TrainState, type StepRecord, type EvalRecord } from './train/trainer.js';
+export { runTraining, type LoopHooks, type LoopResult } from './train/loop.js';
+export { CpuGradientEngine } from './train/cpu-engine.js';
+export { GraphGradientEngine } from './train/graph-engine.js';
