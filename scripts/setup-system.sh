@@ -3,13 +3,15 @@
 #  - Mesa's lavapipe Vulkan driver from bookworm-backports (bookworm's own Mesa 22 lacks a
 #    Vulkan feature Dawn needs, so no WebGPU adapter is found with it),
 #  - Fashion-MNIST (IDX files under /usr/share/datasets/fashion-mnist),
-#  - Chromium for the browser end-to-end test.
+#  - Chromium for the browser end-to-end test,
+#  - PyTorch (python3-torch, CPU) for the tests of `sdn export` and the benchmarks' same-run baseline.
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
 need=()
 dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || need+=(dataset-fashion-mnist)
 dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
+dpkg -s python3-torch >/dev/null 2>&1 || need+=(python3-torch)
 mesa_ok() {
   local v
   v=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
@@ -32,5 +34,5 @@ if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
-$SUDO apt-get install -y -qq dataset-fashion-mnist chromium >/dev/null
-echo "setup-system: installed lavapipe (Mesa $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)), Fashion-MNIST, Chromium"
+$SUDO apt-get install -y -qq dataset-fashion-mnist chromium python3-torch >/dev/null
+echo "setup-system: installed lavapipe (Mesa $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)), Fashion-MNIST, Chromium, PyTorch $(dpkg-query -W -f='${Version}' python3-torch)"
