@@ -1,9 +1,11 @@
 // sdn compile model.sdn -o out/ [--set k=v] [--runtime sdn/runtime]
-// Writes out/<model>.json (the manifest: IR, kernels, buffers, parameter layout),
-// out/kernels/<kernel>.wgsl, and out/<model>.ts, a typed class generated with ts-morph.
+// Writes out/<model>.json (the manifest: IR, kernels, buffers, parameter layout), each distinct
+// kernel once as out/kernels/<kind>.<hash>.wgsl (kernels are shape-generic, so the graphs share
+// most of them; the header lists every use), and out/<model>.ts, a typed class generated with ts-morph.
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { emitTypeScript } from '../../compiler/emit/typescript.js';
+import { contentHash } from '../../runtime/webgpu/pipelines.js';
 import { flagValue, UsageError, type ParsedArgs } from '../args.js';
 import { checkOutputDir, writeAtomic } from '../output.js';
 import { compileArtifact } from '../model-io.js';
@@ -19,18 +21,22 @@ export function compileCommand(args: ParsedArgs): number {
   const { model } = compiled;
   const name = basename(file).replace(/\.sdn$/, '');
   mkdirSync(join(out, 'kernels'), { recursive: true });
-  let kernels = 0;
+  const uses = new Map<string, string[]>();
   for (const [graph, program] of Object.entries(model.graphs)) {
     for (const k of program.kernels) {
-      const where = k.source ? `// from ${k.source.file}:${k.source.line}:${k.source.col}\n` : '';
-      writeAtomic(join(out, 'kernels', `${graph}.${String(kernels++).padStart(4, '0')}.${k.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.wgsl`), where + k.wgsl);
+      const where = k.source ? ` (${k.source.file}:${k.source.line}:${k.source.col})` : '';
+      uses.set(k.wgsl, [...(uses.get(k.wgsl) ?? []), `// ${graph}: ${k.name}${where}`]);
     }
+  }
+  for (const [wgsl, names] of uses) {
+    const kind = names[0].split(': ')[1].split('@')[0].replace(/[^A-Za-z0-9_.-]+/g, '_');
+    writeAtomic(join(out, 'kernels', `${kind}.${contentHash(wgsl)}.wgsl`), `${names.join('\n')}\n${wgsl}`);
   }
   const manifest = `${name}.json`;
   writeAtomic(join(out, manifest), JSON.stringify(model));
   const runtime = String(flagValue(args, 'runtime'));
   writeAtomic(join(out, `${name}.ts`), emitTypeScript(model, { runtime, manifest, sourcePath: file }));
   const counts = Object.entries(model.graphs).map(([g, p]) => `${g}: ${p.kernels.length} kernels from ${p.ir.nodes.length} IR nodes`).join(', ');
-  process.stdout.write(`compiled ${model.model} to ${out}/ (${counts})\n`);
+  process.stdout.write(`compiled ${model.model} to ${out}/ (${counts}; ${uses.size} distinct kernels)\n`);
   return 0;
 }

@@ -22,6 +22,13 @@ describe('sdn compile', () => {
       expect(readFileSync(join(out, 'kernels', kernels[0]), 'utf8')).toMatch(/@compute/);
       const manifest = JSON.parse(readFileSync(join(out, '3dshapes-sdn.json'), 'utf8'));
       expect(manifest.format).toBe('sdn-compiled/1');
+      // Each distinct kernel is written once, its header naming every use in every graph.
+      const programs = Object.values(manifest.graphs) as { kernels: { wgsl: string }[] }[];
+      const distinct = new Set(programs.flatMap((p) => p.kernels.map((k) => k.wgsl)));
+      expect(kernels).toHaveLength(distinct.size);
+      expect(r.stdout).toContain(`${distinct.size} distinct kernels`);
+      const uses = kernels.reduce((n, f) => n + readFileSync(join(out, 'kernels', f), 'utf8').split('\n').filter((l) => /^\/\/ (elbo|sample|train): /.test(l)).length, 0);
+      expect(uses).toBe(programs.reduce((n, p) => n + p.kernels.length, 0));
       const module = readFileSync(join(out, '3dshapes-sdn.ts'), 'utf8');
       expect(module).toContain('export class Shapes3dSdn');
       expect(module).toContain('from "sdn/runtime/session.js"');
