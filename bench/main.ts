@@ -1,12 +1,14 @@
-// `npm run bench`: speed, not correctness. Measures in one run, on the current adapter: the
-// matmul ceiling; the WebGPU forward time of the SDN layers of shared/reference.md and of
-// fmnist-sdn; forward + backward of those SDN layers (the differentiated graph); and whole
-// training steps of fmnist-sdn (engine + Adamax + EMA, weight norm as the reference). Each as
-// GFLOP/s (IR FLOPs, backward ops included), as a fraction of the matmul ceiling, and as a
-// speed ratio to PyTorch's time on the same kind of machine. Writes docs/performance.md.
+// `npm run bench`: speed, not correctness. Measures in one run, on the current adapter: the FMA
+// ceiling (independent vec4 FMA chains) and a plain matmul; the WebGPU forward time of the SDN
+// layers of shared/reference.md and of fmnist-sdn; forward + backward of those SDN layers (the
+// differentiated graph); and whole training steps of fmnist-sdn (engine + Adamax + EMA, weight
+// norm as the reference), with the main thread's share of one core during them. Each as GFLOP/s
+// (IR FLOPs, backward ops included), as a fraction of the FMA ceiling, and as a speed ratio to
+// PyTorch's time on the same kind of machine. Writes docs/performance.md.
 //   npm run bench [-- --quick]
-import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../cli/repo.js';
 import { differentiate } from '../compiler/autodiff/differentiate.js';
@@ -24,6 +26,7 @@ import { createWebGpuBackend } from '../runtime/webgpu/backend.js';
 import { acquireDevice } from '../runtime/webgpu/device.js';
 import { createExecutor } from '../runtime/webgpu/executor.js';
 import { measureMatmulGflops } from './matmul.js';
+import { mainThreadCpuSeconds, measureFmaGflops } from './peak.js';
 
 const root = repoRoot();
 const flopsOf = (g: IrGraph) => nodeFlops(g).reduce((a, b) => a + b, 0);
@@ -35,30 +38,38 @@ interface Row {
   ms: number;
   flops: number;
   torchMs?: number;
+  /** The main thread's CPU time over the wall time of the timed calls (1 = one whole core). */
+  mainThread?: number;
 }
 
 /** Best of `runs` timed calls after one untimed call (which compiles the kernels). */
-async function time(f: () => Promise<unknown>, runs: number): Promise<{ firstS: number; ms: number }> {
+async function time(f: () => Promise<unknown>, runs: number): Promise<{ firstS: number; ms: number; mainThread?: number }> {
   let t = performance.now();
   await f();
   const firstS = (performance.now() - t) / 1000;
   let ms = Infinity;
+  const cpu0 = await mainThreadCpuSeconds(), wall0 = performance.now();
   for (let r = 0; r < runs; r++) {
     t = performance.now();
     await f();
     ms = Math.min(ms, performance.now() - t);
   }
-  return { firstS, ms };
+  const cpu1 = await mainThreadCpuSeconds();
+  const mainThread = cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / ((performance.now() - wall0) / 1000) : undefined;
+  return { firstS, ms, mainThread };
 }
 
 /** Forward (the ELBO graph) or forward + backward (seeded at `seed`) of a model file, on the executor alone. */
 async function graphCase(device: GPUDevice, name: string, file: string, batch: number, runs: number, backward?: string, torchMs?: number): Promise<Row> {
   const ir = compileModel(join(root, file)).graphs!.elbo;
   const g = backward ? eliminateDeadCode(differentiate(ir, { seeds: [backward] })) : ir;
+  const t0 = performance.now();
   const ex = await createExecutor(device, lowerGraph(g), { batch });
+  const compileS = (performance.now() - t0) / 1000;
   ex.setParams(initParams(ir.params, 0));
   const inputs = Object.fromEntries(g.inputs.map((i) => [i.name, i.name === seedInput(backward ?? '') ? wave(batch * numel(i.shape)).fill(1) : wave(batch * numel(i.shape))]));
   const t = await time(() => ex.run({ inputs, scalars: { beta: 1 }, seed: 1 }), runs);
+  t.firstS += compileS;
   ex.destroy();
   return { name, ...t, flops: flopsOf(g) * batch, torchMs };
 }
@@ -82,11 +93,40 @@ async function trainCase(name: string, file: string, batch: number, weightNorm: 
 
 const trainingIr = (elbo: IrGraph) => eliminateDeadCode(differentiate(elbo, { seeds: ['loss'] }));
 
+/**
+ * What a new user waits for: `sdn train` of fmnist-sdn at batch 32 for one step, with an empty
+ * Mesa shader cache, from the command to its exit (compiling the training graph's kernels, the
+ * step, the checkpoint; no evaluation or samples). Undefined without Fashion-MNIST.
+ */
+function coldStart(): { seconds: number; compileLine: string } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'sdn-cold-'));
+  try {
+    const env = { ...process.env, MESA_SHADER_CACHE_DIR: join(dir, 'mesa') };
+    const args = [join(root, 'bin/sdn.js'), 'train', join(root, 'models/fmnist-sdn.sdn'), '--data', 'fashion-mnist', '--steps', '1', '--batch', '32',
+      '--eval-images', '0', '--samples', '0', '-o', join(dir, 'run')];
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
+    const seconds = (performance.now() - t0) / 1000;
+    if (r.status !== 0) {
+      console.error(`cold start: sdn train failed (${r.status}): ${r.stderr.trim().split('\n').pop()}`);
+      return undefined;
+    }
+    return { seconds, compileLine: r.stderr.split('\n').find((l) => l.startsWith('compiled ')) ?? '' };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(quick: boolean): Promise<void> {
+  // Every run measures compilation from cold: a shader cache of its own unless the caller set one.
+  process.env.MESA_SHADER_CACHE_DIR ??= mkdtempSync(join(tmpdir(), 'sdn-bench-mesa-'));
+  const cold = coldStart();
+  if (cold) console.log(`cold start to the end of training step 1: ${cold.seconds.toFixed(1)} s (${cold.compileLine})`);
   const acquired = await acquireDevice();
   const { device } = acquired;
   const runs = quick ? 2 : 5;
-  const ceiling = await measureMatmulGflops(device, 512);
+  const ceiling = await measureFmaGflops(device);
+  const matmul = await measureMatmulGflops(device, 512);
   const rows: Row[] = [];
   const add = (r: Row) => {
     rows.push(r);
@@ -103,20 +143,24 @@ async function main(quick: boolean): Promise<void> {
 
   const machine = `Adapter: ${acquired.adapterInfo}; CPU: ${cpus().length} × ${cpus()[0]?.model}; memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`;
   const table = [
-    '| case | first call (compiles kernels) | steady | GFLOP/s | of matmul ceiling | vs PyTorch (same kind of machine) |',
-    '| --- | --- | --- | --- | --- | --- |',
-    `| matmul 512³, the ceiling of this adapter (same run) | | | ${ceiling.toFixed(2)} | 1.00 | |`,
+    '| case | first call (compiles the kernels new to this run) | steady | GFLOP/s | of FMA ceiling | main thread (of one core) | vs PyTorch (stored: shared/reference.md) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| FMA ceiling: independent vec4 FMA chains (same run) | | | ${ceiling.toFixed(2)} | 1.00 | | |`,
+    `| matmul 512³ (plain register-blocked GEMM, same run) | | | ${matmul.toFixed(2)} | ${(matmul / ceiling).toFixed(2)} | | |`,
     ...rows.map((r) => {
       const gflops = r.flops / (r.ms * 1e6);
       const torch = r.torchMs ? `${(r.torchMs / r.ms).toFixed(2)}× PyTorch's speed (${r.torchMs} ms)` : '';
-      return `| ${r.name} | ${r.firstS.toFixed(1)} s | ${r.ms.toFixed(0)} ms | ${gflops.toFixed(2)} | ${(gflops / ceiling).toFixed(2)} | ${torch} |`;
+      const main = r.mainThread !== undefined ? `${(100 * r.mainThread).toFixed(0)} %` : '';
+      return `| ${r.name} | ${r.firstS.toFixed(1)} s | ${r.ms.toFixed(0)} ms | ${gflops.toFixed(2)} | ${(gflops / ceiling).toFixed(2)} | ${main} | ${torch} |`;
     }),
   ];
   const doc = ['# Performance', '', 'Written by `npm run bench` (benchmarks measure speed; the tests check correctness).',
-    'PyTorch times are those of `shared/reference.md` (PyTorch 1.13, 2 threads, float32, on the same kind of machine);',
+    'PyTorch times are the stored figures of `shared/reference.md` (PyTorch 1.13, 2 threads, float32, on the same kind of machine);',
     'a ratio above 1 means faster than PyTorch. FLOPs count the IR ops (multiply-adds as 2; backward ops included).',
     'The first call includes lavapipe compiling each kernel at its first dispatch (Mesa caches them on disk afterwards).', '',
-    machine, '', ...table, ''].join('\n');
+    machine, '', ...table, '',
+    cold ? `Cold start (an empty Mesa shader cache), \`sdn train models/fmnist-sdn.sdn --steps 1 --batch 32\` from the command to its exit, no evaluation: **${cold.seconds.toFixed(1)} s** (${cold.compileLine}).` : 'Cold start: not measured (Fashion-MNIST missing).',
+    ''].join('\n');
   writeFileSync(join(root, 'docs/performance.md'), doc);
   console.log(`\n${table.join('\n')}\n\nwrote docs/performance.md`);
 }

@@ -19,18 +19,6 @@ import { KernelBuilder, U } from '../wgsl.js';
 const TK = 4, TP = 4, WG = 8;
 
 /** WGSL address of element (b, c, row, col) of a [C, H, W] value stored at loc. */
-/**
- * WGSL address of element (b, c, position i, line d) of a [C, H, W] value stored at loc: lines
- * are columns (alongCols) or rows, and their strides uniforms, so one kernel serves every direction.
- */
-function at(D: (n: number, key: string) => string, name: string, loc: Loc, shape: number[], alongCols: boolean, b: string, c: string, i: string, d: string): string {
-  const [, H, W] = chw(shape);
-  const s = loc.strides ?? { c: H * W, y: W, x: 1 };
-  const [si, sd] = alongCols ? [s.y, s.x] : [s.x, s.y];
-  const f = (n: number, field: string) => D(n, `${name}.${field}`);
-  return `${U.add(f(loc.offset, 'offset'), U.mul(b, f(loc.batchStride, 'batchStride')))} + (${c}) * ${f(s.c, 'c')} + (${i}) * ${f(si, 'i')} + (${d}) * ${f(sd, 'd')}`;
-}
-
 export function emitSweepGrad(st: LowerState, n: IrNode): void {
   const [gn, xn, yn, wihn, whhn, bihn, bhhn] = n.inputs.map((i) => st.graph.nodes[i]);
   const [F, H, W] = xn.shape;
@@ -52,40 +40,126 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   const X = kb.buf(loc(xn.id).buffer), Y = kb.buf(loc(yn.id).buffer);
   const Wi = kb.buf(loc(wihn.id).buffer), Wh = kb.buf(loc(whhn.id).buffer), Bi = kb.buf(loc(bihn.id).buffer), Bh = kb.buf(loc(bhhn.id).buffer);
   const sig = kb.helper('sigmoid'), tanh = kb.helper('tanh');
-  const xAt = (c: string, i: string, d: string) => `${X}[${at(D, 'x', loc(xn.id), xn.shape, alongCols, 'b', c, i, d)}]`;
-  const yAt = (c: string, i: string, d: string) => `${Y}[${at(D, 'y', loc(yn.id), yn.shape, alongCols, 'b', c, i, d)}]`;
-  const gAt = (c: string, i: string, d: string) => `${G}[${at(D, 'g', out, n.shape, alongCols, 'b', c, i, d)}]`;
+  const Fd = D(F, 'F'), Pd = D(P, 'P');
+  // Addresses: a line base (example b, image line d) per column, plus feature and position terms.
+  const strides = (name: string, l: Loc, shape: number[]) => {
+    const [, h, w] = chw(shape);
+    const st2 = l.strides ?? { c: h * w, y: w, x: 1 };
+    const [si, sd] = alongCols ? [st2.y, st2.x] : [st2.x, st2.y];
+    const f = (v: number, field: string) => D(v, `${name}.${field}`);
+    return { base: (b: string, d: string) => `${f(l.offset, 'offset')} + ${b} * ${f(l.batchStride, 'batchStride')} + ${d} * ${f(sd, 'd')}`, c: f(st2.c, 'c'), i: f(si, 'i') };
+  };
+  const xs = strides('x', loc(xn.id), xn.shape), ys = strides('y', loc(yn.id), yn.shape), gs = strides('g', out, n.shape);
   // Line layout of the running gradient (as lineLayout): image line d, position i, feature f.
-  const aAt = (d: string, i: string, f: string) => `${A}[b * ${D(F * L * P, 'F * L * P')} + (${d} * ${D(P, 'P')} + ${i}) * ${D(F, 'F')} + ${f}]`;
-  const Ps = [...Array(TP).keys()];
+  const aAt = (b: string, d: string, i: string, f: string) => `${A}[${b} * ${D(F * L * P, 'F * L * P')} + (${d} * ${Pd} + ${i}) * ${Fd} + ${f}]`;
+  const Ps = [...Array(TP).keys()], Ks = [...Array(TK).keys()], Gs = [0, 1, 2];
   const S: string[] = [];
-  const e = (s: string) => S.push(`  ${s}`);
+  const e = (line: string) => S.push(`  ${line}`);
   e('let wid = wg.x + wg.y * u.wgx;');
-  e(`let ncols = u.batch * ${D(P, 'P')};`);
+  e(`let ncols = u.batch * ${Pd};`);
   e(`let ncg = (ncols + ${WG * TP - 1}u) / ${WG * TP}u;`);
   e('let kt = wid / ncg;');
-  e(`if (kt >= ${D(Math.ceil(F / TK), 'Math.ceil(F / TK)')}) { return; }`);
+  e(`if (kt >= ${D(Math.ceil(F / TK), 'feature tiles')}) { return; }`);
   e(`let colbase = (wid % ncg) * ${WG * TP}u + lid.x;`);
   e(`let t = ${D(L, 'L')} - 1u - u.step / 2u;`);
   const rev = `${D(reverse ? 1 : 0, 'reverse')} != 0u`;
   e(`let d = select(t, ${D(L, 'L')} - 1u - t, ${rev});`);
   e(`let dp = select(d - 1u, d + 1u, ${rev});`);
   for (const p of Ps) {
-    e(`let col${p} = colbase + ${p * WG}u;`);
-    e(`if (col${p} < ncols) {`);
-    e(`  let b = col${p} / ${D(P, 'P')};`);
-    e(`  let i = col${p} % ${D(P, 'P')};`);
-    e('  if (u.step % 2u == 0u) {');
-    e(`    for (var k = kt * ${TK}u; k < min(kt * ${TK}u + ${TK}u, ${D(F, 'F')}); k++) {`);
-    phaseA(e, { F: D(F, 'F'), P: D(P, 'P'), xAt, yAt, gAt, aAt, Wi, Wh, Bi, Bh, sig, tanh });
-    e('    }');
-    e('  } else {');
-    e(`    for (var f = kt * ${TK}u; f < min(kt * ${TK}u + ${TK}u, ${D(F, 'F')}); f++) {`);
-    phaseB(e, { F: D(F, 'F'), P: D(P, 'P'), gAt, aAt, Wi });
-    e('    }');
-    e('  }');
-    e('}');
+    e(`let cc${p} = min(colbase + ${p * WG}u, ncols - 1u);`);
+    e(`let b${p} = cc${p} / ${Pd};`);
+    e(`let i${p} = cc${p} % ${Pd};`);
   }
+  for (const k of Ks) e(`let k${k} = min(kt * ${TK}u + ${k}u, ${Fd} - 1u);`);
+  // The tile's outputs one at a time (column pc, feature kk), so this code exists once.
+  const eachOutput = (body: string[]) => {
+    e(`for (var o = 0u; o < ${opaque(TK * TP)}; o++) {`);
+    e(`  let col = colbase + (o % ${TP}u) * ${WG}u;`);
+    e(`  let kk = kt * ${TK}u + o / ${TP}u;`);
+    e(`  if (col >= ncols || kk >= ${Fd}) { continue; }`);
+    e(`  let b = col / ${Pd};`);
+    e(`  let i = col % ${Pd};`);
+    for (const l of body) e(`  ${l}`);
+    e('}');
+  };
+  const gAt = (c: string, i: string, d: string) => `${G}[${gs.base('b', d)} + (${c}) * ${gs.c} + ${i} * ${gs.i}]`;
+  e('if (u.step % 2u == 0u) {');
+  // Phase A. The first line has no previous line: its gate gradients are zero, z ⊙ ∂y = ∂y.
+  e('if (t == 0u) {');
+  eachOutput([
+    `let gy = ${aAt('b', 'd', 'i', 'kk')};`,
+    `for (var c = 0u; c < 6u; c++) { ${gAt(`c * ${Fd} + kk`, 'i', 'd')} = 0.0; }`,
+    `${gAt(`6u * ${Fd} + kk`, 'i', 'd')} = gy;`,
+  ]);
+  e('return;');
+  e('}');
+  // The gates recomputed as register tiles: the input half over the three neighbours on line dp
+  // (zero outside the map), the hidden half over the line's own pre-sweep features x.
+  for (const h of ['a', 'h']) for (const g of Gs) for (const k of Ks) for (const p of Ps) e(`var ${h}${g}_${k}_${p} = 0.0;`);
+  for (const p of Ps) e(`let yb${p} = ${ys.base(`b${p}`, 'dp')};`);
+  e(`for (var s = 0u; s < ${opaque(3)}; s++) {`);
+  for (const p of Ps) {
+    e(`  let ok${p} = i${p} + s >= 1u && i${p} + s <= ${Pd};`);
+    e(`  let yp${p} = yb${p} + (min(i${p} + s, ${Pd}) - 1u + select(1u, 0u, i${p} + s >= 1u)) * ${ys.i};`);
+  }
+  e(`  for (var f = 0u; f < ${Fd}; f++) {`);
+  for (const p of Ps) e(`    let v${p} = select(0.0, ${Y}[yp${p} + f * ${ys.c}], ok${p});`);
+  for (const g of Gs) {
+    for (const k of Ks) {
+      e(`    let w${g}_${k} = ${Wi}[(${U.mul(Fd, g)} + k${k}) * 3u * ${Fd} + s * ${Fd} + f];`);
+      for (const p of Ps) e(`    a${g}_${k}_${p} += w${g}_${k} * v${p};`);
+    }
+  }
+  e('  }');
+  e('}');
+  for (const p of Ps) e(`let xb${p} = ${xs.base(`b${p}`, 'd')} + i${p} * ${xs.i};`);
+  e(`for (var f = 0u; f < ${Fd}; f++) {`);
+  for (const p of Ps) e(`  let v${p} = ${X}[xb${p} + f * ${xs.c}];`);
+  for (const g of Gs) {
+    for (const k of Ks) {
+      e(`  let w${g}_${k} = ${Wh}[(${U.mul(Fd, g)} + k${k}) * ${Fd} + f];`);
+      for (const p of Ps) e(`  h${g}_${k}_${p} += w${g}_${k} * v${p};`);
+    }
+  }
+  e('}');
+  const n6 = TK * TP;
+  e(`var acc: array<f32, ${6 * n6}>;`);
+  ['a', 'h'].forEach((h, hi) => Gs.forEach((g) => Ks.forEach((k) => Ps.forEach((p) => e(`acc[${(hi * 3 + g) * n6 + k * TP + p}] = ${h}${g}_${k}_${p};`)))));
+  const A_ = (h: number, g: number) => `acc[${(h * 3 + g) * n6}u + o]`;
+  eachOutput([
+    `let gy = ${aAt('b', 'd', 'i', 'kk')};`,
+    `let r = ${sig}(${A_(0, 0)} + ${Bi}[kk] + ${A_(1, 0)} + ${Bh}[kk]);`,
+    `let z = ${sig}(${A_(0, 1)} + ${Bi}[${Fd} + kk] + ${A_(1, 1)} + ${Bh}[${Fd} + kk]);`,
+    `let ghn = ${A_(1, 2)} + ${Bh}[2u * ${Fd} + kk];`,
+    `let nv = ${tanh}(${A_(0, 2)} + ${Bi}[2u * ${Fd} + kk] + r * ghn);`,
+    `let h = ${X}[${xs.base('b', 'd')} + i * ${xs.i} + kk * ${xs.c}];`,
+    'let dan = gy * (1.0 - z) * (1.0 - nv * nv);',
+    'let daz = gy * (h - nv) * z * (1.0 - z);',
+    'let dar = dan * ghn * r * (1.0 - r);',
+    ...[['0u', 'dar'], ['1u', 'daz'], ['2u', 'dan'], ['3u', 'dar'], ['4u', 'daz'], ['5u', 'dan * r'], ['6u', 'gy * z']].map(([c, v]) => `${gAt(`${c} * ${Fd} + kk`, 'i', 'd')} = ${v};`),
+  ]);
+  e('} else {');
+  // Phase B: ∂y of line dp at position i += Σ_s W_ih[:, s]ᵀ · ∂gi of line d at position i + 1 − s,
+  // a register tile of TK features × TP positions over (s, c).
+  for (const k of Ks) for (const p of Ps) e(`var q${k}_${p} = 0.0;`);
+  for (const p of Ps) e(`let gb${p} = ${gs.base(`b${p}`, 'd')};`);
+  e(`for (var s = 0u; s < ${opaque(3)}; s++) {`);
+  for (const p of Ps) {
+    e(`  let ok${p} = i${p} + 1u >= s && i${p} + 1u - s < ${Pd};`);
+    e(`  let gp${p} = gb${p} + min(i${p} + 1u - min(s, i${p} + 1u), ${Pd} - 1u) * ${gs.i};`);
+  }
+  e(`  for (var c = 0u; c < 3u * ${Fd}; c++) {`);
+  for (const p of Ps) e(`    let v${p} = select(0.0, ${G}[gp${p} + c * ${gs.c}], ok${p});`);
+  for (const k of Ks) {
+    e(`    let w${k} = ${Wi}[c * 3u * ${Fd} + s * ${Fd} + k${k}];`);
+    for (const p of Ps) e(`    q${k}_${p} += w${k} * v${p};`);
+  }
+  e('  }');
+  e('}');
+  e(`var sums: array<f32, ${n6}>;`);
+  for (const k of Ks) for (const p of Ps) e(`sums[${k * TP + p}] = q${k}_${p};`);
+  eachOutput([`${aAt('b', 'dp', 'i', 'kk')} += sums[o];`]);
+  e('}');
   const main = `@compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
 ${S.join('\n')}
@@ -96,88 +170,4 @@ ${S.join('\n')}
     threads: { perExample: KT * Math.ceil(P / TP), fixed: KT * WG }, workgroupSize: WG,
     steps: 2 * L - 1, nodes: [n.id], ...(n.source ? { source: n.source } : {}),
   });
-}
-
-/** What phase B reads: sizes, the output (∂gi), the running ∂L/∂y and W_ih. */
-interface Access {
-  /** WGSL of the features and positions per line. */
-  F: string;
-  P: string;
-  gAt: (c: string, i: string, d: string) => string;
-  aAt: (d: string, i: string, f: string) => string;
-  Wi: string;
-}
-
-/** Phase A also recomputes the gates from the forward values. */
-interface GateAccess extends Access {
-  xAt: (c: string, i: string, d: string) => string;
-  yAt: (c: string, i: string, d: string) => string;
-  Wh: string;
-  Bi: string;
-  Bh: string;
-  sig: string;
-  tanh: string;
-}
-
-/** Phase A for feature k at position i of line t (image line d): the line's gate gradients. */
-function phaseA(e: (s: string) => void, a: GateAccess): void {
-  const { F, P, xAt, yAt } = a;
-  const E = (s: string) => e(`      ${s}`);
-  E(`let gy = ${a.aAt('d', 'i', 'k')};`);
-  E('if (t == 0u) {');
-  E(`  for (var c = 0u; c < 6u; c++) { ${a.gAt(`c * ${F} + k`, 'i', 'd')} = 0.0; }`);
-  E(`  ${a.gAt(`(6u * ${F}) + k`, 'i', 'd')} = gy;`);
-  E('  continue;');
-  E('}');
-  E('var ar = 0.0; var az = 0.0; var an = 0.0; var hr = 0.0; var hz = 0.0; var hn = 0.0;');
-  // The input half over the three neighbours (i−1, i, i+1) on line dp, zero outside the map.
-  E(`for (var s = 0u; s < ${opaque(3)}; s++) {`);
-  E(`  if (i + s < 1u || i + s > ${P}) { continue; }`);
-  E('  let q = i + s - 1u;');
-  E(`  for (var f = 0u; f < ${F}; f++) {`);
-  E(`    let v = ${yAt('f', 'q', 'dp')};`);
-  E(`    let w = s * ${F} + f;`);
-  E(`    ar += ${a.Wi}[k * (3u * ${F}) + w] * v;`);
-  E(`    az += ${a.Wi}[(${F} + k) * (3u * ${F}) + w] * v;`);
-  E(`    an += ${a.Wi}[((2u * ${F}) + k) * (3u * ${F}) + w] * v;`);
-  E('  }');
-  E('}');
-  E(`for (var f = 0u; f < ${F}; f++) {`);
-  E(`  let v = ${xAt('f', 'i', 'd')};`);
-  E(`  hr += ${a.Wh}[k * ${F} + f] * v;`);
-  E(`  hz += ${a.Wh}[(${F} + k) * ${F} + f] * v;`);
-  E(`  hn += ${a.Wh}[((2u * ${F}) + k) * ${F} + f] * v;`);
-  E('}');
-  E(`let r = ${a.sig}(ar + ${a.Bi}[k] + hr + ${a.Bh}[k]);`);
-  E(`let z = ${a.sig}(az + ${a.Bi}[${F} + k] + hz + ${a.Bh}[${F} + k]);`);
-  E(`let ghn = hn + ${a.Bh}[(2u * ${F}) + k];`);
-  E(`let nv = ${a.tanh}(an + ${a.Bi}[(2u * ${F}) + k] + r * ghn);`);
-  E(`let h = ${xAt('k', 'i', 'd')};`);
-  E('let dan = gy * (1.0 - z) * (1.0 - nv * nv);');
-  E('let daz = gy * (h - nv) * z * (1.0 - z);');
-  E('let dar = dan * ghn * r * (1.0 - r);');
-  const put = (c: string, v: string) => E(`${a.gAt(c, 'i', 'd')} = ${v};`);
-  put('k', 'dar');
-  put(`${F} + k`, 'daz');
-  put(`(2u * ${F}) + k`, 'dan');
-  put(`(3u * ${F}) + k`, 'dar');
-  put(`(4u * ${F}) + k`, 'daz');
-  put(`(5u * ${F}) + k`, 'dan * r');
-  put(`(6u * ${F}) + k`, 'gy * z');
-}
-
-/** Phase B for feature f at position i of the line before line t (image line dp): ∂y += Σ over the 3 positions of line t that read it of W_ihᵀ·∂gi. */
-function phaseB(e: (s: string) => void, a: Access): void {
-  const { F, P } = a;
-  const E = (s: string) => e(`      ${s}`);
-  E('var sum = 0.0;');
-  // Position i of line t−1 is neighbour s of position i − s + 1 on line t.
-  E(`for (var s = 0u; s < ${opaque(3)}; s++) {`);
-  E(`  if (i + 1u < s || i + 1u - s >= ${P}) { continue; }`);
-  E('  let q = i + 1u - s;');
-  E(`  for (var c = 0u; c < 3u * ${F}; c++) {`);
-  E(`    sum += ${a.Wi}[c * (3u * ${F}) + s * ${F} + f] * ${a.gAt('c', 'q', 'd')};`);
-  E('  }');
-  E('}');
-  E(`${a.aAt('dp', 'i', 'f')} += sum;`);
 }
