@@ -1,7 +1,8 @@
-// Cold shader-compile time of a model's kernels on this adapter: lavapipe compiles a pipeline at
-// its first dispatch, so each kernel is dispatched once, alone, with Mesa's shader cache off.
+// Cold shader-compile time of a model's kernels on this adapter: with Mesa's shader cache off,
+// the executor compiles each distinct pipeline and runs it once (lavapipe compiles at first
+// dispatch); its progress callback times each one.
 //   npx tsx bench/compile-time.ts models/fmnist-sdn.sdn [elbo|sample|train] [--top 10]
-// Prints the total and the slowest kernels (the ones worth simplifying).
+// Prints the total, the time by kernel kind, and the slowest kernels (the ones worth simplifying).
 process.env.MESA_SHADER_CACHE_DISABLE = 'true';
 const { compileModel } = await import('../compiler/pipeline.js');
 const { buildArtifact } = await import('../compiler/compile.js');
@@ -15,18 +16,23 @@ if (!file || !['elbo', 'sample', 'train'].includes(graph)) {
   process.exit(2);
 }
 const program = buildArtifact(compileModel(file)).graphs[graph as 'elbo' | 'sample' | 'train'];
+// compilePipelines warms the distinct kernels in program order.
+const distinct = [...new Map(program.kernels.map((k) => [k.wgsl, k])).values()];
 const { device, adapterInfo } = await acquireDevice();
-const ex = await createExecutor(device, program, { batch: 1 });
-const times: { name: string; ms: number; chars: number }[] = [];
-const seen = new Set<string>();
-for (const [k, spec] of program.kernels.entries()) {
-  const t0 = performance.now();
-  await ex.runKernel(k);
-  if (!seen.has(spec.wgsl)) times.push({ name: spec.name, ms: performance.now() - t0, chars: spec.wgsl.length });
-  seen.add(spec.wgsl);
+const stamps: number[] = [];
+const t0 = performance.now();
+const ex = await createExecutor(device, program, { batch: 1, onCompile: () => void stamps.push(performance.now()) });
+const total = (performance.now() - t0) / 1000;
+const times = distinct.map((k, i) => ({ name: k.name, ms: stamps[i + 1] - stamps[i], chars: k.wgsl.length }));
+console.log(`${file} ${graph}: ${program.kernels.length} kernels, ${distinct.length} distinct, ${total.toFixed(1)} s cold on ${adapterInfo}`);
+const byKind = new Map<string, { ms: number; n: number; chars: number }>();
+for (const t of times) {
+  const kind = t.name.split('@')[0].replace(/\+.*/, '+…');
+  const e = byKind.get(kind) ?? { ms: 0, n: 0, chars: 0 };
+  byKind.set(kind, { ms: e.ms + t.ms, n: e.n + 1, chars: e.chars + t.chars });
 }
-const total = times.reduce((s, t) => s + t.ms, 0);
-console.log(`${file} ${graph}: ${program.kernels.length} kernels, ${times.length} distinct, ${(total / 1000).toFixed(1)} s cold on ${adapterInfo}`);
+for (const [kind, e] of [...byKind].sort((a, b) => b[1].ms - a[1].ms)) console.log(`  ${(e.ms / 1000).toFixed(2)} s  ×${e.n}  ${kind} (${Math.round(e.chars / e.n)} chars each)`);
+console.log('slowest:');
 for (const t of times.sort((a, b) => b.ms - a.ms).slice(0, top)) console.log(`  ${(t.ms / 1000).toFixed(2)} s  ${t.name} (${t.chars} chars)`);
 ex.destroy();
 process.exit(0);
