@@ -6,7 +6,7 @@ import { lowerGraph } from '../../../compiler/lower/index.js';
 import type { GraphProgram } from '../../../runtime/program.js';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
 import { checkBufferLimits, createExecutor, splitGroups } from '../../../runtime/webgpu/executor.js';
-import { pipelineCount } from '../../../runtime/webgpu/pipelines.js';
+import { CompileInterrupted, pipelineCount } from '../../../runtime/webgpu/pipelines.js';
 import { fill, GraphBuilder } from './support.js';
 
 let device: GPUDevice;
@@ -78,6 +78,33 @@ describe('executor', () => {
     expect(pipelineCount(device)).toBe(before);
     a.destroy();
     b.destroy();
+  });
+
+  it('compiles new kernels up front with progress, stops when the callback says so, and skips warm ones', async () => {
+    const { device: fresh } = await acquireDevice();
+    try {
+      const b = new GraphBuilder();
+      const x = b.input('x', [7, 5, 6]);
+      b.output('y', b.add('tanh', [b.add('conv2d', [x, b.param('w', [9, 7, 3, 3]), b.param('b', [9])], { stride: 1, padding: 1 })]));
+      b.output('z', b.add('sigmoid', [b.add('conv_transpose2d', [x, b.param('wt', [7, 4, 3, 3])], { stride: 1, padding: 1 })]));
+      const program = lowerGraph(b.g);
+      const distinct = new Set(program.kernels.map((k) => k.wgsl)).size;
+      await expect(createExecutor(fresh, program, { batch: 2, onCompile: (done) => done < 1 })).rejects.toThrow(CompileInterrupted);
+      const seen: [number, number][] = [];
+      const ex = await createExecutor(fresh, program, { batch: 2, onCompile: (done, total) => void seen.push([done, total]) });
+      // The kernel compiled before the interruption is warm already.
+      expect(seen).toEqual(Array.from({ length: distinct }, (_, i) => [i, distinct - 1]));
+      ex.destroy();
+      const again: number[] = [];
+      const warm = await createExecutor(fresh, program, { batch: 3, onCompile: (done) => void again.push(done) });
+      expect(again).toEqual([]);
+      warm.setParams(new Map(b.g.params.map((p, i) => [p.path, fill(p.shape.reduce((m, v) => m * v, 1), i)])));
+      const out = await warm.run({ inputs: { x: fill(3 * 7 * 5 * 6, 9) } });
+      expect(out.y.every(Number.isFinite)).toBe(true);
+      warm.destroy();
+    } finally {
+      fresh.destroy();
+    }
   });
 
   it('splits grids over y under the per-dimension workgroup limit', () => {
