@@ -15,7 +15,7 @@ import { TrainingDiverged } from '../../runtime/train/guard.js';
 import { runTraining } from '../../runtime/train/loop.js';
 import { Progress } from '../../runtime/train/progress.js';
 import { RunDir } from '../../runtime/train/run-dir-node.js';
-import { lockRunDir } from '../../runtime/train/run-lock-node.js';
+import { assertUnlocked, lockRunDir } from '../../runtime/train/run-lock-node.js';
 import { DEFAULT_RECIPE, recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
 import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
 import { UsageError, type ParsedArgs } from '../args.js';
@@ -75,6 +75,8 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
   recipeFromFlags(args, DEFAULT_RECIPE);
   const executor = args.flags.get('executor');
   if (executor !== undefined && executor !== 'webgpu' && executor !== 'cpu') throw new UsageError(`--executor must be webgpu or cpu, got '${executor}'`);
+  // Another process training into the folder is the answer, whatever the folder holds yet.
+  assertUnlocked(out);
   if (args.flags.has('resume') && !existsSync(join(out, 'checkpoint.safetensors'))) throw new UsageError(`--resume: no checkpoint at ${join(out, 'checkpoint.safetensors')}`);
   const run = new RunDir(out);
   const unlock = lockRunDir(out);

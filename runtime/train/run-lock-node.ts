@@ -27,6 +27,15 @@ function holder(path: string): string | undefined {
   }
 }
 
+/** Throws RunLockedError when a live process holds `dir` (checked before anything else about a run folder). */
+export function assertUnlocked(dir: string): void {
+  const pid = Number(holder(join(dir, LOCK_FILE))?.trim());
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw lockedError(dir, pid);
+}
+
+const lockedError = (dir: string, pid: number) =>
+  new RunLockedError(`${dir} is in use by another sdn train (pid ${pid}); wait for it to finish, or train into another -o folder`);
+
 /** Locks `dir` for this process; the returned function (also run at exit) releases it. */
 export function lockRunDir(dir: string): () => void {
   const path = join(dir, LOCK_FILE);
@@ -47,7 +56,7 @@ export function lockRunDir(dir: string): () => void {
       const pid = Number(text.trim());
       if (pid === process.pid) break;
       if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-        throw new RunLockedError(`${dir} is in use by another sdn train (pid ${pid}); wait for it to finish, or train into another -o folder`);
+        throw lockedError(dir, pid);
       }
       // Stale: remove it only if it is still the same stale lock, then try again.
       if (holder(path) === text) rmSync(path, { force: true });

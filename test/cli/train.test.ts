@@ -70,6 +70,7 @@ describe('sdn train', () => {
     const { child, done } = startCli(['train', model, ...common, '-o', term]);
     await untilSteps(term, 3, child);
     const second = await runCli(['train', model, ...common, '--resume', '-o', term]);
+    expect(second.stderr).toContain('is in use');
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`${term} is in use by another sdn train (pid ${child.pid})`);
     expect(second.stderr).not.toMatch(/internal error|\n    at /);
@@ -113,9 +114,12 @@ describe('sdn train', () => {
 
   it('trains on WebGPU through the differentiated graph, with the losses of the CPU reference engine', async () => {
     const gpu = join(dir, 'gpu');
-    const r = await runCli(['train', model, ...common, '--executor', 'webgpu', '-o', gpu]);
-    // Dawn warns about dynamic-buffer limits on lavapipe; nothing else may reach stderr.
-    expect(r.stderr.split('\n').filter((l) => l && !l.startsWith('Warning: maxDynamic'))).toEqual([]);
+    const r = await runCli(['train', model, ...common.map((a) => (a === 'cpu' ? 'webgpu' : a)), '-o', gpu]);
+    // Dawn warns about dynamic-buffer limits on lavapipe, and kernel compilation reports its
+    // progress (a log's lines: start, quarters, end); nothing else may reach stderr.
+    const stderr = r.stderr.split('\n').filter((l) => l && !l.startsWith('Warning: maxDynamic'));
+    expect(stderr.filter((l) => !/^compil(ing|ed) (kernels )?\d+/.test(l))).toEqual([]);
+    expect(stderr.some((l) => /^compiled \d+ kernels in \d+\.\d s$/.test(l))).toBe(true);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/engine: WebGPU on .*differentiated graph \(\d+ kernels\)/);
     const a = trainLosses(gpu), b = trainLosses(full);
