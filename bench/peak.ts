@@ -25,26 +25,32 @@ struct P { n: u32, m: f32, c: f32, z: f32 }
   new Float32Array(u, 4, 3).set([0.999, 0.001, 0]);
   device.queue.writeBuffer(uni, 0, u);
   const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: out } }, { binding: 1, resource: { buffer: uni } }] });
+  const best = await bestDispatchMs(device, pipeline, bindGroup, Math.min(workgroups, 65535), 5);
+  out.destroy();
+  uni.destroy();
+  return (workgroups * lanes * iters * chains * 4 * 2) / (best * 1e6);
+}
+
+/** One dispatch of `pipeline` alone, waited for: the best of `reps` timed runs after an untimed one, in ms. */
+export async function bestDispatchMs(device: GPUDevice, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, workgroups: number, reps: number): Promise<number> {
   const run = async () => {
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(Math.min(workgroups, 65535));
+    pass.dispatchWorkgroups(workgroups);
     pass.end();
     device.queue.submit([enc.finish()]);
     await gpuWait(device.queue.onSubmittedWorkDone());
   };
   await run();
   let best = Infinity;
-  for (let r = 0; r < 5; r++) {
+  for (let r = 0; r < reps; r++) {
     const t = performance.now();
     await run();
     best = Math.min(best, performance.now() - t);
   }
-  out.destroy();
-  uni.destroy();
-  return (workgroups * lanes * iters * chains * 4 * 2) / (best * 1e6);
+  return best;
 }
 
 /** CPU seconds the main thread of this process has used (Linux: /proc/self/task/<pid>/stat). */

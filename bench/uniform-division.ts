@@ -3,7 +3,7 @@
 // uniform divisors, a float-reciprocal division, and no division at all.
 //   npx tsx bench/uniform-division.ts
 import { acquireDevice, createComputePipeline } from '../runtime/webgpu/device.js';
-import { gpuWait } from '../runtime/webgpu/wait.js';
+import { bestDispatchMs } from './peak.js';
 
 const N = (1 << 22) - 1024, H = 28, W = 28;
 const VARIANTS: Record<string, string> = {
@@ -34,23 +34,7 @@ struct P { hw: u32, w: u32, h: u32, n: u32, ihw: f32, iw: f32, ih: f32, z: u32 }
 }`;
   const pipeline = await createComputePipeline(device, name, code);
   const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [a, out, uni].map((buffer, binding) => ({ binding, resource: { buffer } })) });
-  const run = async () => {
-    const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(Math.ceil(N / 64));
-    pass.end();
-    device.queue.submit([enc.finish()]);
-    await gpuWait(device.queue.onSubmittedWorkDone());
-  };
-  await run();
-  let best = Infinity;
-  for (let r = 0; r < 7; r++) {
-    const t = performance.now();
-    await run();
-    best = Math.min(best, performance.now() - t);
-  }
+  const best = await bestDispatchMs(device, pipeline, bindGroup, Math.ceil(N / 64), 7);
   console.log(`${name}: ${best.toFixed(1)} ms for ${N} elements`);
 }
 device.destroy();
