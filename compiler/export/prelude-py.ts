@@ -1,0 +1,192 @@
+// The fixed part of an exported model.py: safetensors I/O and one torch function per IR op that is
+// more than a one-liner (the SDN sweep, the GRU cell, the likelihoods, masks, weight norm). Each
+// mirrors the CPU reference kernel of the same name in runtime/cpu/kernels/.
+export const PRELUDE_PY = String.raw`import json
+import math
+import os
+import struct
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+# ---- safetensors: 8-byte little-endian header length, a JSON header, then raw tensor bytes ----
+
+_DTYPES = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+def load_safetensors(path):
+    """(tensors as float32, metadata) of a safetensors file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 8:
+        raise ValueError(f"{path}: {len(data)} bytes is too short for a safetensors file")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > len(data) - 8 or data[8:9] != b"{":
+        hint = " (a pickled PyTorch checkpoint? convert it with convert.py)" if data[:2] in (b"PK", b"\x80\x02") else ""
+        raise ValueError(f"{path}: not a safetensors file{hint}")
+    header = json.loads(data[8:8 + n])
+    metadata = header.pop("__metadata__", None) or {}
+    tensors = {}
+    for name, info in header.items():
+        if info["dtype"] not in _DTYPES:
+            raise ValueError(f"{path}: tensor '{name}' has dtype {info['dtype']}; only {', '.join(_DTYPES)} are read")
+        begin, end = info["data_offsets"]
+        raw = bytearray(data[8 + n + begin:8 + n + end])
+        flat = torch.frombuffer(raw, dtype=_DTYPES[info["dtype"]]) if raw else torch.zeros(0, dtype=_DTYPES[info["dtype"]])
+        tensors[name] = flat.reshape(info["shape"]).float()
+    return tensors, metadata
+
+
+def save_safetensors(path, tensors, metadata=None):
+    """Writes float32 tensors atomically (a temporary file, then a rename)."""
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        blob = t.detach().to("cpu", torch.float32).contiguous().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    if metadata:
+        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+    os.replace(tmp, path)
+
+
+# ---- ops ----
+
+def masked(w, kind):
+    """PixelCNN mask on a conv weight: type A keeps the taps before the centre in raster order, B also the centre."""
+    kh, kw = w.shape[-2:]
+    cy, cx = kh // 2, kw // 2 + (1 if kind == "B" else 0)
+    taps = torch.arange(kh * kw, device=w.device).reshape(kh, kw)
+    return w * (taps < cy * kw + cx).to(w.dtype)
+
+
+def norm_except(v, dim):
+    """‖v‖ over every dim but dim, shaped to broadcast against v (torch.nn.utils.weight_norm's norm)."""
+    n = v.transpose(0, dim).flatten(1).norm(dim=1)
+    shape = [1] * v.dim()
+    shape[dim] = -1
+    return n.reshape(shape)
+
+
+def gru_pointwise(gi, gh, h):
+    """PyTorch GRUCell from its affine halves gi = W_ih x + b_ih and gh = W_hh h + b_hh (gates r, z, n)."""
+    ir, iz, i_n = gi.chunk(3, -1)
+    hr, hz, hn = gh.chunk(3, -1)
+    r = torch.sigmoid(ir + hr)
+    z = torch.sigmoid(iz + hz)
+    n = torch.tanh(i_n + r * hn)
+    return (1 - z) * n + z * h
+
+
+def gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
+    return gru_pointwise(F.linear(x, w_ih, b_ih), F.linear(h, w_hh, b_hh), h)
+
+
+def sdn_sweep(x, w_ih, w_hh, b_ih, b_hh, direction):
+    """One directional SDN correction sweep over x [B, F, H, W] (0: columns left→right, 1: right→left,
+    2: rows top→bottom, 3: bottom→top). The first line is unchanged; each later line is a GRU step per
+    position with hidden = its own features and input = the corrected neighbours (i−1, i, i+1) of the
+    previous line (zero outside the image)."""
+    lines = x.permute(0, 3, 2, 1) if direction < 2 else x.permute(0, 2, 3, 1)  # [B, lines, positions, F]
+    if direction in (1, 3):
+        lines = lines.flip(1)
+    gh = F.linear(lines, w_hh, b_hh)
+    out = [lines[:, 0]]
+    for s in range(1, lines.shape[1]):
+        prev = F.pad(out[-1], (0, 0, 1, 1))
+        u = torch.cat([prev[:, :-2], prev[:, 1:-1], prev[:, 2:]], dim=-1)
+        out.append(gru_pointwise(F.linear(u, w_ih, b_ih), gh[:, s], lines[:, s]))
+    y = torch.stack(out, 1)
+    if direction in (1, 3):
+        y = y.flip(1)
+    return y.permute(0, 3, 2, 1) if direction < 2 else y.permute(0, 3, 1, 2)
+
+
+def free_bits(kl, lam):
+    """Free bits over the batch: each image's KL plus (max(mean KL, λ) − mean KL) / batch."""
+    mean = kl.mean()
+    return kl + (torch.clamp(mean, min=lam) - mean) / kl.shape[0]
+
+
+def _dml_split(p, mixtures):
+    """DML parameters [B, M + 3MC, H, W] → logits [B, M, H, W] and means, log-scales, coefficients [B, C, M, H, W]."""
+    b, k, h, w = p.shape
+    c = (k // mixtures - 1) // 3
+    rest = p[:, mixtures:].reshape(b, c, 3, mixtures, h, w)
+    return p[:, :mixtures], rest[:, :, 0], rest[:, :, 1], torch.tanh(rest[:, :, 2])
+
+
+def dml_logp(p, x, mixtures, bits):
+    """Discretized mixture of logistics (PixelCNN++), data in [−1, 1]: log-likelihood per image."""
+    logits, means, log_scales, coeffs = _dml_split(p, mixtures)
+    c = x.shape[1]
+    xs = x.unsqueeze(2)  # [B, C, 1, H, W]
+    if c > 1:
+        means = torch.cat([means[:, :1], means[:, 1:2] + coeffs[:, :1] * xs[:, :1]] +
+                          ([means[:, 2:3] + coeffs[:, 1:2] * xs[:, :1] + coeffs[:, 2:3] * xs[:, 1:2]] if c > 2 else []), 1)
+    bin = 1.0 / (2 ** bits - 1)
+    ls = torch.clamp(log_scales, min=-7.0)
+    inv = torch.exp(-ls)
+    centered = xs - means
+    plus, minus = inv * (centered + bin), inv * (centered - bin)
+    cdf_delta = torch.sigmoid(plus) - torch.sigmoid(minus)
+    mid = inv * centered
+    log_mid = torch.where(cdf_delta > 1e-5, torch.log(torch.clamp(cdf_delta, min=1e-12)),
+                          mid - ls - 2 * F.softplus(mid) - math.log(0.5 / bin))
+    log_bin = torch.where(xs < -0.999, plus - F.softplus(plus), torch.where(xs > 0.999, -F.softplus(minus), log_mid))
+    per_pixel = torch.logsumexp(log_bin.sum(1) + torch.log_softmax(logits, 1), 1)
+    return per_pixel.flatten(1).sum(1)
+
+
+def dml_mode(p, mixtures):
+    """The authors' DML.get_mean: per pixel the most probable component's means, RGB-coupled, clamped to [−1, 1]."""
+    logits, means, _, coeffs = _dml_split(p, mixtures)
+    pick = logits.argmax(1, keepdim=True).unsqueeze(1).expand(-1, means.shape[1], -1, -1, -1)
+    m, k = means.gather(2, pick).squeeze(2), coeffs.gather(2, pick).squeeze(2)
+    xs = [torch.clamp(m[:, 0], -1, 1)]
+    if m.shape[1] > 1:
+        xs.append(torch.clamp(m[:, 1] + k[:, 0] * xs[0], -1, 1))
+    if m.shape[1] > 2:
+        xs.append(torch.clamp(m[:, 2] + k[:, 1] * xs[0] + k[:, 2] * xs[1], -1, 1))
+    return torch.stack(xs, 1)
+
+
+DL_LO, DL_HI = -0.5 + 1 / 512, 0.5 - 1 / 512
+
+
+def dl_logp(mean, logscale, x, bits):
+    """The authors' discretized logistic (data in [−0.5, 0.5], one learned log-scale): log-likelihood per image."""
+    scale = torch.exp(logscale.reshape(()))
+    u = (x - torch.clamp(mean, DL_LO, DL_HI)) / scale
+    d = torch.sigmoid(u + (1.0 / 2 ** bits) / scale) - torch.sigmoid(u) + 1e-7
+    return torch.log(d).flatten(1).sum(1)
+
+
+def bernoulli_logp(logits, x):
+    return (x * logits - F.softplus(logits)).flatten(1).sum(1)
+
+
+def batched(t, n):
+    """A per-example tensor (a parameter, a constant) repeated over a batch of n."""
+    return t.unsqueeze(0).expand(n, *t.shape)
+
+
+def _submodule(root, dotted):
+    """The module at a dotted path, creating empty ones on the way (they carry the PyTorch names)."""
+    m = root
+    for part in dotted.split(".") if dotted else []:
+        if part not in m._modules:
+            m.add_module(part, nn.Module())
+        m = m._modules[part]
+    return m
+`;
