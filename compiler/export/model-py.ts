@@ -5,7 +5,7 @@ import { relative } from 'node:path';
 import type { IrGraph, IrNode, IrParam } from '../../runtime/ir.js';
 import { likelihoodOf } from '../../runtime/likelihood.js';
 import { weightNormTargets } from '../../runtime/train/weight-norm.js';
-import { PRELUDE_PY } from './prelude-py.js';
+import { PHILOX_PY, PRELUDE_PY } from './prelude-py.js';
 import { PY_RULES, pyFloat, type Operand, type RuleCtx } from './ops-py.js';
 
 export interface ModelPyOptions {
@@ -30,6 +30,16 @@ export function noiseOrder(graph: IrGraph): IrNode[] {
 export function allParams(elbo: IrGraph, sample: IrGraph): IrParam[] {
   const seen = new Set(elbo.params.map((p) => p.path));
   return [...elbo.params, ...sample.params.filter((p) => !seen.has(p.path))];
+}
+
+/** Parameters of the ELBO graph that the loss does not depend on (the authors' model has such too). */
+function withoutLossGradient(elbo: IrGraph, params: IrParam[]): string[] {
+  const loss = elbo.outputs.find((o) => o.name === 'loss');
+  if (!loss) return [];
+  const reach = new Set<number>([loss.node]);
+  for (let i = elbo.nodes.length - 1; i >= 0; i--) if (reach.has(i)) for (const j of elbo.nodes[i].inputs) reach.add(j);
+  const used = new Set(elbo.nodes.filter((n) => n.op === 'param' && reach.has(n.id)).map((n) => n.attrs.path as string));
+  return params.filter((p) => !used.has(p.path)).map((p) => p.path);
 }
 
 export const pyIdent = (name: string) => {
@@ -121,6 +131,7 @@ export function renderModelPy(o: ModelPyOptions): string {
     'takes the compiler\'s paths and weight-normed (weight_g / weight_v) or plain weights.',
     '"""',
     PRELUDE_PY,
+    PHILOX_PY,
     '',
     `MODEL = ${py(o.model)}`,
     `SETTINGS = {${Object.entries(o.sets).map(([k, v]) => `${py(k)}: ${py(v)}`).join(', ')}}`,
@@ -136,6 +147,9 @@ export function renderModelPy(o: ModelPyOptions): string {
       return `    (${py(p.torch)}, ${py(p.path)}, ${tuple(p.shape)}, ${init}, ${dim ?? 'None'}),`;
     }),
     ']',
+    '',
+    '# Parameters the training loss does not depend on (DistributedDataParallel must be told).',
+    `NO_LOSS_GRADIENT = [${withoutLossGradient(o.elbo, params).map((p) => py(torchOf.get(p)!)).join(', ')}]`,
     '',
     '# The posterior noise forward() draws, in the order of its eps argument (the goldens\' eps.<i>).',
     `NOISE = ${noiseTable(o.elbo)}`,
@@ -194,12 +208,19 @@ export function renderModelPy(o: ModelPyOptions): string {
     '        return super().load_state_dict(self._adapt(state_dict), strict)',
     '',
     '    def _adapt(self, state_dict):',
+    '        torch_names = {name for name, _, _, _, _ in PARAMETERS}',
     '        by_path = {path: name for name, path, _, _, _ in PARAMETERS}',
     '        wn_dims = {name: dim for name, _, _, _, dim in PARAMETERS}',
-    '        sd = {}',
-    '        for key, value in state_dict.items():',
-    '            base, suffix = (key[:-2], key[-2:]) if key[-2:] in ("_g", "_v") and key[:-2] in by_path else (key, "")',
-    '            sd[by_path.get(base, base) + suffix] = value',
+    '',
+    '        def rename(key):',
+    '            for names, to in ((torch_names, lambda b: b), (by_path, by_path.get)):',
+    '                for suffix in ("", "_g", "_v"):',
+    '                    base = key[:len(key) - len(suffix)]',
+    '                    if key.endswith(suffix) and base in names:',
+    '                        return to(base) + suffix',
+    '            return key',
+    '',
+    '        sd = {rename(k): v for k, v in state_dict.items()}',
     '        for name, _, _, dim in self._slots:',
     '            if dim is not None and name in sd:',
     '                w = sd.pop(name)',

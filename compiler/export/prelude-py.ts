@@ -190,3 +190,124 @@ def _submodule(root, dotted):
         m = m._modules[part]
     return m
 `;
+
+// sdn's noise, bit for bit (runtime/rng/philox.ts): Philox4x32-10 and the fixed-point Box-Muller
+// normals, vectorized over int64 tensors holding u32 values. Lets a PyTorch run draw the very noise
+// `sdn elbo` / `sdn sample` draw under a seed, so their numbers can be compared exactly.
+export const PHILOX_PY = String.raw`
+# ---- sdn's noise: element i of stream S under seed s is normals(s, stream_id(S))[i] ----
+
+_M32 = 0xFFFFFFFF
+
+
+def stream_id(name):
+    """FNV-1a of the stream's name: the Philox stream sdn gives a noise op or a parameter."""
+    h = 0x811C9DC5
+    for ch in name:
+        h = ((h ^ ord(ch)) * 0x01000193) & _M32
+    return h
+
+
+def _mulhi(a, b):
+    return ((a >> 16) * b + (((a & 0xFFFF) * b) >> 16)) >> 16
+
+
+def _mullo(a, b):
+    return (((((a >> 16) * b) & 0xFFFF) << 16) + (a & 0xFFFF) * b) & _M32
+
+
+def _clz32(x):
+    n = torch.zeros_like(x)
+    for bits in (16, 8, 4, 2, 1):
+        small = x < (1 << (32 - bits))
+        n = n + small * bits
+        x = torch.where(small, (x << bits) & _M32, x)
+    return torch.where(x == 0, torch.full_like(n, 32), n)
+
+
+def _philox(c0, c1, c2, c3, k0, k1):
+    for r in range(10):
+        if r > 0:
+            k0, k1 = (k0 + 0x9E3779B9) & _M32, (k1 + 0xBB67AE85) & _M32
+        hi0, lo0 = _mulhi(c0, 0xD2511F53), _mullo(c0, 0xD2511F53)
+        hi1, lo1 = _mulhi(c2, 0xCD9E8D57), _mullo(c2, 0xCD9E8D57)
+        c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+    return c0, c1, c2, c3
+
+
+def _radius(w0):
+    """sqrt(-2 ln u) as a Q2.30 mantissa m and exponent e, u = (w0 | 1) / 2^32."""
+    q = w0 | 1
+    nlz = _clz32(q)
+    x = (q << nlz) & _M32
+    log2m = torch.zeros_like(x)
+    for i in range(30, -1, -1):
+        hi, lo = _mulhi(x, x), _mullo(x, x)
+        up = hi >= 0x80000000
+        log2m = torch.where(up, log2m | (1 << i), log2m)
+        x = torch.where(up, hi, ((hi << 1) | (lo >> 31)) & _M32)
+    p = nlz + 1
+    bl = 32 - _clz32(p)
+    l = ((p << (32 - bl)) - (log2m >> (bl - 1))) & _M32
+    r2 = _mulhi(l, 1488522236)  # 2·ln 2 in Q2.30
+    big_f = 30 - bl
+    z = _clz32(r2)
+    k = z - ((z + big_f + 1) & 1)
+    nm = (r2 << k.clamp(0, 31)) & _M32
+    y = (3037000500 - _mulhi((nm - 0x40000000).clamp(min=0), 2024667000)) & _M32
+    for _ in range(4):
+        my2 = _mulhi(nm, _mulhi(y, y))
+        y = (_mulhi(y, (3 * 0x20000000 - my2) & _M32) << 2) & _M32
+    return torch.where(r2 == 0, 0, _mulhi(nm, y)), torch.where(r2 == 0, 0, (31 - big_f - k) // 2)
+
+
+def _cos_turn(w):
+    """|cos| in Q1.31 and its sign, for the angle 2π · w / 2^32."""
+    quadrant = w >> 30
+    t = (w << 2) & _M32
+    use_sin = (quadrant == 1) | (quadrant == 3)
+    flip = t > 0x80000000
+    t = torch.where(flip, (0 - t) & _M32, t)
+    use_sin = use_sin ^ flip
+    x = (_mulhi(t, 3373259426) << 1) & _M32  # π/2 in Q1.31
+    y = _mulhi(x, x)
+    series = []
+    for divisors in ((110, 72, 42, 20, 6), (132, 90, 56, 30, 12, 2)):
+        h = torch.full_like(x, 0x80000000)
+        for d in divisors:
+            h = (0x80000000 - _mulhi(y // d, h)) & _M32
+        series.append(h)
+    return torch.where(use_sin, _mulhi(x, series[0]), series[1]), (quadrant == 1) | (quadrant == 2)
+
+
+def _f32(p, e, neg):
+    """float32 ±p · 2^e for u32 p < 2^31, rounded half up to 24 significant bits."""
+    length = 32 - _clz32(p)
+    sh = (length - 24).clamp(min=1)
+    m_big = (p >> sh) + ((p >> (sh - 1)) & 1)
+    carry = m_big == 0x1000000
+    m = torch.where(length > 24, torch.where(carry, 0x800000, m_big), (p << (24 - length).clamp(min=0)) & _M32)
+    e = torch.where(length > 24, e + sh + carry.long(), e - (24 - length))
+    bits = (neg.long() << 31) | ((e + 150) << 23) | (m & 0x7FFFFF)
+    bits = torch.where(p == 0, 0, bits)
+    return (bits - ((bits >> 31) << 32)).to(torch.int32).view(torch.float32)
+
+
+def philox_normals(seed, stream, n):
+    """n standard normals of Philox stream number stream under seed (float32), as sdn draws them."""
+    b = torch.arange((n + 3) // 4, dtype=torch.int64)
+    z = torch.zeros_like(b)
+    w = _philox(b & _M32, z + stream, b >> 32, z, z + seed, z)
+    out = []
+    for w0, w1 in ((w[0], w[1]), (w[2], w[3])):
+        r_m, r_e = _radius(w0)
+        for odd in (False, True):
+            c, neg = _cos_turn((w1 - 0x40000000) & _M32 if odd else w1)
+            out.append(_f32(_mulhi(r_m, c), r_e - 29, neg))
+    return torch.stack(out, 1).flatten()[:n]
+
+
+def sdn_noise(table, seed, batch):
+    """The noise tensors of a table (NOISE or SAMPLE_NOISE) that sdn draws for a batch under a seed."""
+    return [philox_normals(seed, stream_id(s), batch * math.prod(shape)).reshape((batch,) + tuple(shape)) for s, shape in table]
+`;
