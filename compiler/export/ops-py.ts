@@ -85,7 +85,8 @@ export const PY_RULES: Record<Exclude<OpName, GradOp>, Rule> = {
   },
   upsample_nearest: (c) => {
     const f = num(c.node, 'factor');
-    return `${c.ins[0].expr}.repeat_interleave(${f}, dim=-2).repeat_interleave(${f}, dim=-1)`;
+    const [, h, w] = c.ins[0].shape, x = c.ins[0].expr;
+    return `${x}[..., :, None, :, None].expand(*${x}.shape[:-2], ${h}, ${f}, ${w}, ${f}).flatten(-4, -3).flatten(-2, -1)`;
   },
   // PyTorch's F.interpolate(scale_factor=1/f, mode='nearest') reads pixel f·i.
   downsample_nearest: (c) => {
