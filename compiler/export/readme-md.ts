@@ -30,7 +30,9 @@ python3 train.py --data ${o.data} --steps 2000 -o runs/${o.model} --resume      
 python3 train.py --data ${o.data} --init-from weights-ema.safetensors -o runs/${o.model}-ft   # start from sdn train's weights
 ${fence}
 
-On a CPU, \`torchrun --nproc_per_node=2 train.py …\` runs two gloo processes.
+On a CPU, \`torchrun --nproc_per_node=2 train.py …\` runs two gloo processes. With PyTorch 1.13 on
+Python 3.11 (Debian bookworm), torchrun fails while parsing its own defaults; add \`--redirects 1 --tee 1\`
+(fixed in PyTorch 2.0).
 
 ## 8 GPUs
 

@@ -1,0 +1,92 @@
+// The exported train.py: torchrun with two gloo processes trains fmnist-cnn on CPU; its EMA weights
+// load into `sdn elbo`, which prints the test −ELBO train.py reported; one process with the same
+// global batch gives the same step-1 loss. And weights written by `sdn train` start train.py
+// (--init-from), whose −ELBO of them is sdn's.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/run-cli.js';
+import { fashionMnist8, hasFashionMnist, REPO, syntheticImages, writeIdxDataset, writeTinyModel } from '../../runtime/train/helpers.js';
+import { runPython, torchPython } from '../../support/python.js';
+
+const python = torchPython();
+const dir = mkdtempSync(join(tmpdir(), 'sdn-export-train-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Record_ { kind: string; step: number; loss: number; elboBpd: number; images?: number }
+const metrics = (run: string): Record_[] => readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const evalOf = (run: string) => metrics(run).find((r) => r.kind === 'eval')!;
+
+async function sdnElbo(model: string, weights: string, extra: string[]): Promise<number> {
+  const r = await runCli(['elbo', model, '--executor', 'cpu', '--weights', weights, ...extra]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const m = /−ELBO ([0-9.]+) bits\/dim/.exec(r.stdout);
+  if (!m) throw new Error(`no −ELBO in: ${r.stdout}`);
+  return Number(m[1]);
+}
+
+describe.skipIf(!python || !hasFashionMnist)('train.py on fmnist-cnn: torchrun (gloo, 2 processes) and back into sdn', () => {
+  const out = join(dir, 'fmnist-cnn');
+  const model = join(REPO, 'models/fmnist-cnn.sdn');
+  const args = ['--steps', '3', '--batch', '4', '--eval-every', '0', '--eval-images', '8', '--eval-batch', '4'];
+
+  beforeAll(async () => {
+    const r = await runCli(['export', model, '--to', 'pytorch', '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('trains 3 steps on 2 processes; sdn elbo on its EMA weights prints the −ELBO it reported', async () => {
+    // --redirects/--tee: torchrun of PyTorch 1.13 on Python 3.11 fails with their default ("0").
+    runPython(['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', '--nproc_per_node=2', join(out, 'train.py'), ...args, '-o', join(out, 'ddp')]);
+    const steps = metrics(join(out, 'ddp')).filter((r) => r.kind === 'train');
+    expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
+    for (const s of steps) expect(Number.isFinite(s.loss)).toBe(true);
+    const reported = evalOf(join(out, 'ddp'));
+    expect(reported.images).toBe(8);
+    const ours = await sdnElbo(model, join(out, 'ddp', 'weights-ema.safetensors'), ['--limit', '8', '--batch', '4']);
+    console.log(`[export train] torchrun −ELBO ${reported.elboBpd}, sdn elbo ${ours}`);
+    expect(Math.abs(ours - reported.elboBpd) / reported.elboBpd).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('one process with the same global batch gives the same step-1 loss', () => {
+    runPython([join(out, 'train.py'), ...args, '--steps', '1', '-o', join(out, 'single')]);
+    const one = metrics(join(out, 'single')).find((r) => r.kind === 'train' && r.step === 1)!;
+    const two = metrics(join(out, 'ddp')).find((r) => r.kind === 'train' && r.step === 1)!;
+    console.log(`[export train] step-1 loss: 1 process ${one.loss}, 2 processes ${two.loss}`);
+    expect(Math.abs(one.loss - two.loss) / Math.abs(two.loss)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe.skipIf(!python)('weights written by sdn train start train.py', () => {
+  const model = writeTinyModel(dir);
+  const data = hasFashionMnist
+    ? writeIdxDataset(join(dir, 'data'), fashionMnist8('train', 32), fashionMnist8('t10k', 8))
+    : writeIdxDataset(join(dir, 'data'), syntheticImages(32), syntheticImages(8, 7));
+  const run = join(dir, 'sdn-run'), out = join(dir, 'tiny-export');
+  const evalArgs = ['--steps', '0', '--eval-images', '8', '--eval-batch', '4', '--data', data];
+
+  beforeAll(async () => {
+    const t = await runCli(['train', model, '--data', data, '--steps', '2', '--batch', '4', '--eval-every', '0', '--eval-images', '4', '--samples', '0', '--executor', 'cpu', '-o', run]);
+    expect(t.code, t.stderr).toBe(0);
+    const e = await runCli(['export', model, '--to', 'pytorch', '-o', out]);
+    expect(e.code, e.stderr).toBe(0);
+  });
+
+  it('from weights-ema.safetensors (compiler paths): train.py\'s −ELBO is sdn elbo\'s', async () => {
+    runPython([join(out, 'train.py'), ...evalArgs, '--init-from', join(run, 'weights-ema.safetensors'), '-o', join(out, 'from-ema')]);
+    const theirs = evalOf(join(out, 'from-ema')).elboBpd;
+    const ours = await sdnElbo(model, join(run, 'weights-ema.safetensors'), ['--data', data, '--limit', '8', '--batch', '4']);
+    console.log(`[export train] init from sdn's EMA weights: train.py ${theirs}, sdn elbo ${ours}`);
+    expect(Math.abs(ours - theirs) / ours).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('from checkpoint.safetensors (weight norm g/v by compiler path): the weights train.py writes give sdn the same −ELBO', async () => {
+    runPython([join(out, 'train.py'), ...evalArgs, '--init-from', join(run, 'checkpoint.safetensors'), '-o', join(out, 'from-ckpt')]);
+    const theirs = evalOf(join(out, 'from-ckpt')).elboBpd;
+    const ours = await sdnElbo(model, join(out, 'from-ckpt', 'weights.safetensors'), ['--data', data, '--limit', '8', '--batch', '4']);
+    console.log(`[export train] init from sdn's checkpoint: train.py ${theirs}, sdn elbo ${ours}`);
+    expect(Math.abs(ours - theirs) / ours).toBeLessThanOrEqual(1e-4);
+  });
+});
