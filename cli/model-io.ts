@@ -36,7 +36,8 @@ export async function paramsFor(args: ParsedArgs, model: CompiledModel): Promise
     try {
       file = await loadSafetensorsFile(weights);
     } catch (e) {
-      throw new WeightsError(`${weights}: ${(e as Error).message.replace(/^ENOENT: /, '')}`);
+      const msg = (e as Error).message.replace(/^ENOENT: /, '');
+      throw new WeightsError(msg.startsWith(`${weights}: `) ? msg : `${weights}: ${msg}`);
     }
     return bindWeights(model.params, file.tensors, { source: basename(weights) });
   }
