@@ -42,3 +42,9 @@ export function parseArgs(argv: string[], booleanFlags: string[]): ParsedArgs {
   }
   return out;
 }
+
+/** `--names sdn|torch`: how written weights name their tensors (compiler paths, or the authors' PyTorch names). */
+export function namesFlag(value: string | true | undefined): 'sdn' | 'torch' {
+  if (value === undefined || value === 'sdn' || value === 'torch') return value ?? 'sdn';
+  throw new UsageError(`--names must be sdn (the compiler's paths) or torch (the authors' PyTorch names), got '${value === true ? '' : value}'`);
+}

@@ -12,10 +12,10 @@ import { renderJson, renderMarkdown, renderText } from '../../compiler/diff/rend
 import { renderDiagnostic } from '../../compiler/diagnostics/render.js';
 import { compileModel } from '../../compiler/pipeline.js';
 import { loadSafetensorsFile, saveSafetensorsFile } from '../../runtime/safetensors-node.js';
-import { parseArgs, UsageError } from '../args.js';
+import { namesFlag, parseArgs, UsageError } from '../args.js';
 
 export const DIFF_USAGE =
-  'usage: sdn diff a.sdn b.sdn [--set k=v] [--set-a k=v] [--set-b k=v] [--json|--markdown] [--weights a.safetensors [-o b-init.safetensors]]\n' +
+  'usage: sdn diff a.sdn b.sdn [--set k=v] [--set-a k=v] [--set-b k=v] [--json|--markdown] [--weights a.safetensors [-o b-init.safetensors [--names sdn|torch]]]\n' +
   '       sdn diff --git [--exit-code] path old-file old-hex old-mode new-file new-hex new-mode';
 
 export interface DiffIo {
@@ -44,6 +44,7 @@ interface DiffArgs {
   exitCode: boolean;
   weights?: string;
   out?: string;
+  names: 'sdn' | 'torch';
 }
 
 /** `--set-a`/`--set-b` may repeat, which the shared parser's flags don't; `-o` is the output file. */
@@ -64,12 +65,13 @@ export function parseDiffArgs(argv: string[]): DiffArgs {
     } else rest.push(argv[i]);
   }
   const p = parseArgs(rest, BOOLEAN_FLAGS);
-  for (const k of p.flags.keys()) if (![...BOOLEAN_FLAGS, 'weights', 'out'].includes(k)) throw new UsageError(`unknown option --${k}\n${DIFF_USAGE}`);
+  for (const k of p.flags.keys()) if (![...BOOLEAN_FLAGS, 'weights', 'out', 'names'].includes(k)) throw new UsageError(`unknown option --${k}\n${DIFF_USAGE}`);
   if (p.flags.has('json') && p.flags.has('markdown')) throw new UsageError('--json and --markdown exclude each other');
   const weights = p.flags.get('weights');
   if (weights === true) throw new UsageError('--weights needs a file');
   out ??= typeof p.flags.get('out') === 'string' ? (p.flags.get('out') as string) : undefined;
   if (out && !weights) throw new UsageError('-o writes the transferable subset of --weights; give --weights a.safetensors');
+  if (p.flags.has('names') && !out) throw new UsageError('--names says how -o names the tensors it writes; give -o b-init.safetensors');
   return {
     positionals: p.positionals,
     sets: { a: { ...p.sets, ...own.a }, b: { ...p.sets, ...own.b } },
@@ -78,6 +80,7 @@ export function parseDiffArgs(argv: string[]): DiffArgs {
     exitCode: p.flags.has('exit-code'),
     weights,
     out,
+    names: namesFlag(p.flags.get('names')),
   };
 }
 
@@ -141,7 +144,7 @@ async function run(args: DiffArgs, io: DiffIo): Promise<number> {
     b = compileSide(pos[1], pos[1], pos[1], args.sets.b, io);
   }
   const report = diffModels(a, b, { displayFile: (f) => relative(process.cwd(), f) || f });
-  const transfer = args.weights ? await transferFile(args.weights, args.out, a, b, report) : undefined;
+  const transfer = args.weights ? await transferFile(args.weights, args.out, args.names, a, b, report) : undefined;
   if (args.format === 'json') io.out(renderJson(transfer ? { ...report, transfer } as DiffReport : report) + '\n');
   else if (args.format === 'markdown') io.out(renderMarkdown(report));
   else io.out(renderText(report, io.color) + '\n');
@@ -172,7 +175,7 @@ interface Transfer {
   notInFile: string[];
 }
 
-async function transferFile(weightsPath: string, out: string | undefined, a: DiffModel, b: DiffModel, report: DiffReport): Promise<Transfer> {
+async function transferFile(weightsPath: string, out: string | undefined, names: 'sdn' | 'torch', a: DiffModel, b: DiffModel, report: DiffReport): Promise<Transfer> {
   let file;
   try {
     file = await loadSafetensorsFile(weightsPath);
@@ -186,7 +189,11 @@ async function transferFile(weightsPath: string, out: string | undefined, a: Dif
     if (e instanceof WeightsError) throw new WeightsError(`${weightsPath} is not a checkpoint of ${report.a}:\n  ${e.message.split('\n').join('\n  ')}`);
     throw e;
   }
-  if (out) await saveSafetensorsFile(out, picked.tensors, { 'sdn.diff.from': report.a, 'sdn.diff.to': report.b });
+  if (out) {
+    const torchOf = new Map(b.graphs.elbo.params.map((p) => [p.path, p.torch]));
+    const named = names === 'torch' ? new Map([...picked.tensors].map(([k, t]) => [torchOf.get(k) ?? k, t])) : picked.tensors;
+    await saveSafetensorsFile(out, named, { 'sdn.diff.from': report.a, 'sdn.diff.to': report.b });
+  }
   return { weights: weightsPath, out, tensors: [...picked.tensors.keys()], notInFile: picked.notInFile };
 }
 

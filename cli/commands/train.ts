@@ -1,15 +1,16 @@
 // sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002]
 //   [--lr-decay 0.999] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--eval-images 500]
 //   [--eval-batch B] [--eval-raw] [--samples 16] [--temperature 1] [--seed 0] [--clip-grad 0]
-//   [--beta 1] [--beta-rate 1] [--max-bad-steps 5] [--executor webgpu|cpu] [--resume]
+//   [--beta 1] [--beta-rate 1] [--max-bad-steps 5] [--executor webgpu|cpu] [--names sdn|torch] [--resume]
 // Trains with the authors' recipe (Adamax, weight norm, EMA) on the CPU reference engine, writing
-// metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder.
+// metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder
+// (tensors named by compiler paths, or with --names torch by the authors' PyTorch names).
 // Ctrl-C finishes the current step, checkpoints and exits 130; --resume continues exactly.
 import { join } from 'node:path';
 import { buildArtifact } from '../../compiler/compile.js';
 import { loadDataset, DatasetError } from '../../runtime/data/datasets.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
-import { CheckpointError, loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
+import { CheckpointError, loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint, type TensorNames } from '../../runtime/train/checkpoint-node.js';
 import { CpuGradientEngine } from '../../runtime/train/cpu-engine.js';
 import { GraphGradientEngine } from '../../runtime/train/graph-engine.js';
 import { TrainingDiverged } from '../../runtime/train/guard.js';
@@ -18,12 +19,12 @@ import { Progress } from '../../runtime/train/progress.js';
 import { RunDir } from '../../runtime/train/run-dir-node.js';
 import { recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
 import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
-import { UsageError, type ParsedArgs } from '../args.js';
+import { namesFlag, UsageError, type ParsedArgs } from '../args.js';
 import { compileOrReport } from '../compile-or-report.js';
 import { backendFor } from '../model-io.js';
 
 const USAGE = 'usage: sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002] [--ema 0.999] ' +
-  '[--no-weight-norm] [--eval-every 100] [--eval-images 500] [--seed 0] [--executor webgpu|cpu] [--resume]';
+  '[--no-weight-norm] [--eval-every 100] [--eval-images 500] [--seed 0] [--executor webgpu|cpu] [--names sdn|torch] [--resume]';
 
 /** Flag name → recipe field, and whether changing it on --resume would change the training trajectory. */
 const FLAGS: [string, keyof Recipe, 'int' | 'number', boolean][] = [
@@ -103,6 +104,9 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
   // A resumed run keeps its executor unless told otherwise: float32 results differ between them,
   // and reproducing the uninterrupted run's losses exactly needs the same one.
   const executor = String(args.flags.get('executor') ?? saved?.extra.executor ?? 'webgpu');
+  const savedNames = saved?.extra.names as TensorNames | undefined;
+  const names = namesFlag(args.flags.get('names') ?? savedNames);
+  if (savedNames && names !== savedNames) throw new UsageError(`--resume: the run names its tensors --names ${savedNames}, not ${names}`);
   const compiled = compileOrReport(file, sets);
   if (!compiled.graphs) return 1;
   const model = buildArtifact(compiled);
@@ -144,7 +148,7 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
   };
   process.on('SIGINT', onSigint);
   const progress = new Progress(recipe.steps, trainer.state.step, { write: (s) => process.stdout.write(s), tty: process.stdout.isTTY === true });
-  const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file, executor } };
+  const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file, executor, names } };
   try {
     const result = await runTraining(trainer, {
       shouldStop: () => stopRequested,
@@ -163,8 +167,8 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
         await run.writeSamples(step, grid);
       },
       checkpoint: async (t) => {
-        await saveCheckpoint(run.checkpointPath, t.state, t.wn.specs, info);
-        await saveSafetensorsFile(join(out, 'weights-ema.safetensors'), tensorsOf(model.params, t.weights('ema')), { format: 'pt', step: String(t.state.step) });
+        await saveCheckpoint(run.checkpointPath, t.state, t.wn.specs, info, names);
+        await saveSafetensorsFile(join(out, 'weights-ema.safetensors'), tensorsOf(model.params, t.weights('ema'), names), { format: 'pt', step: String(t.state.step) });
         run.writeLossPlot(`${model.model}: training`);
       },
     });
@@ -186,8 +190,8 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
   }
 }
 
-function tensorsOf(params: { path: string; shape: number[] }[], values: Map<string, Float32Array>) {
-  return new Map(params.map((p) => [p.path, { shape: p.shape, data: values.get(p.path)! }]));
+function tensorsOf(params: { path: string; torch: string; shape: number[] }[], values: Map<string, Float32Array>, names: TensorNames) {
+  return new Map(params.map((p) => [names === 'torch' ? p.torch : p.path, { shape: p.shape, data: values.get(p.path)! }]));
 }
 
 const sortKeys = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -6,6 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileModel } from '../../../compiler/pipeline.js';
+import { loadSafetensorsFile } from '../../../runtime/safetensors-node.js';
+import { bindWeights } from '../../../runtime/weights.js';
 import { runCli } from '../../cli/run-cli.js';
 import { fashionMnist8, hasFashionMnist, REPO, syntheticImages, writeIdxDataset, writeTinyModel } from '../../runtime/train/helpers.js';
 import { runPython, torchPython } from '../../support/python.js';
@@ -80,6 +83,35 @@ describe.skipIf(!python)('weights written by sdn train start train.py', () => {
     const ours = await sdnElbo(model, join(run, 'weights-ema.safetensors'), ['--data', data, '--limit', '8', '--batch', '4']);
     console.log(`[export train] init from sdn's EMA weights: train.py ${theirs}, sdn elbo ${ours}`);
     expect(Math.abs(ours - theirs) / ours).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('sdn train --names torch writes the authors\' names, resumes, and starts train.py exactly as the sdn-named run', async () => {
+    const named = join(dir, 'sdn-run-torch');
+    const t = await runCli(['train', model, '--data', data, '--steps', '2', '--batch', '4', '--eval-every', '0', '--eval-images', '4', '--samples', '0', '--executor', 'cpu', '--names', 'torch', '-o', named]);
+    expect(t.code, t.stderr).toBe(0);
+    const keys = [...(await loadSafetensorsFile(join(named, 'checkpoint.safetensors'))).tensors.keys()];
+    expect(keys).toContain('params/ladder_layers.0.post_model.arnn.conv_a.weight_g');
+    expect(keys.some((k) => k.includes('.arnn.in.'))).toBe(false);
+    expect([...(await loadSafetensorsFile(join(named, 'weights-ema.safetensors'))).tensors.keys()]).toContain('ladder_layers.0.post_model.arnn.conv_a.weight');
+    runPython([join(out, 'train.py'), ...evalArgs, '--init-from', join(named, 'checkpoint.safetensors'), '-o', join(out, 'from-torch-ckpt')]);
+    runPython([join(out, 'train.py'), ...evalArgs, '--init-from', join(run, 'checkpoint.safetensors'), '-o', join(out, 'from-sdn-ckpt')]);
+    expect(evalOf(join(out, 'from-torch-ckpt')).elboBpd).toBe(evalOf(join(out, 'from-sdn-ckpt')).elboBpd);
+    const resumed = await runCli(['train', model, '--steps', '3', '--resume', '-o', named]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(metrics(named).filter((r) => r.kind === 'train').map((r) => r.step)).toEqual([1, 2, 3]);
+    const wrong = await runCli(['train', model, '--steps', '4', '--resume', '--names', 'sdn', '-o', named]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--names torch');
+  });
+
+  it('sdn diff -o --names torch writes the transferable weights under PyTorch names', async () => {
+    const to = join(dir, 'diff-torch.safetensors');
+    const r = await runCli(['diff', model, model, '--weights', join(run, 'weights-ema.safetensors'), '-o', to, '--names', 'torch']);
+    expect(r.code, r.stderr).toBe(0);
+    const tensors = (await loadSafetensorsFile(to)).tensors;
+    const params = compileModel(model).graphs!.elbo.params;
+    expect([...tensors.keys()].sort()).toEqual(params.map((p) => p.torch).sort());
+    expect(bindWeights(params, tensors).size).toBe(params.length);
   });
 
   it('from checkpoint.safetensors (weight norm g/v by compiler path): the weights train.py writes give sdn the same −ELBO', async () => {
