@@ -100,12 +100,13 @@ def sdn_sweep(x, w_ih, w_hh, b_ih, b_hh, direction):
     lines = x.permute(0, 3, 2, 1) if direction < 2 else x.permute(0, 2, 3, 1)  # [B, lines, positions, F]
     if direction in (1, 3):
         lines = lines.flip(1)
-    gh = F.linear(lines, w_hh, b_hh)
-    out = [lines[:, 0]]
-    for s in range(1, lines.shape[1]):
+    # unbind, not lines[:, s]: indexing's backward would write a whole-map gradient per line.
+    hs, ghs = lines.unbind(1), F.linear(lines, w_hh, b_hh).unbind(1)
+    out = [hs[0]]
+    for s in range(1, len(hs)):
         prev = F.pad(out[-1], (0, 0, 1, 1))
         u = torch.cat([prev[:, :-2], prev[:, 1:-1], prev[:, 2:]], dim=-1)
-        out.append(gru_pointwise(F.linear(u, w_ih, b_ih), gh[:, s], lines[:, s]))
+        out.append(gru_pointwise(F.linear(u, w_ih, b_ih), ghs[s], hs[s]))
     y = torch.stack(out, 1)
     if direction in (1, 3):
         y = y.flip(1)
