@@ -63,7 +63,7 @@ function renderGraph(g: IrGraph, torchOf: Map<string, string>, here: string, ind
       expr.set(n.id, pyFloat(n.attrs.value as number));
       continue;
     }
-    if (n.layer !== layer) {
+    if (n.layer !== layer && n.op !== 'param' && n.op !== 'input') {
       layer = n.layer;
       const l = g.layers[layer];
       const where = l?.source ? ` (${relative(here, l.source.file)}:${l.source.line})` : '';
@@ -81,8 +81,10 @@ function renderGraph(g: IrGraph, torchOf: Map<string, string>, here: string, ind
     };
     const rule = PY_RULES[n.op as keyof typeof PY_RULES];
     if (!rule) throw new Error(`export: no PyTorch rule for IR op '${n.op}' (node ${n.id})`);
-    const v = n.op === 'param' ? ctx.param(n.attrs.path as string) : `t${n.id}`;
-    if (n.op !== 'param') lines.push(`${indent}${v} = ${rule(ctx)}`);
+    // Parameters and inputs are used by name, not copied into a variable.
+    const named = n.op === 'param' || n.op === 'input';
+    const v = named ? rule(ctx) : `t${n.id}`;
+    if (!named) lines.push(`${indent}${v} = ${rule(ctx)}`);
     expr.set(n.id, v);
   }
   lines.push('', `${indent}return {${g.outputs.map((o) => `${py(o.name)}: ${expr.get(o.node)}`).join(', ')}}`);

@@ -164,7 +164,11 @@ def main(argv):
     state = {"step": 0, "beta": 0.0, "bad_streak": 0, "skipped": 0}
     os.makedirs(args.out, exist_ok=True)
     state_path = os.path.join(args.out, "state.pt")
+    if os.path.exists(state_path) and not args.resume:
+        raise SystemExit(f"train.py: {args.out} already holds a run (state.pt); pass --resume to continue it, or choose another -o")
     if args.resume:
+        if not os.path.exists(state_path):
+            raise SystemExit(f"train.py: --resume: no {state_path}")
         saved = torch.load(state_path, map_location=device, weights_only=True)
         module.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
