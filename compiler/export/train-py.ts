@@ -35,7 +35,7 @@ The last incomplete batch of an epoch is dropped, so that every process gets the
 
 The run folder gets metrics.jsonl (sdn train's records), weights-ema.safetensors and weights.safetensors
 (plain weights under the authors' PyTorch names: sdn sample / elbo / eval --weights read them) and
-state.pt (optimizer, EMA, step; --resume continues from it). The test -ELBO is computed as
+state.safetensors (parameters, Adamax and EMA state, step; --resume continues from it). The test -ELBO is computed as
 'sdn elbo --weights weights-ema.safetensors --limit EVAL_IMAGES --batch EVAL_BATCH' computes it,
 with sdn's noise, so both print the same number.
 """
@@ -82,7 +82,7 @@ def parse_args(argv):
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast on GPUs")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--init-from", help="weights to start from: a .safetensors from sdn train or this script")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out from its state.pt")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its state.safetensors")
     args = p.parse_args(argv)
     if args.steps < 0 or args.batch < 1 or args.eval_batch < 1 or not args.lr > 0 or not 0 <= args.ema < 1:
         p.error("--steps must be >= 0, --batch and --eval-batch positive, --lr positive and --ema in [0, 1)")
@@ -120,6 +120,32 @@ def load_init(path):
 
 def plain_weights(module):
     return {k: v.detach().float().cpu() for k, v in module.weights().items()}
+
+
+def save_state(path, state, module, optimizer, ema):
+    """Everything --resume needs, as safetensors (no pickle): parameters, Adamax m/u, EMA; step etc. in the metadata."""
+    tensors, steps = {}, {}
+    for name, p in module.named_parameters():
+        tensors[f"params/{name}"] = p
+        tensors[f"ema/{name}"] = ema[name]
+        st = optimizer.state.get(p)
+        if st:
+            tensors[f"adamax.m/{name}"], tensors[f"adamax.u/{name}"] = st["exp_avg"], st["exp_inf"]
+            steps[name] = float(st["step"])
+    sdn.save_safetensors(path, tensors, {"format": "sdn-export-train-state/1", "model": sdn.MODEL, "state": json.dumps(state), "adamax_steps": json.dumps(steps)})
+
+
+def load_state(path, module, optimizer, device):
+    tensors, meta = sdn.load_safetensors(path)
+    if meta.get("format") != "sdn-export-train-state/1" or meta.get("model") != sdn.MODEL:
+        raise SystemExit(f"train.py: {path} is not a train.py state of {sdn.MODEL}")
+    steps = json.loads(meta["adamax_steps"])
+    module.load_state_dict({name[len("params/"):]: t for name, t in tensors.items() if name.startswith("params/")})
+    for name, p in module.named_parameters():
+        if name in steps:
+            optimizer.state[p] = {"step": torch.tensor(steps[name]), "exp_avg": tensors[f"adamax.m/{name}"].to(device),
+                                  "exp_inf": tensors[f"adamax.u/{name}"].to(device)}
+    return json.loads(meta["state"]), {name: tensors[f"ema/{name}"].to(device) for name, _ in module.named_parameters()}
 
 
 @torch.no_grad()
@@ -163,20 +189,23 @@ def main(argv):
     ema = {k: v.detach().clone() for k, v in module.named_parameters()}
     state = {"step": 0, "beta": 0.0, "bad_streak": 0, "skipped": 0}
     os.makedirs(args.out, exist_ok=True)
-    state_path = os.path.join(args.out, "state.pt")
+    state_path = os.path.join(args.out, "state.safetensors")
     if os.path.exists(state_path) and not args.resume:
-        raise SystemExit(f"train.py: {args.out} already holds a run (state.pt); pass --resume to continue it, or choose another -o")
+        raise SystemExit(f"train.py: {args.out} already holds a run (state.safetensors); pass --resume to continue it, or choose another -o")
     if args.resume:
         if not os.path.exists(state_path):
             raise SystemExit(f"train.py: --resume: no {state_path}")
-        saved = torch.load(state_path, map_location=device, weights_only=True)
-        module.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        ema = saved["ema"]
-        state = saved["state"]
+        state, ema = load_state(state_path, module, optimizer, device)
     ddp = DistributedDataParallel(module, find_unused_parameters=bool(sdn.NO_LOSS_GRADIENT)) if world > 1 else module
     params = [p for p in module.parameters()]
-    metrics = open(os.path.join(args.out, "metrics.jsonl"), "a") if rank == 0 else None
+    metrics_path = os.path.join(args.out, "metrics.jsonl")
+    if rank == 0 and args.resume and os.path.exists(metrics_path):
+        # Steps after the last checkpoint are trained again: drop their records.
+        with open(metrics_path) as f:
+            kept = [line for line in f if line.strip() and json.loads(line)["step"] <= state["step"]]
+        with open(metrics_path, "w") as f:
+            f.writelines(kept)
+    metrics = open(metrics_path, "a") if rank == 0 else None
     dims = math.prod(train.shape[1:])
     say(f"training {sdn.MODEL} ({sum(p.numel() for p in params):,} trainable values, weight norm {'on' if weight_norm else 'off'}) "
         f"on {args.data} ({train.shape[0]} images, {steps_per_epoch} steps/epoch), {world} process(es) on {device.type}, batch {args.batch}")
@@ -189,9 +218,7 @@ def main(argv):
         meta = {"format": "pt", "model": sdn.MODEL, "step": state["step"]}
         sdn.save_safetensors(os.path.join(args.out, "weights-ema.safetensors"), plain_weights(shadow), meta)
         sdn.save_safetensors(os.path.join(args.out, "weights.safetensors"), plain_weights(module), meta)
-        tmp = state_path + ".tmp"
-        torch.save({"model": module.state_dict(), "optimizer": optimizer.state_dict(), "ema": ema, "state": state}, tmp)
-        os.replace(tmp, state_path)
+        save_state(state_path, state, module, optimizer, ema)
         record = {"kind": "eval", "step": state["step"], "weights": "ema", "k": 1, **evaluate(shadow.to(device), test, args, device)}
         metrics.write(json.dumps(record) + "\n")
         metrics.flush()

@@ -1,8 +1,10 @@
 // The exported train.py: torchrun with two gloo processes trains fmnist-cnn on CPU; its EMA weights
 // load into `sdn elbo`, which prints the test −ELBO train.py reported; one process with the same
-// global batch gives the same step-1 loss. And weights written by `sdn train` start train.py
-// (--init-from), whose −ELBO of them is sdn's.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// global batch gives the same step-1 loss. Weights written by `sdn train` (either naming) start
+// train.py (--init-from), whose −ELBO of them is sdn's; --resume continues exactly; a β-VAE trains
+// from a PNG folder, annealing β, and sdn reads the same test image.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +13,8 @@ import { loadSafetensorsFile } from '../../../runtime/safetensors-node.js';
 import { bindWeights } from '../../../runtime/weights.js';
 import { runCli } from '../../cli/run-cli.js';
 import { fashionMnist8, hasFashionMnist, REPO, syntheticImages, writeIdxDataset, writeTinyModel } from '../../runtime/train/helpers.js';
-import { runPython, torchPython } from '../../support/python.js';
+import { writePngFile } from '../../../runtime/image/png-node.js';
+import { PYTHON, runPython, torchPython } from '../../support/python.js';
 
 const python = torchPython();
 const dir = mkdtempSync(join(tmpdir(), 'sdn-export-train-'));
@@ -114,11 +117,50 @@ describe.skipIf(!python)('weights written by sdn train start train.py', () => {
     expect(bindWeights(params, tensors).size).toBe(params.length);
   });
 
+  it('train.py --resume continues exactly as an uninterrupted run, and will not overwrite a run without it', () => {
+    const train = ['--data', data, '--batch', '4', '--eval-every', '0', '--eval-images', '4', '--eval-batch', '4'];
+    runPython([join(out, 'train.py'), ...train, '--steps', '3', '-o', join(out, 'straight')]);
+    runPython([join(out, 'train.py'), ...train, '--steps', '2', '-o', join(out, 'cut')]);
+    runPython([join(out, 'train.py'), ...train, '--steps', '3', '--resume', '-o', join(out, 'cut')]);
+    const losses = (r: string) => metrics(r).filter((m) => m.kind === 'train').map((m) => [m.step, m.loss]);
+    expect(losses(join(out, 'cut'))).toEqual(losses(join(out, 'straight')));
+    const again = spawnSync(PYTHON, [join(out, 'train.py'), ...train, '--steps', '1', '-o', join(out, 'cut')], { encoding: 'utf8' });
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toContain('pass --resume');
+  });
+
   it('from checkpoint.safetensors (weight norm g/v by compiler path): the weights train.py writes give sdn the same −ELBO', async () => {
     runPython([join(out, 'train.py'), ...evalArgs, '--init-from', join(run, 'checkpoint.safetensors'), '-o', join(out, 'from-ckpt')]);
     const theirs = evalOf(join(out, 'from-ckpt')).elboBpd;
     const ours = await sdnElbo(model, join(out, 'from-ckpt', 'weights.safetensors'), ['--data', data, '--limit', '8', '--batch', '4']);
     console.log(`[export train] init from sdn's checkpoint: train.py ${theirs}, sdn elbo ${ours}`);
     expect(Math.abs(ours - theirs) / ours).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describe.skipIf(!python)('train.py on a β-VAE (3dshapes-cnn) from a folder of PNGs', () => {
+  const pngs = join(dir, 'pngs'), out = join(dir, '3dshapes');
+  const model = join(REPO, 'models/3dshapes-cnn.sdn');
+
+  beforeAll(async () => {
+    mkdirSync(pngs);
+    for (let k = 0; k < 10; k++) {
+      const channels = k === 3 ? 4 : 3;
+      const pixels = Uint8Array.from({ length: 64 * 64 * channels }, (_, i) => (i * (k + 3) + ((i >> 6) * 7)) % 256);
+      await writePngFile(join(pngs, `img${k}.png`), { width: 64, height: 64, channels, pixels });
+    }
+    const r = await runCli(['export', model, '--to', 'pytorch', '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('anneals β, and sdn elbo reads the same test image and gives the −ELBO train.py reported', async () => {
+    runPython([join(out, 'train.py'), '--data', `png:${pngs}`, '--steps', '2', '--batch', '3', '--beta-rate', '0.5',
+      '--eval-every', '0', '--eval-images', '1', '--eval-batch', '1', '-o', join(out, 'run')]);
+    const steps = metrics(join(out, 'run')).filter((r) => r.kind === 'train') as (Record_ & { beta: number })[];
+    expect(steps.map((s) => s.beta)).toEqual([0.5, 1]);
+    const reported = evalOf(join(out, 'run')).elboBpd;
+    const ours = await sdnElbo(model, join(out, 'run', 'weights-ema.safetensors'), ['--data', `png:${pngs}`, '--limit', '1', '--batch', '1']);
+    console.log(`[export train] 3dshapes-cnn on PNGs: train.py ${reported}, sdn elbo ${ours}`);
+    expect(Math.abs(ours - reported) / ours).toBeLessThanOrEqual(1e-4);
   });
 });
