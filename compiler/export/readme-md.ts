@@ -20,7 +20,7 @@ Python 3 and PyTorch 1.13 or later, nothing else (on Debian: \`apt-get install p
 | \`model.py\` | the model as a standalone \`torch.nn.Module\`: \`build()\`, \`forward(x, eps=None)\` → per-image \`logpx\`, \`kl\`, \`elbo\`, \`loss\` (nats), \`sample(n, temperature=1.0)\`; state_dict names are the authors' PyTorch names |
 | \`train.py\` | \`sdn train\`'s recipe (Adamax, lr decay, weight norm, EMA, free bits, β annealing, clipping, NaN/Inf guard) on one process or many (\`torchrun\`, DistributedDataParallel) |
 | \`data.py\` | the datasets \`sdn train\` reads: Fashion-MNIST / MNIST IDX, CIFAR-10 binary batches, PNG folders |
-| \`convert.py\` | a PyTorch or Lightning checkpoint (\`.ckpt\`, \`model.\` prefix) to safetensors, read with \`weights_only=True\` |
+| \`convert.py\` | a PyTorch or Lightning checkpoint (\`.ckpt\`, \`model.\` prefix) to safetensors, without running code from the file |
 
 ## One machine
 
