@@ -5,7 +5,7 @@ import { relative } from 'node:path';
 import type { IrGraph, IrNode, IrParam } from '../../runtime/ir.js';
 import { likelihoodOf } from '../../runtime/likelihood.js';
 import { weightNormTargets } from '../../runtime/train/weight-norm.js';
-import { PHILOX_PY, PRELUDE_PY } from './prelude-py.js';
+import { opsUsedBy, PHILOX_PY, PRELUDE_PY } from './prelude-py.js';
 import { PY_RULES, pyFloat, type Operand, type RuleCtx } from './ops-py.js';
 
 export interface ModelPyOptions {
@@ -124,7 +124,7 @@ export function renderModelPy(o: ModelPyOptions): string {
   const sampleOut = o.sample.outputs.length > 0;
   const inputs = o.elbo.inputs.map((i) => pyIdent(i.name));
 
-  const out: string[] = [
+  const head: string[] = [
     `"""${o.model}: exported by \`sdn export ${o.sourcePath}${setText} --to pytorch\`.`,
     '',
     'A standalone PyTorch (1.13 or later) module, generated from the elaborated model: forward() is the',
@@ -133,7 +133,8 @@ export function renderModelPy(o: ModelPyOptions): string {
     'takes the compiler\'s paths and weight-normed (weight_g / weight_v) or plain weights.',
     '"""',
     PRELUDE_PY,
-    PHILOX_PY,
+  ];
+  const out: string[] = [
     '',
     `MODEL = ${py(o.model)}`,
     `SETTINGS = {${Object.entries(o.sets).map(([k, v]) => `${py(k)}: ${py(v)}`).join(', ')}}`,
@@ -276,5 +277,6 @@ export function renderModelPy(o: ModelPyOptions): string {
     '    return model',
     '',
   );
-  return out.join('\n');
+  const body = out.join('\n');
+  return [...head, opsUsedBy(body), PHILOX_PY, body].join('\n');
 }

@@ -1,6 +1,7 @@
 // The fixed part of an exported model.py: safetensors I/O and one torch function per IR op that is
-// more than a one-liner (the SDN sweep, the GRU cell, the likelihoods, masks, weight norm). Each
-// mirrors the CPU reference kernel of the same name in runtime/cpu/kernels/.
+// more than a one-liner (the SDN sweep, the GRU cell, the likelihoods, masks, weight norm), of which
+// a model's file gets those it uses. Each mirrors the CPU reference kernel of the same name in
+// runtime/cpu/kernels/.
 export const PRELUDE_PY = String.raw`import json
 import math
 import os
@@ -58,11 +59,10 @@ def save_safetensors(path, tensors, metadata=None):
         for blob in blobs:
             f.write(blob)
     os.replace(tmp, path)
+`;
 
-
-# ---- ops ----
-
-def masked(w, kind):
+/** The op helpers, each a top-level definition; a model's file gets those its code uses. */
+const OPS_PY = String.raw`def masked(w, kind):
     """PixelCNN mask on a conv weight: type A keeps the taps before the centre in raster order, B also the centre."""
     kh, kw = w.shape[-2:]
     cy, cx = kh // 2, kw // 2 + (1 if kind == "B" else 0)
@@ -191,6 +191,24 @@ def _submodule(root, dotted):
         m = m._modules[part]
     return m
 `;
+
+/** The definitions of OPS_PY that `code` uses, directly or through one another, in OPS_PY's order. */
+export function opsUsedBy(code: string): string {
+  const defs = OPS_PY.split(/\n\n\n(?=\S)/).map((text) => ({ text, name: /^(?:def (\w+)|(\w+),)/.exec(text)!.slice(1).find(Boolean)! }));
+  const uses = (text: string, name: string) => new RegExp(`\\b${name}\\b`).test(text);
+  const wanted = new Set<string>();
+  let scan = code;
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const d of defs) {
+      if (wanted.has(d.name) || !uses(scan, d.name)) continue;
+      wanted.add(d.name);
+      scan += d.text;
+      grew = true;
+    }
+  }
+  return `\n# ---- ops ----\n\n\n${defs.filter((d) => wanted.has(d.name)).map((d) => d.text).join('\n\n\n')}`;
+}
 
 // sdn's noise, bit for bit (runtime/rng/philox.ts): Philox4x32-10 and the fixed-point Box-Muller
 // normals, vectorized over int64 tensors holding u32 values. Lets a PyTorch run draw the very noise
