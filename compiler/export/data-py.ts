@@ -64,6 +64,8 @@ def _cifar_files(paths):
 
 
 def _load_cifar(folder):
+    if not os.path.isdir(folder):
+        raise DatasetError(f"{folder}: folder not found; expected the CIFAR-10 binary batches (data_batch_1.bin ... test_batch.bin)")
     nested = os.path.join(folder, "cifar-10-batches-bin")
     if not os.path.isfile(os.path.join(folder, "data_batch_1.bin")) and os.path.isdir(nested):
         folder = nested
@@ -127,6 +129,8 @@ def _stack(images, channels):
 
 
 def _load_png(folder):
+    if not os.path.isdir(folder):
+        raise DatasetError(f"{folder}: folder not found; expected a folder of 8-bit PNG images (or train/ and test/ subfolders)")
     if os.path.isdir(os.path.join(folder, "train")) and os.path.isdir(os.path.join(folder, "test")):
         train_files, test_files = _pngs(os.path.join(folder, "train")), _pngs(os.path.join(folder, "test"))
     else:

@@ -49,7 +49,7 @@ The run folder's \`weights-ema.safetensors\` and \`weights.safetensors\` hold pl
 PyTorch names, which \`sdn\` reads directly:
 
 ${fence}sh
-sdn elbo ${o.sourcePath}${sets} --weights runs/${o.model}/weights-ema.safetensors --limit 500 --batch 32
+sdn elbo ${o.sourcePath}${sets}${o.data === 'fashion-mnist' ? '' : ` --data ${o.data}`} --weights runs/${o.model}/weights-ema.safetensors --limit 500 --batch 32
 sdn sample ${o.sourcePath}${sets} --weights runs/${o.model}/weights-ema.safetensors -n 64 -o samples.png
 ${fence}
 

@@ -63,7 +63,7 @@ USES_BETA = ${o.usesBeta ? 'True' : 'False'}
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", default=${JSON.stringify(o.data)}, help="fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, png:DIR or a folder")
+    p.add_argument("--data", ${o.data.includes('DIR') ? 'required=True' : `default=${JSON.stringify(o.data)}`}, help="fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, png:DIR or a folder")
     p.add_argument("-o", "--out", required=True, help="run folder")
     p.add_argument("--steps", type=int, default=RECIPE["steps"])
     p.add_argument("--batch", type=int, default=RECIPE["batch"], help="global batch, over all processes")
@@ -172,7 +172,10 @@ def main(argv):
     if args.batch % world:
         raise SystemExit(f"train.py: --batch {args.batch} does not split evenly over {world} processes")
     local = args.batch // world
-    train, test = data.load(args.data)
+    try:
+        train, test = data.load(args.data)
+    except data.DatasetError as e:
+        raise SystemExit(f"train.py: {e}")
     if tuple(train.shape[1:]) != tuple(sdn.INPUTS[0][1]):
         raise SystemExit(f"train.py: {args.data} images are {tuple(train.shape[1:])}, {sdn.MODEL} expects {sdn.INPUTS[0][1]}")
     steps_per_epoch = train.shape[0] // args.batch
@@ -183,7 +186,10 @@ def main(argv):
     torch.manual_seed(args.seed)
     module = sdn.build(weight_norm=weight_norm, seed=args.seed)
     if args.init_from:
-        module.load_state_dict(load_init(args.init_from))
+        try:
+            module.load_state_dict(load_init(args.init_from))
+        except (OSError, ValueError, RuntimeError) as e:  # unreadable file, or tensors that don't fit
+            raise SystemExit(f"train.py: --init-from {args.init_from}: {e}")
     module.to(device)
     optimizer = torch.optim.Adamax(module.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     ema = {k: v.detach().clone() for k, v in module.named_parameters()}
