@@ -118,6 +118,11 @@ def load_init(path):
     return tensors
 
 
+def jsonl(record):
+    """One metrics line; non-finite numbers become null, as in sdn train's metrics (JSON has no NaN)."""
+    return json.dumps({k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in record.items()}) + "\n"
+
+
 def plain_weights(module):
     return {k: v.detach().float().cpu() for k, v in module.weights().items()}
 
@@ -226,7 +231,7 @@ def main(argv):
         sdn.save_safetensors(os.path.join(args.out, "weights.safetensors"), plain_weights(module), meta)
         save_state(state_path, state, module, optimizer, ema)
         record = {"kind": "eval", "step": state["step"], "weights": "ema", "k": 1, **evaluate(shadow.to(device), test, args, device)}
-        metrics.write(json.dumps(record) + "\n")
+        metrics.write(jsonl(record))
         metrics.flush()
         say(f"step {state['step']}: test -ELBO {record['elboBpd']:.4f} bits/dim (ema weights, {record['images']} images)")
 
@@ -261,9 +266,6 @@ def main(argv):
             state["skipped"] += 1
             record["skipped"] = f"step {state['step']}: non-finite loss or gradient; step skipped ({state['bad_streak']} in a row)"
             say(f"warning: {record['skipped']}")
-            if state["bad_streak"] >= args.max_bad_steps:
-                say(f"train.py: stopping after {state['bad_streak']} consecutive non-finite steps (the last checkpoint is left as it was)")
-                raise SystemExit(1)
         else:
             state["bad_streak"] = 0
             record["gradNorm"] = torch.nn.utils.clip_grad_norm_(params, args.clip_grad if args.clip_grad > 0 else math.inf).item()
@@ -275,9 +277,15 @@ def main(argv):
                     ema[k].mul_(args.ema).add_(p.detach(), alpha=1 - args.ema)
         record["seconds"] = time.time() - t0
         if metrics:
-            metrics.write(json.dumps(record) + "\n")
+            metrics.write(jsonl(record))
         say(f"step {state['step']}/{args.steps}: loss {record['loss']:.2f} ({record['bpd']:.4f} bits/dim), grad norm {record['gradNorm']:.3g}, "
             f"lr {lr:.3g}, {record['seconds']:.2f} s")
+        if state["bad_streak"] >= args.max_bad_steps:
+            message = f"stopping after {state['bad_streak']} consecutive non-finite steps (the last checkpoint is left as it was)"
+            if metrics:
+                metrics.write(jsonl({"kind": "diverged", "step": state["step"], "message": message}))
+            say(f"train.py: {message}")
+            raise SystemExit(1)
         if args.eval_every > 0 and state["step"] % args.eval_every == 0 and state["step"] < args.steps:
             checkpoint()
     checkpoint()

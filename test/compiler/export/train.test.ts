@@ -4,7 +4,7 @@
 // train.py (--init-from), whose −ELBO of them is sdn's; --resume continues exactly; a β-VAE trains
 // from a PNG folder, annealing β, and sdn reads the same test image.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,17 @@ describe.skipIf(!python)('weights written by sdn train start train.py', () => {
     const again = spawnSync(PYTHON, [join(out, 'train.py'), ...train, '--steps', '1', '-o', join(out, 'cut')], { encoding: 'utf8' });
     expect(again.status).not.toBe(0);
     expect(again.stderr).toContain('pass --resume');
+  });
+
+  it('skips non-finite steps and stops after --max-bad-steps of them in a row, leaving no checkpoint behind', () => {
+    const bad = join(out, 'diverged');
+    const r = spawnSync(PYTHON, [join(out, 'train.py'), '--data', data, '--batch', '4', '--steps', '6', '--lr', '1e30', '--eval-every', '0',
+      '--max-bad-steps', '2', '-o', bad], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('stopping after 2 consecutive non-finite steps');
+    const skipped = metrics(bad).filter((m) => (m as { skipped?: string }).skipped);
+    expect(skipped.length).toBe(2);
+    expect(existsSync(join(bad, 'weights-ema.safetensors'))).toBe(false);
   });
 
   it('from checkpoint.safetensors (weight norm g/v by compiler path): the weights train.py writes give sdn the same −ELBO', async () => {
