@@ -109,8 +109,6 @@ function drawNoise(g: IrGraph, batch: string, indent: string, table: string): st
   ];
 }
 
-const SCALAR_DEFAULT: Record<string, string> = { temperature: '1.0', beta: '1.0' };
-
 export function renderModelPy(o: ModelPyOptions): string {
   const params = allParams(o.elbo, o.sample);
   const torchOf = new Map(params.map((p) => [p.path, p.torch]));
@@ -120,7 +118,7 @@ export function renderModelPy(o: ModelPyOptions): string {
   const lik = hasLikelihood ? likelihoodOf(o.elbo) : undefined;
   const setText = Object.entries(o.sets).map(([k, v]) => ` --set ${k}=${v}`).join('');
   const sig = (g: IrGraph, first: string[]) => [...first, ...(noiseOrder(g).length ? ['eps=None'] : []),
-    ...scalarsOf(g).map((s) => `${s}=${SCALAR_DEFAULT[s] ?? '1.0'}`)].join(', ');
+    ...scalarsOf(g).map((s) => `${s}=1.0`)].join(', '); // the runtime scalars (temperature, beta) default to 1
   const sampleOut = o.sample.outputs.length > 0;
   const inputs = o.elbo.inputs.map((i) => pyIdent(i.name));
 
