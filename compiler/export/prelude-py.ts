@@ -127,8 +127,14 @@ def _dml_split(p, mixtures):
     return p[:, :mixtures], rest[:, :, 0], rest[:, :, 1], torch.tanh(rest[:, :, 2])
 
 
+def at_least_f32(t):
+    """Likelihoods in float32 or better, also under autocast (bfloat16 logits lose the bins' masses)."""
+    return t.to(torch.promote_types(t.dtype, torch.float32))
+
+
 def dml_logp(p, x, mixtures, bits):
     """Discretized mixture of logistics (PixelCNN++), data in [−1, 1]: log-likelihood per image."""
+    p, x = at_least_f32(p), at_least_f32(x)
     logits, means, log_scales, coeffs = _dml_split(p, mixtures)
     c = x.shape[1]
     xs = x.unsqueeze(2)  # [B, C, 1, H, W]
@@ -167,6 +173,7 @@ DL_LO, DL_HI = -0.5 + 1 / 512, 0.5 - 1 / 512
 
 def dl_logp(mean, logscale, x, bits):
     """The authors' discretized logistic (data in [−0.5, 0.5], one learned log-scale): log-likelihood per image."""
+    mean, logscale, x = at_least_f32(mean), at_least_f32(logscale), at_least_f32(x)
     scale = torch.exp(logscale.reshape(()))
     u = (x - torch.clamp(mean, DL_LO, DL_HI)) / scale
     d = torch.sigmoid(u + (1.0 / 2 ** bits) / scale) - torch.sigmoid(u) + 1e-7
@@ -174,6 +181,7 @@ def dl_logp(mean, logscale, x, bits):
 
 
 def bernoulli_logp(logits, x):
+    logits, x = at_least_f32(logits), at_least_f32(x)
     return (x * logits - F.softplus(logits)).flatten(1).sum(1)
 
 
