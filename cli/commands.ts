@@ -47,6 +47,7 @@ const TRAIN_ONLY: Flag[] = [
   { name: 'beta-rate', value: 'X', defaultNote: '1', help: 'β-VAEs: β annealing per step, 1 for none' },
   { name: 'max-bad-steps', value: 'N', defaultNote: '5', help: 'stop after this many non-finite steps in a row' },
   { ...EXECUTOR, default: undefined, defaultNote: 'webgpu; a resumed run keeps its own' },
+  { name: 'names', value: 'sdn|torch', defaultNote: 'sdn; a resumed run keeps its own', help: 'name the checkpoint\'s and weights-ema\'s tensors by compiler paths (sdn) or the authors\' PyTorch names (torch)' },
   { name: 'resume', help: 'continue the run in -o from its checkpoint' },
 ];
 
@@ -96,6 +97,7 @@ export const COMMANDS: Record<string, Command> = {
       { name: 'json', help: 'the whole report as JSON' }, { name: 'markdown', help: 'a Markdown table' },
       { name: 'weights', value: 'FILE', help: 'a checkpoint of a: which tensors can initialize b' },
       { name: 'o', value: 'FILE', aliases: ['out'], help: 'with --weights: write the transferable subset here' },
+      { name: 'names', value: 'sdn|torch', default: 'sdn', help: 'with -o: name the written tensors by compiler paths (sdn) or the authors\' PyTorch names (torch)' },
       { name: 'git', help: 'run as git\'s external diff driver (exit 0)' }, { name: 'exit-code', help: 'with --git: exit 0/1/2 as without it' },
     ],
     // diff parses its own arguments: as git's driver, even a usage error must exit 0.
@@ -139,6 +141,15 @@ export const COMMANDS: Record<string, Command> = {
   demo: {
     synopsis: '[model.sdn] [any train option]', summary: 'The main job: a short training of fmnist-sdn on Fashion-MNIST with the reference settings.',
     flags: DEMO_FLAGS, load: async () => parsed('demo', (await import('./commands/demo.js')).demoCommand),
+  },
+  export: {
+    synopsis: 'model.sdn --to pytorch -o DIR [--set k=v]',
+    summary: 'A standalone PyTorch project: model.py (the nn.Module, authors\' state_dict names), train.py (sdn train\'s recipe, DDP via torchrun), data.py, convert.py, README.md.',
+    flags: [
+      { name: 'to', value: 'pytorch', help: 'the export target (pytorch is the only one); required' },
+      { name: 'o', value: 'DIR', help: 'output folder; required' }, SET,
+    ],
+    load: async () => parsed('export', (await import('./commands/export.js')).exportCommand),
   },
   harness: {
     synopsis: 'model.sdn -o FILE.ts [options]', summary: 'A standalone, readable TypeScript training script for the model.',

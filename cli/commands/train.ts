@@ -1,6 +1,7 @@
 // sdn train model.sdn -o DIR; flags and their defaults: cli/commands.ts (`sdn train --help`).
 // Trains with the authors' recipe (Adamax, weight norm, EMA) on WebGPU or the CPU reference engine, writing
-// metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder.
+// metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder
+// (tensors named by compiler paths, or with --names torch by the authors' PyTorch names).
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP finish the current step, checkpoint and exit 128 + the
 // signal's number (130, 143, 129); --resume continues exactly. One writer per run folder (train.lock).
 import { existsSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { buildArtifact } from '../../compiler/compile.js';
 import { loadDataset } from '../../runtime/data/datasets.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
-import { loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
+import { loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint, type TensorNames } from '../../runtime/train/checkpoint-node.js';
 import { CpuGradientEngine } from '../../runtime/train/cpu-engine.js';
 import { GraphGradientEngine } from '../../runtime/train/graph-engine.js';
 import { TrainingDiverged } from '../../runtime/train/guard.js';
@@ -18,13 +19,12 @@ import { RunDir } from '../../runtime/train/run-dir-node.js';
 import { lockRunDir } from '../../runtime/train/run-lock-node.js';
 import { DEFAULT_RECIPE, recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
 import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
-import { UsageError, type ParsedArgs } from '../args.js';
+import { namesFlag, UsageError, type ParsedArgs } from '../args.js';
 import { checkModelFile, compileOrReport } from '../compile-or-report.js';
 import { backendFor } from '../model-io.js';
 import { checkOutputDir } from '../output.js';
 import { usageLine } from '../commands.js';
 import { isTerminal } from '../terminal.js';
-
 
 /** Flag name → recipe field, and whether changing it on --resume would change the training trajectory. */
 const FLAGS: [string, keyof Recipe, 'int' | 'number', boolean][] = [
@@ -75,6 +75,7 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
   recipeFromFlags(args, DEFAULT_RECIPE);
   const executor = args.flags.get('executor');
   if (executor !== undefined && executor !== 'webgpu' && executor !== 'cpu') throw new UsageError(`--executor must be webgpu or cpu, got '${executor}'`);
+  namesFlag(args.flags.get('names'));
   if (args.flags.has('resume') && !existsSync(join(out, 'checkpoint.safetensors'))) throw new UsageError(`--resume: no checkpoint at ${join(out, 'checkpoint.safetensors')}`);
   const run = new RunDir(out);
   const unlock = lockRunDir(out);
@@ -109,6 +110,9 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
   // A resumed run keeps its executor unless told otherwise: float32 results differ between them,
   // and reproducing the uninterrupted run's losses exactly needs the same one.
   const executor = String(args.flags.get('executor') ?? saved?.extra.executor ?? 'webgpu');
+  const savedNames = saved?.extra.names as TensorNames | undefined;
+  const names = namesFlag(args.flags.get('names') ?? savedNames);
+  if (savedNames && names !== savedNames) throw new UsageError(`--resume: the run names its tensors --names ${savedNames}, not ${names}`);
   const compiled = compileOrReport(file, sets);
   if (!compiled.graphs) return 1;
   const model = buildArtifact(compiled);
@@ -152,7 +156,7 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
   };
   for (const s of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.on(s, onSignal);
   const progress = new Progress(recipe.steps, trainer.state.step, { write: (s) => process.stdout.write(s), tty: isTerminal(process.stdout) });
-  const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file, executor } };
+  const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file, executor, names } };
   try {
     const result = await runTraining(trainer, {
       shouldStop: () => stop.signal !== undefined,
@@ -171,8 +175,8 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
         await run.writeSamples(step, grid);
       },
       checkpoint: async (t) => {
-        await saveCheckpoint(run.checkpointPath, t.state, t.wn.specs, info);
-        await saveSafetensorsFile(join(out, 'weights-ema.safetensors'), tensorsOf(model.params, t.weights('ema')), { format: 'pt', step: String(t.state.step) });
+        await saveCheckpoint(run.checkpointPath, t.state, t.wn.specs, info, names);
+        await saveSafetensorsFile(join(out, 'weights-ema.safetensors'), tensorsOf(model.params, t.weights('ema'), names), { format: 'pt', step: String(t.state.step) });
         run.writeLossPlot(`${model.model}: training`);
       },
     });
@@ -194,8 +198,8 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
   }
 }
 
-function tensorsOf(params: { path: string; shape: number[] }[], values: Map<string, Float32Array>) {
-  return new Map(params.map((p) => [p.path, { shape: p.shape, data: values.get(p.path)! }]));
+function tensorsOf(params: { path: string; torch: string; shape: number[] }[], values: Map<string, Float32Array>, names: TensorNames) {
+  return new Map(params.map((p) => [names === 'torch' ? p.torch : p.path, { shape: p.shape, data: values.get(p.path)! }]));
 }
 
 const sortKeys = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -7,6 +7,7 @@ import { batchIterator, scaleBatch, toPixels, type Batch, type Dataset } from '.
 import { imageGrid, type ImageGrid } from '../image/grid.js';
 import { initParams } from '../init.js';
 import { likelihoodOf, type LikelihoodKind } from '../likelihood.js';
+import type { IrGraph } from '../ir.js';
 import type { CompiledModel } from '../program.js';
 import { ModelSession, type Backend } from '../session.js';
 import { Adamax, type AdamaxState } from './adamax.js';
@@ -60,7 +61,12 @@ export const DEFAULT_RECIPE: Recipe = {
  * their DisentanglementVAE, which trains with plain Adamax: no weight norm, no EMA, no lr decay.
  */
 export function recipeDefaults(model: CompiledModel): Recipe {
-  const betaVae = model.graphs.elbo.ir.nodes.some((n) => n.op === 'scalar_input' && n.attrs.name === 'beta');
+  return recipeForGraph(model.graphs.elbo.ir);
+}
+
+/** recipeDefaults from the model's ELBO graph alone. */
+export function recipeForGraph(elbo: IrGraph): Recipe {
+  const betaVae = elbo.nodes.some((n) => n.op === 'scalar_input' && n.attrs.name === 'beta');
   return betaVae ? { ...DEFAULT_RECIPE, weightNorm: false, ema: 0, lrDecay: 1 } : { ...DEFAULT_RECIPE };
 }
 

@@ -89,6 +89,14 @@ const RUN_CASES: Case[] = [
   [['train', 'tiny.sdn', '--data', 'data', ...cpu, '--resume', '-o', 'runs/x'], 2, '--resume: no checkpoint at runs/x/checkpoint.safetensors'],
   [['train', 'tiny.sdn', '--data', 'data', '--executor', 'gpu', '-o', 'runs/x'], 2, "--executor must be webgpu or cpu, got 'gpu'"],
   [['harness', 'tiny.sdn', '-o', 'afile/train.ts'], 2, /afile is a file, not a folder/],
+  [['export', 'tiny.sdn', '--to', 'pytorch', '-o', 'afile'], 2, '-o afile is a file; give a folder'],
+  [['export', 'missing.sdn', '--to', 'pytorch', '-o', 'out'], 2, 'model file not found: missing.sdn'],
+  [['export', 'folder.sdn', '--to', 'pytorch', '-o', 'out'], 1, 'folder.sdn is a folder, not a model file'],
+  [['export', 'tiny.sdn', '--to', 'onnx', '-o', 'out'], 2, '--to onnx: the only export target is pytorch'],
+  // --names: a choice of two, and only where tensors are written.
+  [['train', 'tiny.sdn', '--data', 'data', ...cpu, '--names', 'pytorch', '-o', 'runs/x'], 2, "--names must be sdn (the compiler's paths) or torch (the authors' PyTorch names), got 'pytorch'"],
+  [['diff', 'tiny.sdn', 'tiny.sdn', '--weights', 'w.safetensors', '-o', 'runs/b.safetensors', '--names', 'pt'], 2, "--names must be sdn (the compiler's paths) or torch"],
+  [['diff', 'tiny.sdn', 'tiny.sdn', '--weights', 'w.safetensors', '--names', 'torch'], 2, '--names says how -o names the tensors it writes; give -o b-init.safetensors'],
   // Numbers out of range.
   [['sample', 'tiny.sdn', ...init, '-n', '0'], 2, '-n must be in [1, 4096], got 0'],
   [['sample', 'tiny.sdn', '--init-seed', '-1', ...cpu], 2, '--init-seed must be in [0, 4294967295], got -1'],
