@@ -12,11 +12,11 @@ export async function elboCommand(args: ParsedArgs): Promise<number> {
   if (!file) throw new UsageError('usage: sdn elbo model.sdn --weights w.safetensors [--data fashion-mnist] [--limit N] [--batch 16]');
   const model = compileArtifact(file, args.sets);
   if (!model) return 1;
-  const data = await loadDataset(String(args.flags.get('data') ?? 'fashion-mnist'));
-  const limit = intFlag(args, 'limit', data.test.count);
-  const test = firstN(data.test, Math.min(limit, data.test.count));
   const input = model.graphs.elbo.inputs[0];
   const [c, h, w] = input.shape;
+  const data = await loadDataset(String(args.flags.get('data') ?? 'fashion-mnist'), { imageSize: h });
+  const limit = intFlag(args, 'limit', data.test.count);
+  const test = firstN(data.test, Math.min(limit, data.test.count));
   if (test.channels !== c || test.height !== h || test.width !== w)
     throw new UsageError(`${test.name} images are ${test.channels}×${test.height}×${test.width}, the model expects ${c}×${h}×${w}`);
   const { kind, nbits } = likelihoodOf(model.graphs.elbo.ir);

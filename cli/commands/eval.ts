@@ -68,9 +68,9 @@ async function evaluate(args: ParsedArgs): Promise<number> {
     from = `weights ${path}`;
   }
   const dataSpec = typeof args.flags.get('data') === 'string' ? String(args.flags.get('data')) : ((ckpt?.extra.data as string | undefined) ?? 'fashion-mnist');
-  const data = await loadDataset(dataSpec);
-  const test = firstN(data.test, Math.min(intFlag(args, 'limit', data.test.count), data.test.count));
   const [c, h, w] = model.graphs.elbo.inputs[0].shape;
+  const data = await loadDataset(dataSpec, { imageSize: h });
+  const test = firstN(data.test, Math.min(intFlag(args, 'limit', data.test.count), data.test.count));
   if (test.channels !== c || test.height !== h || test.width !== w) {
     throw new UsageError(`${test.name} images are ${test.channels}×${test.height}×${test.width}, the model expects ${c}×${h}×${w}`);
   }

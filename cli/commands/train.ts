@@ -120,8 +120,8 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
     state = (await loadCheckpoint(run.checkpointPath, { sourceSha256: sha, specs: () => wn.specs })).state;
     run.truncateMetrics(state.step);
   }
-  const data = await loadDataset(dataSpec ?? 'fashion-mnist');
   const [c, h, w] = model.graphs.elbo.inputs[0].shape;
+  const data = await loadDataset(dataSpec ?? 'fashion-mnist', { imageSize: h });
   for (const d of [data.train, data.test]) {
     if (d.channels !== c || d.height !== h || d.width !== w) throw new UsageError(`${d.name} images are ${d.channels}×${d.height}×${d.width}, ${model.model} expects ${c}×${h}×${w}`);
   }
