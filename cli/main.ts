@@ -34,6 +34,7 @@ const COMMANDS: Record<string, Command> = {
   summary: { run: summaryCommand, booleanFlags: ['json', 'memory'], help: 'summary model.sdn [--set k=v] [--json] [--memory [--batch 32]]   layers, shapes, parameters, FLOPs; or the memory plan of each graph' },
   eval: { run: evalCommand, booleanFlags: ['raw', 'json'], help: 'eval model.sdn (--run runs/NAME | --weights w.safetensors) [--data fashion-mnist] [--k 1] [--limit N] [--raw]   test NLL (importance-weighted) and −ELBO, bits/dim' },
   harness: { run: harnessCommand, booleanFlags: ['no-weight-norm'], help: 'harness model.sdn -o train.ts [--set k=v] [--data fashion-mnist] [--steps N] [--batch B]   a standalone TypeScript training script' },
+  metrics: { run: async (a) => (await import('./commands/metrics.js')).metricsCommand(a), booleanFlags: ['json', 'raw'], help: 'metrics (--codes codes.safetensors --factor-sizes 10,10,10,8,4,15 | model.sdn --run runs/NAME [--data shapes3d|3dshapes.h5] [--factor-sizes …]) [--seed 0] [--json]   disentanglement scores: β-VAE, FactorVAE, MIG, DCI, SAP' },
   train: { run: trainCommand, booleanFlags: ['no-weight-norm', 'resume', 'eval-raw'], help: 'train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--lr 0.002] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--seed 0] [--executor webgpu|cpu] [--resume]   train (WebGPU, or the CPU reference engine)' },
 };
 

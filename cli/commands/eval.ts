@@ -2,21 +2,16 @@
 //   [--limit N] [--batch 16] [--seed 0] [--raw] [--json] [--executor webgpu|cpu]
 // Test-set importance-weighted NLL with K samples (logsumexp over K ELBOs − log K) and −ELBO, in
 // bits/dim. From a run (or a checkpoint given as --weights) the EMA weights are used unless --raw.
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { buildArtifact } from '../../compiler/compile.js';
 import { DatasetError, loadDataset } from '../../runtime/data/datasets.js';
 import { firstN } from '../../runtime/data/batches.js';
 import { likelihoodOf } from '../../runtime/likelihood.js';
-import { loadSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { ModelSession } from '../../runtime/session.js';
-import { CHECKPOINT_FORMAT, CheckpointError, loadCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
+import { CheckpointError } from '../../runtime/train/checkpoint-node.js';
 import { evaluateLikelihood } from '../../runtime/train/evaluate.js';
-import { weightNormFor } from '../../runtime/train/weight-norm.js';
-import { bindWeights, WeightsError } from '../../runtime/weights.js';
+import { WeightsError } from '../../runtime/weights.js';
 import { UsageError, type ParsedArgs } from '../args.js';
-import { compileOrReport } from '../compile-or-report.js';
 import { backendFor, intFlag } from '../model-io.js';
+import { loadRunWeights } from '../run-weights.js';
 
 const USAGE = 'usage: sdn eval model.sdn (--run runs/NAME | --weights w.safetensors) [--data fashion-mnist] [--k 1] [--limit N] [--raw]';
 
@@ -34,39 +29,12 @@ export async function evalCommand(args: ParsedArgs): Promise<number> {
 
 async function evaluate(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
-  const runDir = args.flags.get('run'), weights = args.flags.get('weights');
-  if (!file || (typeof runDir === 'string') === (typeof weights === 'string')) throw new UsageError(USAGE);
+  if (!file) throw new UsageError(USAGE);
   const k = intFlag(args, 'k', 1);
   if (k < 1) throw new UsageError(`--k must be ≥ 1, got ${k}`);
-  const raw = args.flags.has('raw');
-  const path = typeof runDir === 'string' ? join(runDir, 'checkpoint.safetensors') : String(weights);
-  if (!existsSync(path)) throw new UsageError(`${typeof runDir === 'string' ? `--run ${runDir}: no checkpoint.safetensors in it` : `--weights: no file ${path}`}`);
-  const file0 = await loadSafetensorsFile(path);
-  const isCheckpoint = file0.metadata.format === CHECKPOINT_FORMAT;
-  if (raw && !isCheckpoint) throw new UsageError('--raw needs a training run or checkpoint (a plain weights file has no EMA to skip)');
-  let ckpt: LoadedCheckpoint | undefined;
-  let sets = args.sets;
-  if (isCheckpoint) {
-    ckpt = await loadCheckpoint(path);
-    if (Object.keys(sets).length === 0) sets = (ckpt.extra.sets ?? {}) as Record<string, string>;
-  }
-  const compiled = compileOrReport(file, sets);
-  if (!compiled.graphs) return 1;
-  const model = buildArtifact(compiled);
-  let params: Map<string, Float32Array>;
-  let from: string;
-  if (ckpt) {
-    if (ckpt.sourceSha256 !== sourceHash(compiled.sources.values())) {
-      process.stderr.write(`sdn: warning: ${file} differs from the source the checkpoint was trained with; evaluating anyway since the tensors fit\n`);
-    }
-    const wn = weightNormFor(model, ckpt.recipe.weightNorm);
-    const loaded = await loadCheckpoint(path, { specs: () => wn.specs });
-    params = wn.weights(raw ? loaded.state.params : loaded.state.ema);
-    from = `${raw ? 'raw' : 'EMA'} weights at step ${loaded.state.step} of ${typeof runDir === 'string' ? runDir : path}`;
-  } else {
-    params = bindWeights(model.params, file0.tensors, { source: basename(path) });
-    from = `weights ${path}`;
-  }
+  const loaded = await loadRunWeights(file, args, USAGE);
+  if (!loaded) return 1;
+  const { model, params, from, checkpoint: ckpt } = loaded;
   const dataSpec = typeof args.flags.get('data') === 'string' ? String(args.flags.get('data')) : ((ckpt?.extra.data as string | undefined) ?? 'fashion-mnist');
   const [c, h, w] = model.graphs.elbo.inputs[0].shape;
   const data = await loadDataset(dataSpec, { imageSize: h });

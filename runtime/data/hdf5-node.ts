@@ -16,7 +16,7 @@ export interface Shapes3dFile {
   count: number;
   /** Stored image side (64 in the published file). */
   size: number;
-  /** `count` rows from `start`, NCHW, downscaled to `size` / `factor`. */
+  /** `count` rows from `start`, NCHW, downscaled to `size` / `factor` (the last block read is kept). */
   rows(start: number, count: number, factor?: number): Uint8Array;
   /** All labels, count × 6 float64. */
   labels(): Float64Array;
@@ -54,16 +54,20 @@ export async function openShapes3dFile(path: string): Promise<Shapes3dFile> {
     if (labels.shape?.length !== 2 || labels.shape[0] !== n || labels.shape[1] !== 6) fail(`'labels' has shape [${labels.shape}]; expected [${n}, 6] (one row of 6 factor values per image)`);
     if (lm.type !== 1) fail(`'labels' has element type ${labels.dtype}; expected float64`);
     const size = h!;
+    let last: { key: string; rows: Uint8Array } | undefined; // readers ask for the same block repeatedly
     return {
       path, count: n!, size,
       rows(start, count, factor = 1) {
+        const key = `${start}/${count}/${factor}`;
+        if (last?.key === key) return last.rows;
         const hwc = images.slice([[start, start + count]]) as Uint8Array;
         const plane = size * size, chw = new Uint8Array(hwc.length);
         for (let k = 0; k < count; k++) {
           const base = k * 3 * plane;
           for (let i = 0; i < plane; i++) for (let ch = 0; ch < 3; ch++) chw[base + ch * plane + i] = hwc[base + i * 3 + ch]!;
         }
-        return downscale(chw, count, 3, size, factor);
+        last = { key, rows: downscale(chw, count, 3, size, factor) };
+        return last.rows;
       },
       labels: () => Float64Array.from(labels.value as ArrayLike<number>),
       close: () => void file.close(),
@@ -92,28 +96,37 @@ export function factorGrid(labels: Float64Array, count: number, path: string): n
   return sizes;
 }
 
+/** The images of the given rows (any order, repeats allowed), NCHW at the stored size / `factor`, reading blocks of 1,024 rows. */
+export function readRows(file: Shapes3dFile, indices: ArrayLike<number>, factor: number): Uint8Array {
+  const size = file.size / factor, per = 3 * size * size;
+  const images = new Uint8Array(indices.length * per);
+  const sorted = Array.from({ length: indices.length }, (_, k) => k).sort((a, b) => indices[a]! - indices[b]!);
+  for (let k = 0; k < sorted.length;) {
+    const block = Math.floor(indices[sorted[k]!]! / 1024) * 1024;
+    const rows = file.rows(block, Math.min(1024, file.count - block), factor);
+    for (; k < sorted.length && indices[sorted[k]!]! < block + 1024; k++) {
+      const r = indices[sorted[k]!]! - block;
+      images.set(rows.subarray(r * per, (r + 1) * per), sorted[k]! * per);
+    }
+  }
+  return images;
+}
+
+/** The factor by which the stored images shrink to `size`; an error unless it divides the stored size. */
+export function scaleFactor(file: Shapes3dFile, size: number): number {
+  if (file.size % size !== 0) throw new DatasetError(`${file.path}: images are ${file.size}×${file.size}; cannot scale them to ${size}×${size} (needs a divisor of ${file.size})`);
+  return file.size / size;
+}
+
 /** Train and test Datasets from a random, seed-fixed subset of the file's rows, at `opts.size` (a divisor of the stored size). */
 export async function loadShapes3dFile(path: string, opts: Shapes3dOptions): Promise<{ train: Dataset; test: Dataset }> {
   const file = await openShapes3dFile(path);
   try {
-    if (file.size % opts.size !== 0) throw new DatasetError(`${path}: images are ${file.size}×${file.size}; cannot scale them to ${opts.size}×${opts.size} (needs a divisor of ${file.size})`);
-    const factor = file.size / opts.size;
+    const factor = scaleFactor(file, opts.size);
     const split = splitIndices(file.count, Math.min(opts.train, file.count - opts.test), opts.test, path);
-    const read = (indices: Uint32Array, part: string): Dataset => {
-      const per = 3 * opts.size * opts.size;
-      const images = new Uint8Array(indices.length * per);
-      const sorted = Array.from(indices.keys()).sort((a, b) => indices[a]! - indices[b]!);
-      // Rows are read in blocks: one read per block of 1024 rows that holds any wanted row.
-      for (let k = 0; k < sorted.length;) {
-        const block = Math.floor(indices[sorted[k]!]! / 1024) * 1024;
-        const rows = file.rows(block, Math.min(1024, file.count - block), factor);
-        for (; k < sorted.length && indices[sorted[k]!]! < block + 1024; k++) {
-          const r = indices[sorted[k]!]! - block;
-          images.set(rows.subarray(r * per, (r + 1) * per), sorted[k]! * per);
-        }
-      }
-      return { images, count: indices.length, channels: 3, height: opts.size, width: opts.size, name: `3dshapes.h5-${opts.size}/${part}` };
-    };
+    const read = (indices: Uint32Array, part: string): Dataset => ({
+      images: readRows(file, indices, factor), count: indices.length, channels: 3, height: opts.size, width: opts.size, name: `3dshapes.h5-${opts.size}/${part}`,
+    });
     return { train: read(split.train, 'train'), test: read(split.test, 'test') };
   } finally {
     file.close();

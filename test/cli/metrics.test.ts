@@ -1,0 +1,64 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { indexToFactors } from '../../runtime/data/shapes3d.js';
+import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
+import { REPO } from '../runtime/train/helpers.js';
+import { runCli } from './run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sdn-cli-metrics-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const KEYS = ['beta_vae', 'dci', 'details', 'factor_vae', 'mig', 'sap'];
+
+describe('sdn metrics', () => {
+  it('trains a 3dshapes model on the procedural data for 2 steps, then scores its run folder', async () => {
+    const run = join(dir, 'run');
+    const model = join(REPO, 'models/3dshapes-cnn.sdn');
+    const t = await runCli(['train', model, '--set', 'size=16', '--data', 'shapes3d:train=32,test=8', '--steps', '2', '--batch', '4',
+      '--eval-every', '2', '--eval-images', '8', '--samples', '4', '--executor', 'cpu', '-o', run]);
+    expect(t.stderr).toBe('');
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/on shapes3d-16\/train \(32 images/);
+    const r = await runCli(['metrics', model, '--run', run, '--factor-sizes', '2,2,2,2,4,3', '--executor', 'cpu']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^shapes3d_cnn on shapes3d-16, grid 2×2×2×2×4×3 = 192 images \(of 10×10×10×8×4×15\); posterior means \(10 dims\) from raw .*weights at step 2 of /);
+    for (const name of ['β-VAE metric', 'FactorVAE metric', 'MIG', 'DCI {15}disentanglement', 'SAP']) expect(r.stdout).toMatch(new RegExp(`\\n  ${name} +\\S`));
+    const saved = JSON.parse(readFileSync(join(run, 'disentanglement.json'), 'utf8')) as Record<string, unknown>;
+    expect(saved.factor_sizes).toEqual([2, 2, 2, 2, 4, 3]);
+    expect(existsSync(join(run, 'codes.safetensors'))).toBe(true);
+    // The saved codes score the same through --codes.
+    const again = await runCli(['metrics', '--codes', join(run, 'codes.safetensors'), '--factor-sizes', '2,2,2,2,4,3', '--json']);
+    expect(again.code).toBe(0);
+    const scores = JSON.parse(again.stdout) as Record<string, unknown>;
+    expect(Object.keys(scores).sort()).toEqual(KEYS);
+    for (const k of ['beta_vae', 'factor_vae', 'mig', 'sap', 'dci']) expect(scores[k]).toEqual(saved[k]);
+  });
+
+  it('--codes scores a given representation: the factors themselves score β-VAE and FactorVAE 1', async () => {
+    const sizes = [3, 2, 4], n = 24;
+    const data = new Float32Array(n * 3);
+    for (let i = 0; i < n; i++) data.set(indexToFactors(i, sizes).map((v, k) => v + 0.01 * Math.sin(7 * i + k)), i * 3);
+    const path = join(dir, 'codes.safetensors');
+    await saveSafetensorsFile(path, { codes: { shape: [n, 3], data } });
+    const r = await runCli(['metrics', '--codes', path, '--factor-sizes', '3,2,4', '--json', '--seed', '4']);
+    expect(r.stderr).toBe('');
+    const s = JSON.parse(r.stdout) as { beta_vae: number; factor_vae: number; mig: number; dci: Record<string, number> };
+    expect([s.beta_vae, s.factor_vae]).toEqual([1, 1]);
+    expect(Object.keys(s.dci).sort()).toEqual(['completeness', 'disentanglement', 'informativeness']);
+    expect(s.mig).toBeGreaterThan(0.9);
+  });
+
+  it('bad input is a clear error: exit 2 for usage, 1 for files that do not fit', async () => {
+    const path = join(dir, 'codes.safetensors');
+    const noSizes = await runCli(['metrics', '--codes', path]);
+    expect([noSizes.code, noSizes.stderr]).toEqual([2, expect.stringMatching(/^sdn: --codes needs --factor-sizes/)]);
+    const wrong = await runCli(['metrics', '--codes', path, '--factor-sizes', '3,2,5']);
+    expect([wrong.code, wrong.stderr]).toEqual([1, 'sdn: the codes have 24 rows, but the factor grid 3×2×5 has 30 points (one row per point, last factor fastest)\n']);
+    const missing = await runCli(['metrics', '--codes', join(dir, 'nope.safetensors'), '--factor-sizes', '3,2,4']);
+    expect([missing.code, missing.stderr]).toEqual([1, `sdn: ${join(dir, 'nope.safetensors')}: not found\n`]);
+    const badSizes = await runCli(['metrics', '--codes', path, '--factor-sizes', '3,x']);
+    expect([badSizes.code, badSizes.stderr]).toEqual([1, "sdn: --factor-sizes must be a comma-separated list of at least two integers ≥ 2, got '3,x'\n"]);
+  });
+});
