@@ -1,8 +1,9 @@
 // sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002]
 //   [--lr-decay 0.999] [--ema 0.999] [--no-weight-norm] [--eval-every 100] [--eval-images 500]
 //   [--eval-batch B] [--eval-raw] [--samples 16] [--temperature 1] [--seed 0] [--clip-grad 0]
-//   [--beta 1] [--beta-rate 1] [--max-bad-steps 5] [--executor webgpu|cpu] [--resume]
-// Trains with the authors' recipe (Adamax, weight norm, EMA) on the CPU reference engine, writing
+//   [--beta 1] [--beta-rate 1] [--max-bad-steps 5] [--recipe density-vae|beta-vae] [--executor webgpu|cpu] [--resume]
+// Trains with the authors' recipe for the model (density VAEs: Adamax, weight norm, EMA, lr decay;
+// β-VAEs: plain Adamax; --recipe picks either, and the run log says which) on WebGPU or the CPU, writing
 // metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder.
 // Ctrl-C finishes the current step, checkpoints and exits 130; --resume continues exactly.
 import { join } from 'node:path';
@@ -16,14 +17,14 @@ import { TrainingDiverged } from '../../runtime/train/guard.js';
 import { runTraining } from '../../runtime/train/loop.js';
 import { Progress } from '../../runtime/train/progress.js';
 import { RunDir } from '../../runtime/train/run-dir-node.js';
-import { recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
+import { describeRecipe, presetFor, RECIPE_PRESETS, recipeDefaults, Trainer, type Recipe, type RecipePreset, type TrainState } from '../../runtime/train/trainer.js';
 import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { compileOrReport } from '../compile-or-report.js';
 import { backendFor } from '../model-io.js';
 
 const USAGE = 'usage: sdn train model.sdn --data fashion-mnist --steps N --batch B -o runs/NAME [--set k=v] [--lr 0.002] [--ema 0.999] ' +
-  '[--no-weight-norm] [--eval-every 100] [--eval-images 500] [--seed 0] [--executor webgpu|cpu] [--resume]';
+  '[--no-weight-norm] [--recipe density-vae|beta-vae] [--eval-every 100] [--eval-images 500] [--seed 0] [--executor webgpu|cpu] [--resume]';
 
 /** Flag name → recipe field, and whether changing it on --resume would change the training trajectory. */
 const FLAGS: [string, keyof Recipe, 'int' | 'number', boolean][] = [
@@ -107,7 +108,13 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
   if (!compiled.graphs) return 1;
   const model = buildArtifact(compiled);
   const sha = sourceHash(compiled.sources.values());
-  const { recipe, given } = recipeFromFlags(args, saved?.recipe ?? recipeDefaults(model));
+  const presetFlag = args.flags.get('recipe');
+  if (presetFlag !== undefined && !(String(presetFlag) in RECIPE_PRESETS)) throw new UsageError(`--recipe must be ${Object.keys(RECIPE_PRESETS).join(' or ')}, got '${presetFlag}'`);
+  const preset = (presetFlag as RecipePreset | undefined) ?? presetFor(model);
+  if (saved && presetFlag !== undefined && describeRecipe(RECIPE_PRESETS[preset]) !== describeRecipe(saved.recipe)) {
+    throw new UsageError(`--resume: --recipe ${preset} (${describeRecipe(RECIPE_PRESETS[preset])}) differs from the run's ${describeRecipe(saved.recipe)}`);
+  }
+  const { recipe, given } = recipeFromFlags(args, saved?.recipe ?? recipeDefaults(model, preset));
   if (saved) {
     for (const [flag, key, , fixed] of FLAGS) {
       if (fixed && given.includes(key) && recipe[key] !== saved.recipe[key]) throw new UsageError(`--resume: --${flag} ${recipe[key]} differs from the run's ${saved.recipe[key]}; the recipe of a resumed run cannot change (only --steps and evaluation settings can)`);
@@ -133,6 +140,11 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
   const nParams = model.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
   say(`${resume ? 'resuming' : 'training'} ${model.model} (${nParams.toLocaleString('en-US')} parameters, ${trainableCount(wn.specs).toLocaleString('en-US')} trainable with ` +
     `${recipe.weightNorm ? `weight norm on ${wn.normalized.length} conv weights` : 'no weight norm'}) on ${data.train.name} (${data.train.count} images, ${trainer.stepsPerEpoch} steps/epoch)`);
+  const why = saved ? 'as the run was started' : presetFlag !== undefined ? 'from --recipe' : preset === 'beta-vae'
+    ? 'the default for a β-VAE: the authors\' DisentanglementVAE trains with plain Adamax; --recipe density-vae changes it'
+    : 'the default for a density VAE; --recipe beta-vae changes it';
+  const overridden = (['weightNorm', 'ema', 'lrDecay'] as const).some((k) => recipe[k] !== RECIPE_PRESETS[preset][k]);
+  say(`recipe: ${saved ? describeRecipe(recipe) : `${preset}${overridden ? ' with flags' : ''}: ${describeRecipe(recipe)}`} (${why})`);
   say(`engine: ${engine.describe()}; Adamax lr ${recipe.lr} (×${recipe.lrDecay}/epoch), batch ${recipe.batch}, EMA ${recipe.ema}, seed ${recipe.seed}` +
     `${trainer.usesBeta ? `, β → ${recipe.betaFinal} at +${recipe.betaRate * recipe.betaFinal}/step` : ''}; ${resume ? `from step ${trainer.state.step} ` : ''}to step ${recipe.steps}, run folder ${out}`);
 
