@@ -1,30 +1,33 @@
 // sdn metrics --codes codes.safetensors --factor-sizes 10,10,10,8,4,15 [--seed 0] [--json]
 // sdn metrics model.sdn (--run runs/NAME | --weights w.safetensors) [--data shapes3d | --data 3dshapes.h5]
 //   [--factor-sizes 10,10,10,8,4,15] [--seed 0] [--batch 64] [--raw] [--json] [--executor webgpu|cpu]
+//   [-o DIR] [--pictures-only] [--index N] [--steps 9] [--pairs 4]
 // The five disentanglement scores (β-VAE, FactorVAE, MIG, DCI, SAP, as disentanglement_lib) of a
 // representation over a full factor grid: given as codes, or the posterior means of a β-VAE on
 // every image of the 3D Shapes grid (or of an evenly spaced coarser grid, --factor-sizes). From a
-// run, the codes and scores are also written to the run folder (codes.safetensors, disentanglement.json).
+// run, the codes and scores are also written to the run folder (codes.safetensors, disentanglement.json),
+// and with the latent pictures (cli/latent-pictures.ts: traversal.png, interpolation.png) there or in -o.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lowerGraph } from '../../compiler/lower/index.js';
-import { factorGrid, openShapes3dFile, readRows, scaleFactor } from '../../runtime/data/hdf5-node.js';
-import { renderShapes3dBatch, SHAPES3D_SIZES } from '../../runtime/data/shapes3d.js';
 import { DatasetError } from '../../runtime/data/types.js';
 import { likelihoodOf } from '../../runtime/likelihood.js';
 import { encodeImages } from '../../runtime/metrics/encode.js';
 import { disentanglementScores, type DisentanglementScores, METRIC_DEFAULTS, MetricsError } from '../../runtime/metrics/index.js';
 import { parseFactorSizes, subgridRows } from '../../runtime/metrics/subgrid.js';
-import { posteriorMeanGraph, PosteriorMeanError } from '../../runtime/posterior-mean.js';
+import { posteriorMeanGraph, PosteriorMeanError, type PosteriorMeanGraph } from '../../runtime/posterior-mean.js';
+import type { Backend } from '../../runtime/session.js';
 import { loadSafetensorsFile, saveSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { CheckpointError } from '../../runtime/train/checkpoint-node.js';
 import { WeightsError } from '../../runtime/weights.js';
 import { InputError, UsageError, type ParsedArgs } from '../args.js';
+import { gridSource, type GridSource } from '../grid-source.js';
+import { writeLatentPictures } from '../latent-pictures.js';
 import { backendFor, intFlag } from '../model-io.js';
-import { loadRunWeights } from '../run-weights.js';
+import { loadRunWeights, type RunWeights } from '../run-weights.js';
 
 const USAGE = 'usage: sdn metrics --codes codes.safetensors --factor-sizes 10,10,10,8,4,15 [--seed 0] [--json]\n' +
-  '       sdn metrics model.sdn (--run runs/NAME | --weights w.safetensors) [--data shapes3d|3dshapes.h5] [--factor-sizes …] [--seed 0] [--json] [--executor webgpu|cpu]';
+  '       sdn metrics model.sdn (--run runs/NAME | --weights w.safetensors) [--data shapes3d|3dshapes.h5] [--factor-sizes …] [--seed 0] [--json] [--executor webgpu|cpu] [-o DIR] [--pictures-only]';
 
 export async function metricsCommand(args: ParsedArgs): Promise<number> {
   try {
@@ -59,70 +62,68 @@ async function metrics(args: ParsedArgs): Promise<number> {
   const { model, params, from, checkpoint } = loaded;
   const posterior = posteriorMeanGraph(model.graphs.elbo.ir, model.model);
   const [, size] = model.graphs.elbo.inputs[0].shape;
-  const runData = checkpoint?.extra.data as string | undefined;
-  const dataSpec = typeof args.flags.get('data') === 'string' ? String(args.flags.get('data')) : runData && /^shapes3d|\.(h5|hdf5)/.test(runData) ? runData : 'shapes3d';
-  const source = await gridSource(dataSpec, size!);
+  const source = await gridSource(args, checkpoint, size!);
   try {
-    const sizes = typeof sizesFlag === 'string' ? parseFactorSizes(sizesFlag) : source.sizes;
-    const rows = subgridRows(source.sizes, sizes);
-    const batch = Math.min(intFlag(args, 'batch', 64), rows.length);
-    if (batch < 1) throw new UsageError('--batch must be positive');
     const backend = await backendFor(args);
-    const runner = await backend.prepare(lowerGraph(posterior.graph), batch);
-    runner.setParams(params);
-    const { dim, width, offset } = posterior;
-    const { kind, nbits } = likelihoodOf(model.graphs.elbo.ir);
-    const tty = process.stderr.isTTY === true;
-    let codes: Float32Array;
-    try {
-      codes = await encodeImages(rows.length, (start, n) => source.images(rows.subarray(start, start + n)), {
-        runner, input: posterior.graph.inputs[0]!.name, width, offset, dim, batch, likelihood: kind, nbits,
-        onProgress: tty ? (done, total) => process.stderr.write(`\rencoding ${done}/${total} images (${source.name})`) : undefined,
+    const runDir = args.flags.get('run'), outFlag = args.flags.get('o');
+    const out = typeof outFlag === 'string' ? outFlag : typeof runDir === 'string' ? runDir : undefined;
+    const picturesOnly = args.flags.has('pictures-only');
+    if (picturesOnly && !out) throw new UsageError('--pictures-only needs --run or -o DIR (where traversal.png and interpolation.png go)');
+    if (!picturesOnly) {
+      const scored = await scoreModel(args, { ...loaded, posterior, source, backend, seed });
+      if (typeof runDir === 'string') {
+        const { codes, sizes, scores } = scored;
+        await saveSafetensorsFile(join(runDir, 'codes.safetensors'), { codes: { shape: [codes.length / posterior.dim, posterior.dim], data: codes } }, { factor_sizes: sizes.join(','), data: source.name, from });
+        await writeFile(join(runDir, 'disentanglement.json'), JSON.stringify({ model: model.model, data: source.name, factor_sizes: sizes, from, seed, ...scores }, null, 2) + '\n');
+      }
+      report(args, scored.scores, scored.what);
+    }
+    if (out) {
+      const index = args.flags.has('index') ? intFlag(args, 'index', 0) : undefined;
+      const lines = await writeLatentPictures({
+        model, params, posterior, source, backend, out, seed, index, steps: intFlag(args, 'steps', 9), pairs: intFlag(args, 'pairs', 4),
       });
-      if (tty) process.stderr.write('\n');
-    } finally {
-      runner.destroy();
+      if (!args.flags.has('json')) process.stdout.write(lines.map((l) => `${l}\n`).join(''));
     }
-    const scores = score(args, { codes, dim, sizes }, seed);
-    const grid = `${sizes.join('×')} = ${rows.length} images${sizes.join() === source.sizes.join() ? '' : ` (of ${source.sizes.join('×')})`}`;
-    const what = `${model.model} on ${source.name}, grid ${grid}; posterior means (${dim} dims) from ${from}; ${backend.describe()}; seed ${seed}`;
-    const runDir = args.flags.get('run');
-    if (typeof runDir === 'string') {
-      await saveSafetensorsFile(join(runDir, 'codes.safetensors'), { codes: { shape: [rows.length, dim], data: codes } }, { factor_sizes: sizes.join(','), data: source.name, from });
-      await writeFile(join(runDir, 'disentanglement.json'), JSON.stringify({ model: model.model, data: source.name, factor_sizes: sizes, from, seed, ...scores }, null, 2) + '\n');
-    }
-    report(args, scores, what);
     return 0;
   } finally {
     source.close();
   }
 }
 
-interface GridSource {
-  name: string;
-  /** The dataset's full factor grid. */
-  sizes: number[];
-  /** Images of the given grid rows, NCHW at the model's size. */
-  images(rows: ArrayLike<number>): Uint8Array;
-  close(): void;
+interface ScoreInputs extends RunWeights {
+  posterior: PosteriorMeanGraph;
+  source: GridSource;
+  backend: Backend;
+  seed: number;
 }
 
-async function gridSource(spec: string, size: number): Promise<GridSource> {
-  if (/^shapes3d(:|$)/.test(spec)) {
-    const given = /size=(\d+)/.exec(spec)?.[1];
-    if (given !== undefined && Number(given) !== size) throw new UsageError(`--data ${spec}: the model takes ${size}×${size} images`);
-    return { name: `shapes3d-${size}`, sizes: [...SHAPES3D_SIZES], images: (rows) => renderShapes3dBatch(rows, size), close: () => undefined };
-  }
-  const path = /^(.+\.(?:h5|hdf5))(?::.*)?$/.exec(spec)?.[1];
-  if (!path) throw new UsageError(`--data ${spec}: the metrics need the 3D Shapes factor grid: shapes3d (procedural) or a 3dshapes .h5 file`);
-  const file = await openShapes3dFile(path);
+/** Encodes every image of the (sub)grid to its posterior mean and scores the codes. */
+async function scoreModel(args: ParsedArgs, o: ScoreInputs): Promise<{ codes: Float32Array; sizes: number[]; scores: DisentanglementScores; what: string }> {
+  const { posterior, source, backend } = o;
+  const sizesFlag = args.flags.get('factor-sizes');
+  const sizes = typeof sizesFlag === 'string' ? parseFactorSizes(sizesFlag) : source.sizes;
+  const rows = subgridRows(source.sizes, sizes);
+  const batch = Math.min(intFlag(args, 'batch', 64), rows.length);
+  if (batch < 1) throw new UsageError('--batch must be positive');
+  const runner = await backend.prepare(lowerGraph(posterior.graph), batch);
+  runner.setParams(o.params);
+  const { dim, width, offset } = posterior;
+  const { kind, nbits } = likelihoodOf(o.model.graphs.elbo.ir);
+  const tty = process.stderr.isTTY === true;
+  let codes: Float32Array;
   try {
-    const factor = scaleFactor(file, size);
-    return { name: `${path} at ${size}×${size}`, sizes: factorGrid(file.labels(), file.count, path), images: (rows) => readRows(file, rows, factor), close: () => file.close() };
-  } catch (e) {
-    file.close();
-    throw e;
+    codes = await encodeImages(rows.length, (start, n) => source.images(rows.subarray(start, start + n)), {
+      runner, input: posterior.graph.inputs[0]!.name, width, offset, dim, batch, likelihood: kind, nbits,
+      onProgress: tty ? (done, total) => process.stderr.write(`\rencoding ${done}/${total} images (${source.name})`) : undefined,
+    });
+    if (tty) process.stderr.write('\n');
+  } finally {
+    runner.destroy();
   }
+  const scores = score(args, { codes, dim, sizes }, o.seed);
+  const grid = `${sizes.join('×')} = ${rows.length} images${sizes.join() === source.sizes.join() ? '' : ` (of ${source.sizes.join('×')})`}`;
+  return { codes, sizes, scores, what: `${o.model.model} on ${source.name}, grid ${grid}; posterior means (${dim} dims) from ${o.from}; ${backend.describe()}; seed ${o.seed}` };
 }
 
 async function readCodes(path: string): Promise<{ codes: Float32Array; dim: number }> {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { indexToFactors } from '../../runtime/data/shapes3d.js';
+import { decodePngNode } from '../../runtime/image/png-node.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { REPO } from '../runtime/train/helpers.js';
 import { runCli } from './run-cli.js';
@@ -35,6 +36,14 @@ describe('sdn metrics', () => {
     const scores = JSON.parse(again.stdout) as Record<string, unknown>;
     expect(Object.keys(scores).sort()).toEqual(KEYS);
     for (const k of ['beta_vae', 'factor_vae', 'mig', 'sap', 'dci']) expect(scores[k]).toEqual(saved[k]);
+    // The latent pictures: 10 rows (latent dims) × 5 values, and 2 rows of image, 5 decodings, image; 16-pixel tiles, 2-pixel padding.
+    for (const f of ['traversal.png', 'interpolation.png']) expect(existsSync(join(run, f)), f).toBe(true);
+    const pics = await runCli(['metrics', model, '--run', run, '--pictures-only', '--steps', '5', '--pairs', '2', '--index', '7', '--executor', 'cpu']);
+    expect(pics.code).toBe(0);
+    expect(pics.stdout).toMatch(/traversal.png: 10 latent dimensions × 5 values from −2 to 2 around the code of shapes3d-16 image 7\n/);
+    const size = (f: string) => { const p = decodePngNode(new Uint8Array(readFileSync(join(run, f)))); return [p.width, p.height, p.channels]; };
+    expect(size('traversal.png')).toEqual([5 * 18 + 2, 10 * 18 + 2, 3]);
+    expect(size('interpolation.png')).toEqual([7 * 18 + 2, 2 * 18 + 2, 3]);
   });
 
   it('--codes scores a given representation: the factors themselves score β-VAE and FactorVAE 1', async () => {

@@ -5,14 +5,16 @@ import { runGraph } from '../../runtime/cpu/interpreter.js';
 import { renderShapes3dBatch } from '../../runtime/data/shapes3d.js';
 import { scaleBatch } from '../../runtime/data/batches.js';
 import { initParams } from '../../runtime/init.js';
+import { latentDecoderGraph } from '../../runtime/latent-decoder.js';
 import { posteriorMeanGraph, posteriorMeans } from '../../runtime/posterior-mean.js';
 import { REPO } from './train/helpers.js';
 
-const graphOf = (model: string, overrides: Record<string, string> = {}) => {
+const graphsOf = (model: string, overrides: Record<string, string> = {}) => {
   const c = compileModel(join(REPO, 'models', model), { overrides });
   if (!c.graphs) throw new Error(c.diagnostics.map((d) => d.message).join('\n'));
-  return c.graphs.elbo;
+  return c.graphs;
 };
+const graphOf = (model: string, overrides: Record<string, string> = {}) => graphsOf(model, overrides).elbo;
 
 describe('posterior-mean graph', () => {
   const elbo = graphOf('3dshapes-cnn.sdn', { size: '16' });
@@ -37,5 +39,24 @@ describe('posterior-mean graph', () => {
     const density = graphOf('fmnist-cnn.sdn');
     expect(posteriorMeans(density).length).toBeGreaterThan(1);
     expect(() => posteriorMeanGraph(density, 'fmnist_cnn')).toThrow(/^fmnist_cnn: the disentanglement metrics need a model with one Gaussian posterior .* this one has \d+$/);
+  });
+});
+
+describe('latent-decoder graph', () => {
+  it('decodes a given code as the sample graph does when its prior draw is that code at temperature 1', () => {
+    const { elbo, sample } = graphsOf('3dshapes-sdn.sdn', { size: '16', features: '6' });
+    const params = initParams(elbo.params, 5);
+    const dec = latentDecoderGraph(sample, 'shapes3d_sdn');
+    expect(dec.inputs).toEqual([{ name: 'z', node: expect.any(Number), shape: [10] }]);
+    const z = Float32Array.from({ length: 20 }, (_, i) => Math.sin(i) * 1.5);
+    const mine = runGraph(dec, { batch: 2, params, inputs: { z }, scalars: { temperature: 1 } }).outputs.sample!;
+    const ref = runGraph(sample, { batch: 2, params, inputs: {}, scalars: { temperature: 1 }, noise: () => z }).outputs.sample!;
+    expect(mine.length).toBe(2 * 3 * 16 * 16);
+    expect(Array.from(mine)).toEqual(Array.from(ref));
+  });
+
+  it('refuses a model with several latents', () => {
+    const { sample } = graphsOf('fmnist-cnn.sdn');
+    expect(() => latentDecoderGraph(sample, 'fmnist_cnn')).toThrow(/^fmnist_cnn: decoding chosen latent codes needs a model with one latent .* draws \d+$/);
   });
 });
