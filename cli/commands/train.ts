@@ -169,7 +169,7 @@ async function train(file: string, out: string, args: ParsedArgs): Promise<numbe
       onEval: (r) => {
         run.appendMetrics({ ...r });
         const nll = r.k > 1 ? `, NLL ${r.nllBpd.toFixed(4)}` : '';
-        progress.note(`step ${r.step}: test −ELBO ${r.elboBpd.toFixed(4)} bits/dim${nll} (${r.weights} weights, ${r.images} images, ${r.seconds.toFixed(1)} s)`, r.weights === 'ema' ? r.elboBpd : undefined);
+        progress.note(`step ${r.step}: test −ELBO ${r.elboBpd.toFixed(4)} bits/dim${nll} (${r.weights === 'ema' && recipe.ema === 0 ? 'raw (no EMA)' : r.weights} weights, ${r.images} images, ${r.seconds.toFixed(1)} s)`, r.weights === 'ema' ? r.elboBpd : undefined);
       },
       onSamples: async (step, grid) => {
         await run.writeSamples(step, grid);
