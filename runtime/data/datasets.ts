@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { readPngFile } from '../image/png-node.js';
 import type { PngImage } from '../image/png.js';
-import { loadShapes3dFile } from './hdf5-node.js';
 import { parseIdxImages, parseIdxLabels } from './idx.js';
 import { parseShapes3dOptions, proceduralShapes3d, SHAPES3D_DEFAULTS } from './shapes3d-data.js';
 import { type Dataset, DatasetError } from './types.js';
@@ -222,7 +221,10 @@ export async function loadDataset(spec: string, opts: LoadDatasetOptions = {}): 
   const shapes = /^(?:shapes3d|(.+\.(?:h5|hdf5)))(?::(.+))?$/.exec(spec);
   if (shapes) {
     const o = parseShapes3dOptions(shapes[2], spec, { ...SHAPES3D_DEFAULTS, size: opts.imageSize ?? SHAPES3D_DEFAULTS.size });
-    return shapes[1] ? loadShapes3dFile(shapes[1], o) : proceduralShapes3d(o);
+    if (!shapes[1]) return proceduralShapes3d(o);
+    // Loaded on demand: h5wasm's WebAssembly module is only needed for .h5 files.
+    const { loadShapes3dFile } = await import('./hdf5-node.js');
+    return loadShapes3dFile(shapes[1], o);
   }
   const m = /^(fashion-mnist|mnist|cifar10|png)(?::(.+))?$/.exec(spec);
   const dir = m?.[2] ?? opts.dataDir;
