@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { indexToFactors } from '../../runtime/data/shapes3d.js';
+import h5wasm from 'h5wasm/node';
+import { factorsToIndex, factorValue, indexToFactors, renderShapes3dBatch } from '../../runtime/data/shapes3d.js';
 import { decodePngNode } from '../../runtime/image/png-node.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { REPO } from '../runtime/train/helpers.js';
@@ -11,6 +12,23 @@ import { runCli } from './run-cli.js';
 const dir = mkdtempSync(join(tmpdir(), 'sdn-cli-metrics-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const KEYS = ['beta_vae', 'dci', 'details', 'factor_vae', 'mig', 'sap'];
+
+/** A file with 3dshapes.h5's layout over the grid `sizes`: the procedural images (HWC) and their label values. */
+async function writeShapesFile(path: string, sizes: number[], side: number): Promise<void> {
+  await h5wasm.ready;
+  const n = sizes.reduce((a, b) => a * b, 1), plane = side * side;
+  const images = new Uint8Array(n * plane * 3), labels = new Float64Array(n * 6);
+  for (let i = 0; i < n; i++) {
+    const digits = indexToFactors(i, sizes);
+    const chw = renderShapes3dBatch([factorsToIndex(digits)], side);
+    for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) images[(i * plane + p) * 3 + c] = chw[c * plane + p]!;
+    digits.forEach((v, f) => (labels[i * 6 + f] = factorValue(f, v)));
+  }
+  const f = new h5wasm.File(path, 'w');
+  f.create_dataset({ name: 'images', data: images, shape: [n, side, side, 3], dtype: '<B' });
+  f.create_dataset({ name: 'labels', data: labels, shape: [n, 6], dtype: '<d' });
+  f.close();
+}
 
 describe('sdn metrics', () => {
   it('trains a 3dshapes model on the procedural data for 2 steps, then scores its run folder', async () => {
@@ -44,6 +62,13 @@ describe('sdn metrics', () => {
     const size = (f: string) => { const p = decodePngNode(new Uint8Array(readFileSync(join(run, f)))); return [p.width, p.height, p.channels]; };
     expect(size('traversal.png')).toEqual([5 * 18 + 2, 10 * 18 + 2, 3]);
     expect(size('interpolation.png')).toEqual([7 * 18 + 2, 2 * 18 + 2, 3]);
+    // The same run scored on a 3dshapes-layout .h5 file: its grid comes from the labels.
+    const h5 = join(dir, 'grid.h5');
+    await writeShapesFile(h5, [2, 2, 2, 2, 2, 2], 16);
+    const fromFile = await runCli(['metrics', model, '--run', run, '--data', h5, '--executor', 'cpu', '--json']);
+    expect(fromFile.stderr).toBe('');
+    expect(Object.keys(JSON.parse(fromFile.stdout) as object).sort()).toEqual(KEYS);
+    expect((JSON.parse(readFileSync(join(run, 'disentanglement.json'), 'utf8')) as { data: string; factor_sizes: number[] })).toMatchObject({ data: `${h5} at 16×16`, factor_sizes: [2, 2, 2, 2, 2, 2] });
   });
 
   it('--codes scores a given representation: the factors themselves score β-VAE and FactorVAE 1', async () => {
