@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { lowerGraph } from '../compiler/lower/index.js';
 import { toPixels } from '../runtime/data/batches.js';
 import { imageGrid } from '../runtime/image/grid.js';
-import { writePngFile } from '../runtime/image/png-node.js';
+import { encodePngNode } from '../runtime/image/png-node.js';
 import { latentDecoderGraph } from '../runtime/latent-decoder.js';
 import { likelihoodOf } from '../runtime/likelihood.js';
 import { encodeImages } from '../runtime/metrics/encode.js';
@@ -15,6 +15,7 @@ import { Rng } from '../runtime/metrics/grid.js';
 import type { PosteriorMeanGraph } from '../runtime/posterior-mean.js';
 import type { CompiledModel } from '../runtime/program.js';
 import type { Backend } from '../runtime/session.js';
+import { writeFileAtomic } from '../runtime/train/run-dir-node.js';
 import { UsageError } from './args.js';
 import type { GridSource } from './grid-source.js';
 
@@ -85,8 +86,8 @@ export async function writeLatentPictures(o: PictureOptions): Promise<string[]> 
       const g = imageGrid(pixels, n, c, h, w, cols);
       return { width: g.width, height: g.height, channels: g.channels as 1 | 3, pixels: g.pixels };
     };
-    await writePngFile(join(out, 'traversal.png'), png(traversal, dim * steps, steps));
-    await writePngFile(join(out, 'interpolation.png'), png(interpolation, pairs * (steps + 2), steps + 2));
+    writeFileAtomic(join(out, 'traversal.png'), encodePngNode(png(traversal, dim * steps, steps)));
+    writeFileAtomic(join(out, 'interpolation.png'), encodePngNode(png(interpolation, pairs * (steps + 2), steps + 2)));
   } finally {
     encoder.destroy();
     dec.destroy();

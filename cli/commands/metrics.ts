@@ -7,7 +7,6 @@
 // every image of the 3D Shapes grid (or of an evenly spaced coarser grid, --factor-sizes). From a
 // run, the codes and scores are also written to the run folder (codes.safetensors, disentanglement.json),
 // and with the latent pictures (cli/latent-pictures.ts: traversal.png, interpolation.png) there or in -o.
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lowerGraph } from '../../compiler/lower/index.js';
 import { DatasetError } from '../../runtime/data/types.js';
@@ -19,6 +18,7 @@ import { posteriorMeanGraph, PosteriorMeanError, type PosteriorMeanGraph } from 
 import type { Backend } from '../../runtime/session.js';
 import { loadSafetensorsFile, saveSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { CheckpointError } from '../../runtime/train/checkpoint-node.js';
+import { writeFileAtomic } from '../../runtime/train/run-dir-node.js';
 import { WeightsError } from '../../runtime/weights.js';
 import { InputError, UsageError, type ParsedArgs } from '../args.js';
 import { gridSource, type GridSource } from '../grid-source.js';
@@ -74,7 +74,7 @@ async function metrics(args: ParsedArgs): Promise<number> {
       if (typeof runDir === 'string') {
         const { codes, sizes, scores } = scored;
         await saveSafetensorsFile(join(runDir, 'codes.safetensors'), { codes: { shape: [codes.length / posterior.dim, posterior.dim], data: codes } }, { factor_sizes: sizes.join(','), data: source.name, from });
-        await writeFile(join(runDir, 'disentanglement.json'), JSON.stringify({ model: model.model, data: source.name, factor_sizes: sizes, from, seed, ...scores }, null, 2) + '\n');
+        writeFileAtomic(join(runDir, 'disentanglement.json'), JSON.stringify({ model: model.model, data: source.name, factor_sizes: sizes, from, seed, ...scores }, null, 2) + '\n');
       }
       report(args, scored.scores, scored.what);
     }
