@@ -38,8 +38,15 @@ export async function openShapes3dFile(path: string): Promise<Shapes3dFile> {
   const fh = await open(path, 'r');
   await fh.read(head, 0, 8, 0).finally(() => fh.close());
   if (!SIGNATURE.every((b, i) => head[i] === b)) fail(`not an HDF5 file (no HDF5 signature); expected ${LAYOUT}`);
-  await h5wasm.ready;
-  const file = new h5wasm.File(path, 'r');
+  // HDF5 errors become exceptions (with the message) instead of a diagnostic dump on stderr.
+  (await h5wasm.ready).activate_throwing_error_handler();
+  let file: InstanceType<typeof h5wasm.File>;
+  try {
+    file = new h5wasm.File(path, 'r');
+  } catch (e) {
+    const why = /#000: .*?\): (.*)/.exec(String((e as Error).message ?? e))?.[1] ?? 'the HDF5 library cannot read it';
+    throw new DatasetError(`${path}: not a readable HDF5 file (${why.trim()}); expected ${LAYOUT}`);
+  }
   try {
     const get = (key: string) => {
       const d = file.get(key);

@@ -100,6 +100,9 @@ describe('3dshapes.h5 through h5wasm', () => {
     const text = join(dir, 'text.h5');
     writeFileSync(text, 'not hdf5 at all');
     expect(await failure(openShapes3dFile(text))).toMatch(/text.h5: not an HDF5 file/);
+    const broken = join(dir, 'broken.h5');
+    writeFileSync(broken, Buffer.concat([Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('truncated')]));
+    expect(await failure(openShapes3dFile(broken))).toMatch(/broken.h5: not a readable HDF5 file \(unable to .*\); expected keys images/);
     expect(await failure(loadDataset(join(dir, 'missing.h5')))).toMatch(/missing.h5: not found; expected an HDF5 file/);
   });
 });
