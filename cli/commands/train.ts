@@ -1,7 +1,8 @@
 // sdn train model.sdn -o DIR; flags and their defaults: cli/commands.ts (`sdn train --help`).
-// Trains with the authors' recipe (Adamax, weight norm, EMA) on WebGPU or the CPU reference engine, writing
-// metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder
-// (tensors named by compiler paths, or with --names torch by the authors' PyTorch names).
+// Trains with the authors' recipe for the model (density VAEs: Adamax, weight norm, EMA, lr decay;
+// β-VAEs: plain Adamax; --recipe picks either, and the run log says which) on WebGPU or the CPU
+// reference engine, writing metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors
+// into the run folder (tensors named by compiler paths, or with --names torch by the authors' PyTorch names).
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP finish the current step, checkpoint and exit 128 + the
 // signal's number (130, 143, 129); --resume continues exactly. One writer per run folder (train.lock).
 import { existsSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { runTraining } from '../../runtime/train/loop.js';
 import { Progress } from '../../runtime/train/progress.js';
 import { RunDir } from '../../runtime/train/run-dir-node.js';
 import { lockRunDir } from '../../runtime/train/run-lock-node.js';
-import { DEFAULT_RECIPE, recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
+import { DEFAULT_RECIPE, describeRecipe, presetFor, RECIPE_PRESETS, recipeDefaults, Trainer, type Recipe, type RecipePreset, type TrainState } from '../../runtime/train/trainer.js';
 import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
 import { namesFlag, UsageError, type ParsedArgs } from '../args.js';
 import { checkModelFile, compileOrReport } from '../compile-or-report.js';
@@ -65,6 +66,13 @@ function recipeFromFlags(args: ParsedArgs, base: Recipe): { recipe: Recipe; give
   return { recipe, given };
 }
 
+function recipeFlag(args: ParsedArgs): RecipePreset | undefined {
+  const v = args.flags.get('recipe');
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !Object.hasOwn(RECIPE_PRESETS, v)) throw new UsageError(`--recipe must be ${Object.keys(RECIPE_PRESETS).join(' or ')}, got '${String(v)}'`);
+  return v as RecipePreset;
+}
+
 export async function trainCommand(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
   const out = args.flags.get('o');
@@ -76,6 +84,7 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
   const executor = args.flags.get('executor');
   if (executor !== undefined && executor !== 'webgpu' && executor !== 'cpu') throw new UsageError(`--executor must be webgpu or cpu, got '${executor}'`);
   namesFlag(args.flags.get('names'));
+  recipeFlag(args);
   if (args.flags.has('resume') && !existsSync(join(out, 'checkpoint.safetensors'))) throw new UsageError(`--resume: no checkpoint at ${join(out, 'checkpoint.safetensors')}`);
   const run = new RunDir(out);
   const unlock = lockRunDir(out);
@@ -117,7 +126,12 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
   if (!compiled.graphs) return 1;
   const model = buildArtifact(compiled);
   const sha = sourceHash(compiled.sources.values());
-  const { recipe, given } = recipeFromFlags(args, saved?.recipe ?? recipeDefaults(model));
+  const presetFlag = recipeFlag(args);
+  const preset = presetFlag ?? presetFor(model);
+  if (saved && presetFlag !== undefined && describeRecipe(RECIPE_PRESETS[preset]) !== describeRecipe(saved.recipe)) {
+    throw new UsageError(`--resume: --recipe ${preset} (${describeRecipe(RECIPE_PRESETS[preset])}) differs from the run's ${describeRecipe(saved.recipe)}`);
+  }
+  const { recipe, given } = recipeFromFlags(args, saved?.recipe ?? recipeDefaults(model, preset));
   if (saved) {
     for (const [flag, key, , fixed] of FLAGS) {
       if (fixed && given.includes(key) && recipe[key] !== saved.recipe[key]) throw new UsageError(`--resume: --${flag} ${recipe[key]} differs from the run's ${saved.recipe[key]}; the recipe of a resumed run cannot change (only --steps and evaluation settings can)`);
@@ -130,8 +144,8 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
     state = (await loadCheckpoint(run.checkpointPath, { sourceSha256: sha, specs: () => wn.specs })).state;
     run.truncateMetrics(state.step);
   }
-  const data = await loadDataset(dataSpec ?? 'fashion-mnist');
   const [c, h, w] = model.graphs.elbo.inputs[0].shape;
+  const data = await loadDataset(dataSpec ?? 'fashion-mnist', { imageSize: h });
   for (const d of [data.train, data.test]) {
     if (d.channels !== c || d.height !== h || d.width !== w) throw new UsageError(`${d.name} images are ${d.channels}×${d.height}×${d.width}, ${model.model} expects ${c}×${h}×${w}`);
   }
@@ -144,6 +158,11 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
   const nParams = model.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
   say(`${resume ? 'resuming' : 'training'} ${model.model} (${nParams.toLocaleString('en-US')} parameters, ${trainableCount(wn.specs).toLocaleString('en-US')} trainable with ` +
     `${recipe.weightNorm ? `weight norm on ${wn.normalized.length} conv weights` : 'no weight norm'}) on ${data.train.name} (${data.train.count} images, ${trainer.stepsPerEpoch} steps/epoch)`);
+  const why = saved ? 'as the run was started' : presetFlag !== undefined ? 'from --recipe' : preset === 'beta-vae'
+    ? 'the default for a β-VAE: the authors\' DisentanglementVAE trains with plain Adamax; --recipe density-vae changes it'
+    : 'the default for a density VAE; --recipe beta-vae changes it';
+  const overridden = (['weightNorm', 'ema', 'lrDecay'] as const).some((k) => recipe[k] !== RECIPE_PRESETS[preset][k]);
+  say(`recipe: ${saved ? describeRecipe(recipe) : `${preset}${overridden ? ' with flags' : ''}: ${describeRecipe(recipe)}`} (${why})`);
   say(`engine: ${engine.describe()}; Adamax lr ${recipe.lr} (×${recipe.lrDecay}/epoch), batch ${recipe.batch}, EMA ${recipe.ema}, seed ${recipe.seed}` +
     `${trainer.usesBeta ? `, β → ${recipe.betaFinal} at +${recipe.betaRate * recipe.betaFinal}/step` : ''}; ${resume ? `from step ${trainer.state.step} ` : ''}to step ${recipe.steps}, run folder ${out}`);
 
@@ -169,7 +188,7 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
       onEval: (r) => {
         run.appendMetrics({ ...r });
         const nll = r.k > 1 ? `, NLL ${r.nllBpd.toFixed(4)}` : '';
-        progress.note(`step ${r.step}: test −ELBO ${r.elboBpd.toFixed(4)} bits/dim${nll} (${r.weights} weights, ${r.images} images, ${r.seconds.toFixed(1)} s)`, r.weights === 'ema' ? r.elboBpd : undefined);
+        progress.note(`step ${r.step}: test −ELBO ${r.elboBpd.toFixed(4)} bits/dim${nll} (${r.weights === 'ema' && recipe.ema === 0 ? 'raw (no EMA)' : r.weights} weights, ${r.images} images, ${r.seconds.toFixed(1)} s)`, r.weights === 'ema' ? r.elboBpd : undefined);
       },
       onSamples: async (step, grid) => {
         await run.writeSamples(step, grid);
