@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { lowerGraph } from '../../compiler/lower/index.js';
 import { likelihoodOf } from '../../runtime/likelihood.js';
 import { encodeImages } from '../../runtime/metrics/encode.js';
-import { disentanglementScores, type DisentanglementScores, METRIC_DEFAULTS } from '../../runtime/metrics/index.js';
+import { disentanglementScores, type DisentanglementScores, METRIC_DEFAULTS, MetricsError } from '../../runtime/metrics/index.js';
 import { parseFactorSizes, subgridRows } from '../../runtime/metrics/subgrid.js';
 import { posteriorMeanGraph, type PosteriorMeanGraph } from '../../runtime/posterior-mean.js';
 import type { Backend } from '../../runtime/session.js';
@@ -29,11 +29,11 @@ const USAGE = usageLine('metrics');
 export async function metricsCommand(args: ParsedArgs): Promise<number> {
   const seed = seedFlag(args, 'seed');
   const codesPath = args.flags.get('codes');
-  const sizesFlag = args.flags.get('factor-sizes');
+  const sizesFlag = factorSizesFlag(args);
   if (typeof codesPath === 'string') {
     if (args.positionals.length > 0 || args.flags.has('run') || args.flags.has('weights')) throw new UsageError(`--codes scores a given representation; it takes no model, --run or --weights\n${USAGE}`);
     if (sizesFlag === undefined) throw new UsageError(`--codes needs --factor-sizes (the factor grid its rows enumerate, last factor fastest)\n${USAGE}`);
-    const sizes = parseFactorSizes(String(sizesFlag));
+    const sizes = sizesFlag;
     const { codes, dim } = await readCodes(codesPath);
     report(args, score(args, { codes, dim, sizes }, seed), `${codesPath}: ${codes.length / dim} codes of dimension ${dim} over the ${sizes.join('×')} factor grid; seed ${seed}`);
     return 0;
@@ -85,8 +85,7 @@ interface ScoreInputs extends RunWeights {
 /** Encodes every image of the (sub)grid to its posterior mean and scores the codes. */
 async function scoreModel(args: ParsedArgs, o: ScoreInputs): Promise<{ codes: Float32Array; sizes: number[]; scores: DisentanglementScores; what: string }> {
   const { posterior, source, backend } = o;
-  const sizesFlag = args.flags.get('factor-sizes');
-  const sizes = typeof sizesFlag === 'string' ? parseFactorSizes(sizesFlag) : source.sizes;
+  const sizes = factorSizesFlag(args) ?? source.sizes;
   const rows = subgridRows(source.sizes, sizes);
   const batch = Math.min(o.batch, rows.length);
   const runner = await backend.prepare(lowerGraph(posterior.graph), batch);
@@ -107,6 +106,18 @@ async function scoreModel(args: ParsedArgs, o: ScoreInputs): Promise<{ codes: Fl
   const scores = score(args, { codes, dim, sizes }, o.seed);
   const grid = `${sizes.join('×')} = ${rows.length} images${sizes.join() === source.sizes.join() ? '' : ` (of ${source.sizes.join('×')})`}`;
   return { codes, sizes, scores, what: `${o.model.model} on ${source.name}, grid ${grid}; posterior means (${dim} dims) from ${o.from}; ${backend.describe()}; seed ${o.seed}` };
+}
+
+/** A malformed --factor-sizes is a usage error, like any other flag value. */
+function factorSizesFlag(args: ParsedArgs): number[] | undefined {
+  const v = args.flags.get('factor-sizes');
+  if (v === undefined) return undefined;
+  try {
+    return parseFactorSizes(String(v));
+  } catch (e) {
+    if (e instanceof MetricsError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 async function readCodes(path: string): Promise<{ codes: Float32Array; dim: number }> {

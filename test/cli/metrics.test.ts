@@ -85,7 +85,7 @@ describe('sdn metrics', () => {
     expect(s.mig).toBeGreaterThan(0.9);
   });
 
-  it('bad input is a clear error: exit 2 for usage, 1 for files that do not fit', async () => {
+  it('bad input is a clear error: exit 2 for usage (a malformed --factor-sizes too), 1 for files that do not fit', async () => {
     const path = join(dir, 'codes.safetensors');
     const noSizes = await runCli(['metrics', '--codes', path]);
     expect([noSizes.code, noSizes.stderr]).toEqual([2, expect.stringMatching(/^sdn: --codes needs --factor-sizes/)]);
@@ -94,6 +94,6 @@ describe('sdn metrics', () => {
     const missing = await runCli(['metrics', '--codes', join(dir, 'nope.safetensors'), '--factor-sizes', '3,2,4']);
     expect([missing.code, missing.stderr]).toEqual([1, `sdn: ${join(dir, 'nope.safetensors')}: not found\n`]);
     const badSizes = await runCli(['metrics', '--codes', path, '--factor-sizes', '3,x']);
-    expect([badSizes.code, badSizes.stderr]).toEqual([1, "sdn: --factor-sizes must be a comma-separated list of at least two integers ≥ 2, got '3,x'\n"]);
+    expect([badSizes.code, badSizes.stderr]).toEqual([2, "sdn: --factor-sizes must be a comma-separated list of at least two integers ≥ 2, got '3,x'\n"]);
   });
 });
