@@ -67,7 +67,7 @@ torch.save({"state_dict": {"model." + k: v for k, v in sd.items() if k != "h"}},
     const sdn = await runCli(['sample', model, '--executor', 'cpu', '--weights', ckpt, '-o', join(dir, 'never.png')]);
     expect(sdn.code).toBe(1);
     expect(sdn.stderr.trim().split('\n')).toHaveLength(1);
-    expect(sdn.stderr).toContain('PyTorch pickle');
+    expect(sdn.stderr).toContain(`${ckpt} is a PyTorch checkpoint (a zip archive, as torch.save writes), not safetensors`);
     expect(sdn.stderr).toContain('convert.py');
   });
 });
