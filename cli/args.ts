@@ -132,3 +132,9 @@ export function formatUsage(command: string, synopsis: string, summary: string, 
   const lines = rows.map(([l, r]) => (l.length + 2 > width ? `  ${l}\n  ${' '.repeat(width)}${r}` : `  ${l.padEnd(width)}${r}`));
   return [`usage: sdn ${command} ${synopsis}`, '', summary, '', 'options:', ...lines].join('\n');
 }
+
+/** `--names sdn|torch`: how written weights name their tensors (compiler paths, or the authors' PyTorch names). */
+export function namesFlag(value: string | true | undefined): 'sdn' | 'torch' {
+  if (value === undefined || value === 'sdn' || value === 'torch') return value ?? 'sdn';
+  throw new UsageError(`--names must be sdn (the compiler's paths) or torch (the authors' PyTorch names), got '${value === true ? '' : value}'`);
+}

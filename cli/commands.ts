@@ -46,7 +46,9 @@ const TRAIN_ONLY: Flag[] = [
   { name: 'beta', value: 'X', defaultNote: '1', help: 'β-VAEs: final β' },
   { name: 'beta-rate', value: 'X', defaultNote: '1', help: 'β-VAEs: β annealing per step, 1 for none' },
   { name: 'max-bad-steps', value: 'N', defaultNote: '5', help: 'stop after this many non-finite steps in a row' },
+  { name: 'recipe', value: 'density-vae|beta-vae', defaultNote: 'beta-vae for models whose loss takes β, else density-vae', help: 'the authors\' recipe to start from: weight norm, EMA and lr decay (density-vae) or plain Adamax (beta-vae)' },
   { ...EXECUTOR, default: undefined, defaultNote: 'webgpu; a resumed run keeps its own' },
+  { name: 'names', value: 'sdn|torch', defaultNote: 'sdn; a resumed run keeps its own', help: 'name the checkpoint\'s and weights-ema\'s tensors by compiler paths (sdn) or the authors\' PyTorch names (torch)' },
   { name: 'resume', help: 'continue the run in -o from its checkpoint' },
 ];
 
@@ -96,6 +98,7 @@ export const COMMANDS: Record<string, Command> = {
       { name: 'json', help: 'the whole report as JSON' }, { name: 'markdown', help: 'a Markdown table' },
       { name: 'weights', value: 'FILE', help: 'a checkpoint of a: which tensors can initialize b' },
       { name: 'o', value: 'FILE', aliases: ['out'], help: 'with --weights: write the transferable subset here' },
+      { name: 'names', value: 'sdn|torch', default: 'sdn', help: 'with -o: name the written tensors by compiler paths (sdn) or the authors\' PyTorch names (torch)' },
       { name: 'git', help: 'run as git\'s external diff driver (exit 0)' }, { name: 'exit-code', help: 'with --git: exit 0/1/2 as without it' },
     ],
     // diff parses its own arguments: as git's driver, even a usage error must exit 0.
@@ -139,6 +142,34 @@ export const COMMANDS: Record<string, Command> = {
   demo: {
     synopsis: '[model.sdn] [any train option]', summary: 'The main job: a short training of fmnist-sdn on Fashion-MNIST with the reference settings.',
     flags: DEMO_FLAGS, load: async () => parsed('demo', (await import('./commands/demo.js')).demoCommand),
+  },
+  export: {
+    synopsis: 'model.sdn --to pytorch -o DIR [--set k=v]',
+    summary: 'A standalone PyTorch project: model.py (the nn.Module, authors\' state_dict names), train.py (sdn train\'s recipe, DDP via torchrun), data.py, convert.py, README.md.',
+    flags: [
+      { name: 'to', value: 'pytorch', help: 'the export target (pytorch is the only one); required' },
+      { name: 'o', value: 'DIR', help: 'output folder; required' }, SET,
+    ],
+    load: async () => parsed('export', (await import('./commands/export.js')).exportCommand),
+  },
+  metrics: {
+    synopsis: '--codes FILE --factor-sizes 10,10,10,8,4,15 [--seed 0] [--json]\n       sdn metrics model.sdn (--run DIR | --weights FILE) [--data shapes3d|FILE.h5] [options]',
+    summary: 'Disentanglement scores (β-VAE, FactorVAE, MIG, DCI, SAP, as disentanglement_lib) of given codes or of a β-VAE\'s posterior means over the 3D Shapes grid; ' +
+      'from a run also codes.safetensors, disentanglement.json and the latent pictures (traversal.png, interpolation.png).',
+    flags: [
+      { name: 'codes', value: 'FILE', help: 'score these codes: a .safetensors with float32 [N, z], one row per factor-grid point (last factor fastest)' },
+      { name: 'factor-sizes', value: 'LIST', defaultNote: 'the data\'s full grid; required with --codes', help: 'the factor grid, or an evenly spaced coarser one of the data\'s' },
+      { name: 'run', value: 'DIR', help: 'a training run folder (its EMA weights, or raw ones where the recipe keeps no EMA)' }, WEIGHTS,
+      { name: 'raw', help: 'the run\'s raw weights instead of the EMA' },
+      { name: 'data', value: 'SPEC', defaultNote: 'the run\'s when it is 3D Shapes, else shapes3d', help: 'the factor grid\'s images: shapes3d (procedural) or a 3dshapes .h5 file' },
+      SEED, { name: 'batch', value: 'B', default: '64', help: 'images per encoder batch' }, { name: 'json', help: 'print the scores as JSON' },
+      { name: 'o', value: 'DIR', defaultNote: 'the --run folder', help: 'where traversal.png and interpolation.png go' },
+      { name: 'pictures-only', help: 'draw the latent pictures, score nothing' },
+      { name: 'index', value: 'N', defaultNote: 'a seeded random one', help: 'grid index of the traversal\'s image' },
+      { name: 'steps', value: 'N', default: '9', help: 'interpolation steps between two images' }, { name: 'pairs', value: 'N', default: '4', help: 'interpolated image pairs' },
+      EXECUTOR, SET,
+    ],
+    load: async () => parsed('metrics', (await import('./commands/metrics.js')).metricsCommand),
   },
   harness: {
     synopsis: 'model.sdn -o FILE.ts [options]', summary: 'A standalone, readable TypeScript training script for the model.',

@@ -45,6 +45,7 @@ async function isBadInput(e: unknown): Promise<boolean> {
     import('../runtime/weights.js').then((m) => m.WeightsError), import('../runtime/data/types.js').then((m) => m.DatasetError),
     import('../runtime/image/png.js').then((m) => m.PngError), import('../runtime/train/checkpoint-node.js').then((m) => m.CheckpointError),
     import('../runtime/train/run-lock-node.js').then((m) => m.RunLockedError), import('../runtime/train/guard.js').then((m) => m.TrainingDiverged),
+    import('../runtime/metrics/grid.js').then((m) => m.MetricsError), import('../runtime/posterior-mean.js').then((m) => m.PosteriorMeanError),
   ]);
   return classes.some((c) => e instanceof c);
 }

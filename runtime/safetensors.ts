@@ -32,7 +32,13 @@ function isShape(s: unknown): s is number[] {
   return Array.isArray(s) && s.every((d) => Number.isSafeInteger(d) && d >= 0);
 }
 
+/** A zip archive (torch.save since PyTorch 1.6, Lightning .ckpt) or a raw pickle (protocol 2+). */
+const isPickle = (b: Uint8Array) => (b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04) || (b[0] === 0x80 && b[1] >= 2 && b[1] <= 5);
+
 export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
+  if (isPickle(bytes)) {
+    fail('this is a PyTorch pickle (torch.save or a Lightning .ckpt), not safetensors; convert it with convert.py from `sdn export model.sdn --to pytorch -o out/`');
+  }
   if (bytes.length < 8) fail(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);

@@ -18,6 +18,7 @@ export interface BindOptions {
 }
 
 export function bindWeights(params: readonly IrParam[], tensors: Map<string, NamedTensor>, opts: BindOptions = {}): Map<string, Float32Array> {
+  tensors = withoutWeightNorm(params, tensors);
   const byName = new Map<string, IrParam>();
   for (const p of params) {
     byName.set(p.path, p);
@@ -65,3 +66,41 @@ export function bindWeights(params: readonly IrParam[], tensors: Map<string, Nam
 }
 
 const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+/**
+ * A weight-normed state dict (torch.nn.utils.weight_norm: `<name>_g`, `<name>_v` for a parameter's
+ * path or PyTorch name) with each pair replaced by w = g · v / ‖v‖, the norm over the dims where g
+ * has size 1. A pair that doesn't fit is left as it is, so that binding names both tensors.
+ */
+export function withoutWeightNorm(params: readonly IrParam[], tensors: Map<string, NamedTensor>): Map<string, NamedTensor> {
+  const names = new Set(params.flatMap((p) => [p.path, p.torch]));
+  const out = new Map(tensors);
+  for (const [name, g] of tensors) {
+    const base = name.slice(0, -2);
+    const v = tensors.get(`${base}_v`);
+    if (!name.endsWith('_g') || !v || !names.has(base) || tensors.has(base)) continue;
+    const w = weightFromNorm(g, v);
+    if (!w) continue;
+    out.delete(name);
+    out.delete(`${base}_v`);
+    out.set(base, w);
+  }
+  return out;
+}
+
+function weightFromNorm(g: NamedTensor, v: NamedTensor): NamedTensor | undefined {
+  if (g.shape.length !== v.shape.length || g.shape.some((d, i) => d !== 1 && d !== v.shape[i])) return undefined;
+  if (g.data.length !== numel(g.shape) || v.data.length !== numel(v.shape)) return undefined;
+  // Element i of v belongs to slice sliceOf(i): its index in g (g broadcasts over the other dims).
+  const strides = v.shape.map((_, d) => numel(v.shape.slice(d + 1)));
+  const gStrides = g.shape.map((_, d) => numel(g.shape.slice(d + 1)));
+  const sliceOf = (i: number) => v.shape.reduce((s, dim, d) => s + (g.shape[d] === 1 ? 0 : (Math.floor(i / strides[d]) % dim) * gStrides[d]), 0);
+  const sq = new Float64Array(g.data.length);
+  for (let i = 0; i < v.data.length; i++) sq[sliceOf(i)] += v.data[i] * v.data[i];
+  const data = new Float32Array(v.data.length);
+  for (let i = 0; i < v.data.length; i++) {
+    const s = sliceOf(i);
+    data[i] = sq[s] > 0 ? (g.data[s] * v.data[i]) / Math.sqrt(sq[s]) : 0;
+  }
+  return { shape: v.shape, data };
+}

@@ -1,5 +1,5 @@
 // sdn diff a.sdn b.sdn [--set k=v] [--set-a k=v] [--set-b k=v] [--json|--markdown]
-//                      [--weights a.safetensors [-o b-init.safetensors]]
+//                      [--weights a.safetensors [-o b-init.safetensors [--names sdn|torch]]]
 // sdn diff --git [--exit-code] path old-file old-hex old-mode new-file new-hex new-mode
 // Exit code: 0 same architecture, 1 different, 2 error (like diff(1)). With --git (git's
 // external diff driver) 0 either way, since git takes any non-zero exit as the driver dying;
@@ -14,7 +14,7 @@ import { compileModel } from '../../compiler/pipeline.js';
 import { readSourceFile } from '../../compiler/program.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { readWeightsFile } from '../model-io.js';
-import { keyValue, parseArgs, UsageError } from '../args.js';
+import { keyValue, namesFlag, parseArgs, UsageError } from '../args.js';
 import { COMMANDS, usageLine } from '../commands.js';
 import { checkOutputFile } from '../output.js';
 import { colorOn } from '../terminal.js';
@@ -44,6 +44,7 @@ interface DiffArgs {
   exitCode: boolean;
   weights?: string;
   out?: string;
+  names: 'sdn' | 'torch';
 }
 
 export function parseDiffArgs(argv: string[]): DiffArgs {
@@ -53,6 +54,7 @@ export function parseDiffArgs(argv: string[]): DiffArgs {
   const out = p.flags.get('o') as string | undefined;
   if (out && !weights) throw new UsageError('-o writes the transferable subset of --weights; give --weights a.safetensors');
   const side = (flag: string) => Object.assign({}, p.sets, ...(p.lists.get(flag) ?? []).map((kv) => keyValue(`--${flag}`, kv))) as Record<string, string>;
+  if (p.flags.has('names') && !out) throw new UsageError('--names says how -o names the tensors it writes; give -o b-init.safetensors');
   return {
     positionals: p.positionals,
     sets: { a: side('set-a'), b: side('set-b') },
@@ -61,6 +63,7 @@ export function parseDiffArgs(argv: string[]): DiffArgs {
     exitCode: p.flags.has('exit-code'),
     weights,
     out,
+    names: namesFlag(p.flags.get('names')),
   };
 }
 
@@ -127,7 +130,7 @@ async function run(args: DiffArgs, io: DiffIo): Promise<number> {
   }
   if (args.out) checkOutputFile('-o', args.out, sources);
   const report = diffModels(a, b, { displayFile: (f) => relative(process.cwd(), f) || f });
-  const transfer = args.weights ? await transferFile(args.weights, args.out, a, b, report) : undefined;
+  const transfer = args.weights ? await transferFile(args.weights, args.out, args.names, a, b, report) : undefined;
   if (args.format === 'json') io.out(renderJson(transfer ? { ...report, transfer } as DiffReport : report) + '\n');
   else if (args.format === 'markdown') io.out(renderMarkdown(report));
   else io.out(renderText(report, io.color) + '\n');
@@ -159,7 +162,7 @@ interface Transfer {
   notInFile: string[];
 }
 
-async function transferFile(weightsPath: string, out: string | undefined, a: DiffModel, b: DiffModel, report: DiffReport): Promise<Transfer> {
+async function transferFile(weightsPath: string, out: string | undefined, names: 'sdn' | 'torch', a: DiffModel, b: DiffModel, report: DiffReport): Promise<Transfer> {
   let file;
   try {
     file = await readWeightsFile(weightsPath);
@@ -174,7 +177,11 @@ async function transferFile(weightsPath: string, out: string | undefined, a: Dif
     if (e instanceof WeightsError) throw new WeightsError(`${weightsPath} is not a checkpoint of ${report.a}:\n  ${e.message.split('\n').join('\n  ')}`);
     throw e;
   }
-  if (out) await saveSafetensorsFile(out, picked.tensors, { 'sdn.diff.from': report.a, 'sdn.diff.to': report.b });
+  if (out) {
+    const torchOf = new Map(b.graphs.elbo.params.map((p) => [p.path, p.torch]));
+    const named = names === 'torch' ? new Map([...picked.tensors].map(([k, t]) => [torchOf.get(k) ?? k, t])) : picked.tensors;
+    await saveSafetensorsFile(out, named, { 'sdn.diff.from': report.a, 'sdn.diff.to': report.b });
+  }
   return { weights: weightsPath, out, tensors: [...picked.tensors.keys()], notInFile: picked.notInFile };
 }
 

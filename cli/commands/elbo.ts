@@ -14,11 +14,11 @@ export async function elboCommand(args: ParsedArgs): Promise<number> {
   const compiled = compileArtifact(file, args.sets);
   if (!compiled) return 1;
   const { model } = compiled;
-  const data = await loadDataset(String(flagValue(args, 'data')));
-  const limit = intFlag(args, 'limit', { min: 1, fallback: data.test.count });
-  const test = firstN(data.test, Math.min(limit, data.test.count));
   const input = model.graphs.elbo.inputs[0];
   const [c, h, w] = input.shape;
+  const data = await loadDataset(String(flagValue(args, 'data')), { imageSize: h });
+  const limit = intFlag(args, 'limit', { min: 1, fallback: data.test.count });
+  const test = firstN(data.test, Math.min(limit, data.test.count));
   if (test.channels !== c || test.height !== h || test.width !== w)
     throw new UsageError(`${test.name} images are ${test.channels}×${test.height}×${test.width}, the model expects ${c}×${h}×${w}`);
   const { kind, nbits } = likelihoodOf(model.graphs.elbo.ir);

@@ -1,61 +1,28 @@
 // sdn eval model.sdn (--run DIR | --weights FILE); flags and defaults: cli/commands.ts.
 // Test-set importance-weighted NLL with K samples (logsumexp over K ELBOs − log K) and −ELBO, in
 // bits/dim. From a run (or a checkpoint given as --weights) the EMA weights are used unless --raw.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildArtifact } from '../../compiler/compile.js';
 import { loadDataset } from '../../runtime/data/datasets.js';
 import { firstN } from '../../runtime/data/batches.js';
 import { likelihoodOf } from '../../runtime/likelihood.js';
 import { ModelSession } from '../../runtime/session.js';
-import { CHECKPOINT_FORMAT, loadCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
 import { evaluateLikelihood } from '../../runtime/train/evaluate.js';
-import { weightNormFor } from '../../runtime/train/weight-norm.js';
-import { bindWeights } from '../../runtime/weights.js';
 import { UsageError, type ParsedArgs } from '../args.js';
-import { compileOrReport } from '../compile-or-report.js';
-import { backendFor, intFlag, readWeightsFile, seedFlag } from '../model-io.js';
+import { backendFor, intFlag, seedFlag } from '../model-io.js';
 import { usageLine } from '../commands.js';
+import { loadRunWeights } from '../run-weights.js';
 import { isTerminal } from '../terminal.js';
 
 export async function evalCommand(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
-  const runDir = args.flags.get('run'), weights = args.flags.get('weights');
-  if (!file || (typeof runDir === 'string') === (typeof weights === 'string')) throw new UsageError(usageLine('eval'));
+  if (!file) throw new UsageError(usageLine('eval'));
   const k = intFlag(args, 'k', { min: 1 }), batchFlag = intFlag(args, 'batch', { min: 1 }), seed = seedFlag(args, 'seed');
-  const raw = args.flags.has('raw');
-  const path = typeof runDir === 'string' ? join(runDir, 'checkpoint.safetensors') : String(weights);
-  if (typeof runDir === 'string' && !existsSync(path)) throw new UsageError(`--run ${runDir}: no checkpoint.safetensors in it`);
-  const file0 = await readWeightsFile(path, { checkpoints: true });
-  const isCheckpoint = file0.metadata.format === CHECKPOINT_FORMAT;
-  if (raw && !isCheckpoint) throw new UsageError('--raw needs a training run or checkpoint (a plain weights file has no EMA to skip)');
-  let ckpt: LoadedCheckpoint | undefined;
-  let sets = args.sets;
-  if (isCheckpoint) {
-    ckpt = await loadCheckpoint(path);
-    if (Object.keys(sets).length === 0) sets = (ckpt.extra.sets ?? {}) as Record<string, string>;
-  }
-  const compiled = compileOrReport(file, sets);
-  if (!compiled.graphs) return 1;
-  const model = buildArtifact(compiled);
-  let params: Map<string, Float32Array>;
-  let from: string;
-  if (ckpt) {
-    if (ckpt.sourceSha256 !== sourceHash(compiled.sources.values())) {
-      process.stderr.write(`sdn: warning: ${file} differs from the source the checkpoint was trained with; evaluating anyway since the tensors fit\n`);
-    }
-    const wn = weightNormFor(model, ckpt.recipe.weightNorm);
-    const loaded = await loadCheckpoint(path, { specs: () => wn.specs });
-    params = wn.weights(raw ? loaded.state.params : loaded.state.ema);
-    from = `${raw ? 'raw' : 'EMA'} weights at step ${loaded.state.step} of ${typeof runDir === 'string' ? runDir : path}`;
-  } else {
-    params = bindWeights(model.params, file0.tensors, { source: path });
-    from = `weights ${path}`;
-  }
+  const loaded = await loadRunWeights(file, args, usageLine('eval'));
+  if (!loaded) return 1;
+  const { model, params, from, checkpoint: ckpt } = loaded;
   const dataSpec = typeof args.flags.get('data') === 'string' ? String(args.flags.get('data')) : ((ckpt?.extra.data as string | undefined) ?? 'fashion-mnist');
-  const data = await loadDataset(dataSpec);
-  const test = firstN(data.test, Math.min(intFlag(args, 'limit', { min: 1, fallback: data.test.count }), data.test.count));
   const [c, h, w] = model.graphs.elbo.inputs[0].shape;
+  const data = await loadDataset(dataSpec, { imageSize: h });
+  const test = firstN(data.test, Math.min(intFlag(args, 'limit', { min: 1, fallback: data.test.count }), data.test.count));
   if (test.channels !== c || test.height !== h || test.width !== w) {
     throw new UsageError(`${test.name} images are ${test.channels}×${test.height}×${test.width}, the model expects ${c}×${h}×${w}`);
   }

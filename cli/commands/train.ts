@@ -1,6 +1,8 @@
 // sdn train model.sdn -o DIR; flags and their defaults: cli/commands.ts (`sdn train --help`).
-// Trains with the authors' recipe (Adamax, weight norm, EMA) on WebGPU or the CPU reference engine, writing
-// metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors into the run folder.
+// Trains with the authors' recipe for the model (density VAEs: Adamax, weight norm, EMA, lr decay;
+// β-VAEs: plain Adamax; --recipe picks either, and the run log says which) on WebGPU or the CPU
+// reference engine, writing metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors
+// into the run folder (tensors named by compiler paths, or with --names torch by the authors' PyTorch names).
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP finish the current step, checkpoint and exit 128 + the
 // signal's number (130, 143, 129); --resume continues exactly. One writer per run folder (train.lock).
 import { existsSync } from 'node:fs';
@@ -8,7 +10,7 @@ import { join } from 'node:path';
 import { buildArtifact } from '../../compiler/compile.js';
 import { loadDataset } from '../../runtime/data/datasets.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
-import { loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint } from '../../runtime/train/checkpoint-node.js';
+import { loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint, type TensorNames } from '../../runtime/train/checkpoint-node.js';
 import { CpuGradientEngine } from '../../runtime/train/cpu-engine.js';
 import { GraphGradientEngine } from '../../runtime/train/graph-engine.js';
 import { TrainingDiverged } from '../../runtime/train/guard.js';
@@ -16,15 +18,14 @@ import { runTraining } from '../../runtime/train/loop.js';
 import { Progress } from '../../runtime/train/progress.js';
 import { RunDir } from '../../runtime/train/run-dir-node.js';
 import { assertUnlocked, lockRunDir } from '../../runtime/train/run-lock-node.js';
-import { DEFAULT_RECIPE, recipeDefaults, Trainer, type Recipe, type TrainState } from '../../runtime/train/trainer.js';
+import { DEFAULT_RECIPE, describeRecipe, presetFor, RECIPE_PRESETS, recipeDefaults, Trainer, type Recipe, type RecipePreset, type TrainState } from '../../runtime/train/trainer.js';
 import { trainableCount, weightNormFor } from '../../runtime/train/weight-norm.js';
-import { UsageError, type ParsedArgs } from '../args.js';
+import { namesFlag, UsageError, type ParsedArgs } from '../args.js';
 import { checkModelFile, compileOrReport } from '../compile-or-report.js';
 import { backendFor } from '../model-io.js';
 import { checkOutputDir } from '../output.js';
 import { usageLine } from '../commands.js';
 import { isTerminal } from '../terminal.js';
-
 
 /** Flag name → recipe field, and whether changing it on --resume would change the training trajectory. */
 const FLAGS: [string, keyof Recipe, 'int' | 'number', boolean][] = [
@@ -65,6 +66,13 @@ function recipeFromFlags(args: ParsedArgs, base: Recipe): { recipe: Recipe; give
   return { recipe, given };
 }
 
+function recipeFlag(args: ParsedArgs): RecipePreset | undefined {
+  const v = args.flags.get('recipe');
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !Object.hasOwn(RECIPE_PRESETS, v)) throw new UsageError(`--recipe must be ${Object.keys(RECIPE_PRESETS).join(' or ')}, got '${String(v)}'`);
+  return v as RecipePreset;
+}
+
 export async function trainCommand(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
   const out = args.flags.get('o');
@@ -75,6 +83,8 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
   recipeFromFlags(args, DEFAULT_RECIPE);
   const executor = args.flags.get('executor');
   if (executor !== undefined && executor !== 'webgpu' && executor !== 'cpu') throw new UsageError(`--executor must be webgpu or cpu, got '${executor}'`);
+  namesFlag(args.flags.get('names'));
+  recipeFlag(args);
   // Another process training into the folder is the answer, whatever the folder holds yet.
   assertUnlocked(out);
   if (args.flags.has('resume') && !existsSync(join(out, 'checkpoint.safetensors'))) throw new UsageError(`--resume: no checkpoint at ${join(out, 'checkpoint.safetensors')}`);
@@ -111,11 +121,19 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
   // A resumed run keeps its executor unless told otherwise: float32 results differ between them,
   // and reproducing the uninterrupted run's losses exactly needs the same one.
   const executor = String(args.flags.get('executor') ?? saved?.extra.executor ?? 'webgpu');
+  const savedNames = saved?.extra.names as TensorNames | undefined;
+  const names = namesFlag(args.flags.get('names') ?? savedNames);
+  if (savedNames && names !== savedNames) throw new UsageError(`--resume: the run names its tensors --names ${savedNames}, not ${names}`);
   const compiled = compileOrReport(file, sets);
   if (!compiled.graphs) return 1;
   const model = buildArtifact(compiled);
   const sha = sourceHash(compiled.sources.values());
-  const { recipe, given } = recipeFromFlags(args, saved?.recipe ?? recipeDefaults(model));
+  const presetFlag = recipeFlag(args);
+  const preset = presetFlag ?? presetFor(model);
+  if (saved && presetFlag !== undefined && describeRecipe(RECIPE_PRESETS[preset]) !== describeRecipe(saved.recipe)) {
+    throw new UsageError(`--resume: --recipe ${preset} (${describeRecipe(RECIPE_PRESETS[preset])}) differs from the run's ${describeRecipe(saved.recipe)}`);
+  }
+  const { recipe, given } = recipeFromFlags(args, saved?.recipe ?? recipeDefaults(model, preset));
   if (saved) {
     for (const [flag, key, , fixed] of FLAGS) {
       if (fixed && given.includes(key) && recipe[key] !== saved.recipe[key]) throw new UsageError(`--resume: --${flag} ${recipe[key]} differs from the run's ${saved.recipe[key]}; the recipe of a resumed run cannot change (only --steps and evaluation settings can)`);
@@ -128,8 +146,8 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
     state = (await loadCheckpoint(run.checkpointPath, { sourceSha256: sha, specs: () => wn.specs })).state;
     run.truncateMetrics(state.step);
   }
-  const data = await loadDataset(dataSpec ?? 'fashion-mnist');
   const [c, h, w] = model.graphs.elbo.inputs[0].shape;
+  const data = await loadDataset(dataSpec ?? 'fashion-mnist', { imageSize: h });
   for (const d of [data.train, data.test]) {
     if (d.channels !== c || d.height !== h || d.width !== w) throw new UsageError(`${d.name} images are ${d.channels}×${d.height}×${d.width}, ${model.model} expects ${c}×${h}×${w}`);
   }
@@ -142,6 +160,11 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
   const nParams = model.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
   say(`${resume ? 'resuming' : 'training'} ${model.model} (${nParams.toLocaleString('en-US')} parameters, ${trainableCount(wn.specs).toLocaleString('en-US')} trainable with ` +
     `${recipe.weightNorm ? `weight norm on ${wn.normalized.length} conv weights` : 'no weight norm'}) on ${data.train.name} (${data.train.count} images, ${trainer.stepsPerEpoch} steps/epoch)`);
+  const why = saved ? 'as the run was started' : presetFlag !== undefined ? 'from --recipe' : preset === 'beta-vae'
+    ? 'the default for a β-VAE: the authors\' DisentanglementVAE trains with plain Adamax; --recipe density-vae changes it'
+    : 'the default for a density VAE; --recipe beta-vae changes it';
+  const overridden = (['weightNorm', 'ema', 'lrDecay'] as const).some((k) => recipe[k] !== RECIPE_PRESETS[preset][k]);
+  say(`recipe: ${saved ? describeRecipe(recipe) : `${preset}${overridden ? ' with flags' : ''}: ${describeRecipe(recipe)}`} (${why})`);
   say(`engine: ${engine.describe()}; Adamax lr ${recipe.lr} (×${recipe.lrDecay}/epoch), batch ${recipe.batch}, EMA ${recipe.ema}, seed ${recipe.seed}` +
     `${trainer.usesBeta ? `, β → ${recipe.betaFinal} at +${recipe.betaRate * recipe.betaFinal}/step` : ''}; ${resume ? `from step ${trainer.state.step} ` : ''}to step ${recipe.steps}, run folder ${out}`);
 
@@ -154,7 +177,7 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
   };
   for (const s of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.on(s, onSignal);
   const progress = new Progress(recipe.steps, trainer.state.step, { write: (s) => process.stdout.write(s), tty: isTerminal(process.stdout) });
-  const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file, executor } };
+  const info = { model: model.model, sourceSha256: sha, recipe, extra: { sets, data: dataSpec ?? 'fashion-mnist', source: file, executor, names } };
   try {
     const result = await runTraining(trainer, {
       shouldStop: () => stop.signal !== undefined,
@@ -167,14 +190,14 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
       onEval: (r) => {
         run.appendMetrics({ ...r });
         const nll = r.k > 1 ? `, NLL ${r.nllBpd.toFixed(4)}` : '';
-        progress.note(`step ${r.step}: test −ELBO ${r.elboBpd.toFixed(4)} bits/dim${nll} (${r.weights} weights, ${r.images} images, ${r.seconds.toFixed(1)} s)`, r.weights === 'ema' ? r.elboBpd : undefined);
+        progress.note(`step ${r.step}: test −ELBO ${r.elboBpd.toFixed(4)} bits/dim${nll} (${r.weights === 'ema' && recipe.ema === 0 ? 'raw (no EMA)' : r.weights} weights, ${r.images} images, ${r.seconds.toFixed(1)} s)`, r.weights === 'ema' ? r.elboBpd : undefined);
       },
       onSamples: async (step, grid) => {
         await run.writeSamples(step, grid);
       },
       checkpoint: async (t) => {
-        await saveCheckpoint(run.checkpointPath, t.state, t.wn.specs, info);
-        await saveSafetensorsFile(join(out, 'weights-ema.safetensors'), tensorsOf(model.params, t.weights('ema')), { format: 'pt', step: String(t.state.step) });
+        await saveCheckpoint(run.checkpointPath, t.state, t.wn.specs, info, names);
+        await saveSafetensorsFile(join(out, 'weights-ema.safetensors'), tensorsOf(model.params, t.weights('ema'), names), { format: 'pt', step: String(t.state.step) });
         run.writeLossPlot(`${model.model}: training`);
       },
     });
@@ -196,8 +219,8 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
   }
 }
 
-function tensorsOf(params: { path: string; shape: number[] }[], values: Map<string, Float32Array>) {
-  return new Map(params.map((p) => [p.path, { shape: p.shape, data: values.get(p.path)! }]));
+function tensorsOf(params: { path: string; torch: string; shape: number[] }[], values: Map<string, Float32Array>, names: TensorNames) {
+  return new Map(params.map((p) => [names === 'torch' ? p.torch : p.path, { shape: p.shape, data: values.get(p.path)! }]));
 }
 
 const sortKeys = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -126,7 +126,7 @@ const recipe: Recipe = { ...config.recipe, steps: args.steps ?? config.recipe.st
 const here = dirname(resolve(process.argv[1] ?? '.'));
 const model = JSON.parse(readFileSync(join(here, config.manifest), 'utf8')) as CompiledModel;
 if (model.model !== config.model) throw new Error(\`\${config.manifest} holds model \${model.model}, expected \${config.model}\`);
-const data = await loadDataset(args.data ?? config.data);
+const data = await loadDataset(args.data ?? config.data, { imageSize: model.graphs.elbo.inputs[0]!.shape[1] }); // shapes3d renders at the model's size
 const run = new RunDir(args.out ?? config.out);
 lockRunDir(run.dir); // one writer per run folder; released at exit
 

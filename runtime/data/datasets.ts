@@ -8,6 +8,7 @@ import { gunzip } from 'node:zlib';
 import { readPngFile } from '../image/png-node.js';
 import type { PngImage } from '../image/png.js';
 import { parseIdxImages, parseIdxLabels } from './idx.js';
+import { parseShapes3dOptions, proceduralShapes3d, SHAPES3D_DEFAULTS } from './shapes3d-data.js';
 import { type Dataset, DatasetError } from './types.js';
 
 export { type Dataset, DatasetError } from './types.js';
@@ -24,6 +25,8 @@ export interface LoadDatasetOptions {
   env?: Record<string, string | undefined>;
   /** Share of a flat PNG folder held out for testing (the last files by path); default 0.1. */
   testFraction?: number;
+  /** 3D Shapes only: the image side when the spec gives no size= (the model's input size); default 64. */
+  imageSize?: number;
 }
 
 export interface DatasetSplits {
@@ -211,9 +214,18 @@ async function loadPngFolder(dir: string, testFraction: number): Promise<Dataset
 /**
  * Loads train and test splits. `spec`: `fashion-mnist[:<dir>]` (default folder: opts.dataDir, then
  * $SDN_FASHION_MNIST_DIR, then /usr/share/datasets/fashion-mnist/), `mnist:<dir>`, `cifar10:<dir>`,
- * `png:<dir>`, or a bare folder whose contents say which of these it is.
+ * `png:<dir>`, a bare folder whose contents say which of these it is, `shapes3d[:size=N,train=N,test=N]`
+ * (the procedural 3D Shapes) or `<file>.h5[:…]` (the real 3dshapes.h5, same options).
  */
 export async function loadDataset(spec: string, opts: LoadDatasetOptions = {}): Promise<DatasetSplits> {
+  const shapes = /^(?:shapes3d|(.+\.(?:h5|hdf5)))(?::(.+))?$/.exec(spec);
+  if (shapes) {
+    const o = parseShapes3dOptions(shapes[2], spec, { ...SHAPES3D_DEFAULTS, size: opts.imageSize ?? SHAPES3D_DEFAULTS.size });
+    if (!shapes[1]) return proceduralShapes3d(o);
+    // Loaded on demand: h5wasm's WebAssembly module is only needed for .h5 files.
+    const { loadShapes3dFile } = await import('./hdf5-node.js');
+    return loadShapes3dFile(shapes[1], o);
+  }
   const m = /^(fashion-mnist|mnist|cifar10|png)(?::(.+))?$/.exec(spec);
   const dir = m?.[2] ?? opts.dataDir;
   const testFraction = opts.testFraction ?? 0.1;
@@ -232,7 +244,7 @@ export async function loadDataset(spec: string, opts: LoadDatasetOptions = {}): 
   }
   if ((await kindOf(spec)) !== 'dir') {
     throw new DatasetError(
-      `${spec}: unknown dataset and no such folder; expected fashion-mnist[:<dir>], mnist:<dir>, cifar10:<dir>, png:<dir> or a dataset folder`,
+      `${spec}: unknown dataset and no such folder; expected fashion-mnist[:<dir>], mnist:<dir>, cifar10:<dir>, png:<dir>, shapes3d, a 3dshapes .h5 file or a dataset folder`,
     );
   }
   const has = async (...names: string[]): Promise<boolean> => {

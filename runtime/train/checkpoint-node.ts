@@ -31,18 +31,24 @@ export interface CheckpointInfo {
   extra?: Record<string, unknown>;
 }
 
-export async function saveCheckpoint(path: string, state: TrainState, specs: readonly TrainableSpec[], info: CheckpointInfo): Promise<void> {
+/** How a checkpoint names its tensors within each group: compiler paths, or the authors' PyTorch names. */
+export type TensorNames = 'sdn' | 'torch';
+
+export async function saveCheckpoint(
+  path: string, state: TrainState, specs: readonly TrainableSpec[], info: CheckpointInfo, names: TensorNames = 'sdn',
+): Promise<void> {
   const tensors = new Map<string, TensorInput>();
   const maps = { params: state.params, 'adamax.m': state.adamax.m, 'adamax.u': state.adamax.u, ema: state.ema };
   for (const g of GROUPS) {
     for (const s of specs) {
       const data = maps[g].get(s.name);
       if (!data) throw new CheckpointError(`checkpoint: no ${g} tensor for '${s.name}'`);
-      tensors.set(`${g}/${s.name}`, { shape: s.shape, data });
+      tensors.set(`${g}/${names === 'torch' ? s.torch : s.name}`, { shape: s.shape, data });
     }
   }
   await saveSafetensorsFile(path, tensors, {
     format: CHECKPOINT_FORMAT,
+    names,
     model: info.model,
     source_sha256: info.sourceSha256,
     recipe: JSON.stringify(info.recipe),
@@ -91,14 +97,15 @@ export async function loadCheckpoint(
   const missing = new Set<string>(), mismatched = new Map<string, string>(), extra = new Set<string>();
   const maps = GROUPS.map(() => new Map<string, Float32Array>());
   const wanted = new Set<string>();
+  const stored = (spec: TrainableSpec) => (md.names === 'torch' ? spec.torch : spec.name);
   GROUPS.forEach((g, gi) => {
     for (const spec of specs) {
-      const name = `${g}/${spec.name}`;
+      const name = `${g}/${stored(spec)}`;
       wanted.add(name);
       const t = file.tensors.get(name);
-      if (!t) missing.add(`'${spec.name}' [${spec.shape.join(', ')}]`);
+      if (!t) missing.add(`'${stored(spec)}' [${spec.shape.join(', ')}]`);
       else if (t.data.length !== numel(spec.shape) || t.shape.join() !== spec.shape.join()) {
-        mismatched.set(spec.name, `'${spec.name}' has shape [${t.shape.join(', ')}], the model needs [${spec.shape.join(', ')}]`);
+        mismatched.set(spec.name, `'${stored(spec)}' has shape [${t.shape.join(', ')}], the model needs [${spec.shape.join(', ')}]`);
       } else maps[gi].set(spec.name, t.data);
     }
   });

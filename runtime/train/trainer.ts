@@ -7,6 +7,7 @@ import { batchIterator, scaleBatch, toPixels, type Batch, type Dataset } from '.
 import { imageGrid, type ImageGrid } from '../image/grid.js';
 import { initParams } from '../init.js';
 import { likelihoodOf, type LikelihoodKind } from '../likelihood.js';
+import type { IrGraph } from '../ir.js';
 import type { CompiledModel } from '../program.js';
 import { ModelSession, type Backend } from '../session.js';
 import { Adamax, type AdamaxState } from './adamax.js';
@@ -56,12 +57,38 @@ export const DEFAULT_RECIPE: Recipe = {
 };
 
 /**
- * The authors' recipe for a model: density VAEs as above; β-VAEs (a `beta` runtime scalar) as
- * their DisentanglementVAE, which trains with plain Adamax: no weight norm, no EMA, no lr decay.
+ * The authors' two recipes. Density VAEs (their main experiments) train with weight norm, an EMA
+ * of the weights and exponential lr decay; their DisentanglementVAE (the β-VAEs) with plain
+ * Adamax: no weight norm, no EMA, no lr decay. Everything else is DEFAULT_RECIPE in both.
  */
-export function recipeDefaults(model: CompiledModel): Recipe {
-  const betaVae = model.graphs.elbo.ir.nodes.some((n) => n.op === 'scalar_input' && n.attrs.name === 'beta');
-  return betaVae ? { ...DEFAULT_RECIPE, weightNorm: false, ema: 0, lrDecay: 1 } : { ...DEFAULT_RECIPE };
+export const RECIPE_PRESETS = {
+  'density-vae': { weightNorm: true, ema: 0.999, lrDecay: 0.999 },
+  'beta-vae': { weightNorm: false, ema: 0, lrDecay: 1 },
+} as const satisfies Record<string, Pick<Recipe, 'weightNorm' | 'ema' | 'lrDecay'>>;
+export type RecipePreset = keyof typeof RECIPE_PRESETS;
+
+/** A model's default preset: beta-vae when its loss takes a `beta` runtime scalar, else density-vae. */
+export function presetFor(model: CompiledModel): RecipePreset {
+  return presetForGraph(model.graphs.elbo.ir);
+}
+
+/** presetFor from the model's ELBO graph alone. */
+export function presetForGraph(elbo: IrGraph): RecipePreset {
+  return elbo.nodes.some((n) => n.op === 'scalar_input' && n.attrs.name === 'beta') ? 'beta-vae' : 'density-vae';
+}
+
+export function recipeDefaults(model: CompiledModel, preset: RecipePreset = presetFor(model)): Recipe {
+  return recipeForGraph(model.graphs.elbo.ir, preset);
+}
+
+/** recipeDefaults from the model's ELBO graph alone. */
+export function recipeForGraph(elbo: IrGraph, preset: RecipePreset = presetForGraph(elbo)): Recipe {
+  return { ...DEFAULT_RECIPE, ...RECIPE_PRESETS[preset] };
+}
+
+/** "weight norm, EMA 0.999, lr ×0.999/epoch" or "no weight norm, no EMA, constant lr", for run logs. */
+export function describeRecipe(r: Pick<Recipe, 'weightNorm' | 'ema' | 'lrDecay'>): string {
+  return [r.weightNorm ? 'weight norm' : 'no weight norm', r.ema > 0 ? `EMA ${r.ema}` : 'no EMA', r.lrDecay !== 1 ? `lr ×${r.lrDecay}/epoch` : 'constant lr'].join(', ');
 }
 
 export interface TrainState {

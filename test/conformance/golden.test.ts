@@ -4,11 +4,8 @@
 // are bound through each IR parameter's PyTorch name, and the golden noise replaces each
 // executor's own. The model's module label `m` is the prefix stripped
 // from PyTorch names and noise streams.
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileModel } from '../../compiler/pipeline.js';
 import { lowerGraph } from '../../compiler/lower/index.js';
 import { gradients, type Gradients } from '../../runtime/cpu/backward.js';
 import { runGraph, type RunEnv } from '../../runtime/cpu/interpreter.js';
@@ -18,89 +15,7 @@ import { gradOutput, numel, seedInput, type IrGraph } from '../../runtime/ir.js'
 import { acquireDevice } from '../../runtime/webgpu/device.js';
 import { createExecutor } from '../../runtime/webgpu/executor.js';
 import { goldenDir, loadGolden, relErr, type GoldenCase } from '../support/golden.js';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const LABEL = 'm';
-const strip = (name: string) => (name.startsWith(`${LABEL}.`) ? name.slice(LABEL.length + 1) : name);
-
-interface CaseSpec {
-  /** The model body (inside `model golden { … }`); may start with imports via `header`. */
-  body: string;
-  header?: string;
-  /** Noise stream (label stripped) → golden tensor. */
-  noise?: Record<string, string>;
-  gradTol: number;
-  lossgrad?: boolean;
-}
-
-const dims = (c: GoldenCase, name: string) => c.shape(name).slice(1).join(', ');
-const list = (v: number[]) => `[${v.join(', ')}]`;
-
-function sdnCall(layer: 'sdn' | 'ressdn', c: GoldenCase): CaseSpec {
-  const k = c.config;
-  return {
-    body: `input x: image(${dims(c, 'x')})
-  output y = ${layer}(x, ${k.out_ch}, features = ${k.num_features}, dirs = ${list(k.dirs)}, k = ${k.kernel_size}, s = ${k.stride}, p = ${k.padding}, upsample = ${k.upsample}) as ${LABEL}`,
-    gradTol: 1e-4,
-  };
-}
-
-/** The .sdn program of each kind of golden case. */
-const CASES: Record<string, (c: GoldenCase) => CaseSpec> = {
-  gru_cell: (c) => ({
-    body: `input x: vector(${dims(c, 'x')})
-  input h: vector(${dims(c, 'h')})
-  output h_new = gru(x, h) as ${LABEL}.gru`,
-    gradTol: 1e-4,
-  }),
-  sdn_correction: (c) => ({ body: `input x: image(${dims(c, 'x')})\n  output y = sweep(x, ${c.config.direction}) as ${LABEL}`, gradTol: 1e-4 }),
-  sdn_layer: (c) => sdnCall('sdn', c),
-  res_sdn_layer: (c) => sdnCall('ressdn', c),
-  dml_log_prob: (c) => ({
-    body: `input params: image(${dims(c, 'params')})
-  input x: image(${dims(c, 'x')})
-  let px = DML(params, mixtures = ${c.config.mix}, bits = ${c.config.nbits})
-  output logp = px.logp(x)`,
-    gradTol: 1e-4,
-  }),
-  iaf_posterior: (c) => ({
-    body: `input q: image(${dims(c, 'q')})
-  let posterior = IAF(q, z = ${c.config.z_size}, context = ${c.config.context_size}) as ${LABEL}
-  let [z, logq] = posterior.rsample()
-  output z = z
-  output logq = logq`,
-    noise: { rsample: 'eps' },
-    gradTol: 1e-4,
-  }),
-  density_vae: (c) => {
-    const k = c.config;
-    const noise: Record<string, string> = {};
-    for (let i = 0; i < k.depth; i++) noise[`ladder_layers.${i}.post_model.rsample`] = `eps.${i}`;
-    return {
-      header: 'import "lib/density-vae.sdn"',
-      body: `input x: image(${dims(c, 'x')})
-  density_vae(x, channels = ${k.channels}, size = ${k.image_size}, depth = ${k.depth}, h = ${k.h_size}, z = ${k.z_size},
-              context = ${k.iaf_context}, downsample_at = ${list(k.ds_list)}, sdn_min_scale = ${k.sdn_min_scale},
-              sdn_max_scale = ${k.sdn_max_scale}, features = ${k.sdn_nfeat_0}, features_step = ${k.sdn_nfeat_diff},
-              dirs = ${k.sdn_num_dirs}, mixtures = ${k.mix_components}, bits = ${k.nbits ?? 8}, free_bits = ${k.free_bits ?? 0.01}) as ${LABEL}`,
-      noise,
-      gradTol: 1e-3,
-      lossgrad: true,
-    };
-  },
-};
-
-function compileCase(name: string, spec: CaseSpec): IrGraph {
-  // A virtual file in models/ so that `import "lib/…"` resolves to the project's library.
-  const path = resolve(repoRoot, 'models', `__golden_${name}.sdn`);
-  const source = `${spec.header ?? ''}\nmodel golden {\n  ${spec.body}\n}\n`;
-  const compiled = compileModel(path, { readFile: (p) => (p === path ? source : readFileSync(p, 'utf8')) });
-  if (!compiled.graphs) {
-    const msgs = compiled.diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.col} ${d.message}`).join('\n');
-    throw new Error(`golden case ${name}: the model does not compile:\n${msgs}\n--- source ---\n${source}`);
-  }
-  return compiled.graphs.elbo;
-}
+import { CASES, compileCase, strip, type CaseSpec } from '../support/golden-models.js';
 
 /** A golden case compiled and bound: everything an executor needs to run it. */
 interface BoundCase {

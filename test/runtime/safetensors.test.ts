@@ -69,6 +69,8 @@ describe('safetensors codec', () => {
       ['a hole in the data', raw({ t: { ...t, data_offsets: [4, 12] } }, 12), /hole in the data buffer before tensor 't'/],
       ['trailing bytes', raw({ t }, 12), /4 trailing bytes/],
       ['non-string metadata', raw({ __metadata__: { a: 1 } }, 0), /__metadata__ value for 'a' is not a string/],
+      ['a PyTorch zip checkpoint (torch.save, Lightning .ckpt), pointing to convert.py', Uint8Array.from([0x50, 0x4b, 3, 4, 0, 0, 0, 0, 0]), /PyTorch pickle .* convert it with convert.py from `sdn export/],
+      ['a raw pickle', Uint8Array.from([0x80, 2, 0x7d, 0x71, 0, 0, 0, 0, 0]), /PyTorch pickle/],
     ];
     for (const [what, bytes, msg] of cases) {
       it(what, () => expect(() => readSafetensors(bytes)).toThrow(msg));

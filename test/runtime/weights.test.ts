@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IrParam } from '../../runtime/ir.js';
+import { WeightNorm } from '../../runtime/train/weight-norm.js';
 import { bindWeights, WeightsError } from '../../runtime/weights.js';
 
 const params: IrParam[] = [
@@ -32,5 +33,29 @@ describe('bindWeights', () => {
 
   it('allows a partial file when asked', () => {
     expect(bindWeights(params, new Map([['h', t([4])]]), { allowMissing: true }).size).toBe(1);
+  });
+
+  it('binds weight-normed pairs (<name>_g, <name>_v, as torch.nn.utils.weight_norm) as w = g · v / ‖v‖', () => {
+    const convs: IrParam[] = [
+      { path: 'a.in.weight', torch: 'a.conv_a.weight', shape: [3, 2, 2, 2], init: { kind: 'zeros' }, layer: 0 },
+      { path: 'b.weight', torch: 'b.weight', shape: [2, 3, 2, 2], init: { kind: 'zeros' }, layer: 0 },
+    ];
+    const w = new Map(convs.map((p, k) => [p.path, Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.3 + k) * (1 + (i % 5)))]));
+    const wn = new WeightNorm(convs, new Map([['a.in.weight', 0], ['b.weight', 1]]));
+    const gv = wn.fromWeights(w);
+    // g scaled, so that w = g · v / ‖v‖ is not v itself.
+    for (const [name, g] of gv) if (name.endsWith('_g')) g.forEach((x, i) => (g[i] = x * (i + 2)));
+    const expected = wn.weights(gv);
+    const byTorch = new Map(wn.specs.map((s) => [s.torch, { shape: s.shape, data: gv.get(s.name)! }]));
+    const bound = bindWeights(convs, byTorch);
+    for (const p of convs) {
+      const e = expected.get(p.path)!, b = bound.get(p.path)!;
+      b.forEach((x, i) => expect(x).toBeCloseTo(e[i], 5));
+    }
+  });
+
+  it('names a weight-normed pair that does not fit its parameter', () => {
+    const conv: IrParam = { path: 'c.weight', torch: 'c.weight', shape: [2, 1, 1, 1], init: { kind: 'zeros' }, layer: 0 };
+    expect(() => bindWeights([conv], new Map([['c.weight_g', t([3, 1, 1, 1])], ['c.weight_v', t([2, 1, 1, 1])]]))).toThrow(/extra tensor 'c.weight_g' \[3, 1, 1, 1\]/);
   });
 });

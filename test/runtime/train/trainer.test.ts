@@ -14,7 +14,7 @@ import { CpuGradientEngine } from '../../../runtime/train/cpu-engine.js';
 import type { GradientEngine } from '../../../runtime/train/engine.js';
 import { TrainingDiverged } from '../../../runtime/train/guard.js';
 import { runTraining } from '../../../runtime/train/loop.js';
-import { recipeDefaults, Trainer, type Recipe, type StepRecord } from '../../../runtime/train/trainer.js';
+import { describeRecipe, presetFor, recipeDefaults, Trainer, type Recipe, type StepRecord } from '../../../runtime/train/trainer.js';
 import { dataset, recipe, REPO, syntheticImages, tinyModel } from './helpers.js';
 
 const model = tinyModel();
@@ -128,6 +128,10 @@ describe('trainer', () => {
     // The authors train β-VAEs with plain Adamax (no weight norm, no EMA, no decay), density VAEs with all three.
     expect(recipeDefaults(shapes)).toMatchObject({ weightNorm: false, ema: 0, lrDecay: 1 });
     expect(recipeDefaults(model)).toMatchObject({ weightNorm: true, ema: 0.999, lrDecay: 0.999 });
+    expect([presetFor(shapes), presetFor(model)]).toEqual(['beta-vae', 'density-vae']);
+    expect(recipeDefaults(shapes, 'density-vae')).toMatchObject({ weightNorm: true, ema: 0.999, lrDecay: 0.999 });
+    expect(describeRecipe(recipeDefaults(shapes))).toBe('no weight norm, no EMA, constant lr');
+    expect(describeRecipe(recipeDefaults(model))).toBe('weight norm, EMA 0.999, lr ×0.999/epoch');
     const recs = await steps(t, 2);
     expect(recs.map((r) => r.beta)).toEqual([1, 2]);
     // loss = β·KL − log p(x|z) and −ELBO = KL − log p(x|z), so loss − (−ELBO) = (β − 1)·KL.
