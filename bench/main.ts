@@ -27,6 +27,7 @@ import { acquireDevice } from '../runtime/webgpu/device.js';
 import { createExecutor } from '../runtime/webgpu/executor.js';
 import { measureMatmulGflops } from './matmul.js';
 import { mainThreadCpuSeconds, measureFmaGflops } from './peak.js';
+import { findTorch, measurePytorch, type PytorchCase } from './pytorch.js';
 
 const root = repoRoot();
 const flopsOf = (g: IrGraph) => nodeFlops(g).reduce((a, b) => a + b, 0);
@@ -37,7 +38,11 @@ interface Row {
   firstS: number;
   ms: number;
   flops: number;
+  /** PyTorch's time: measured in this run by the exported module, else the stored figure. */
   torchMs?: number;
+  torchStored?: boolean;
+  /** The same case for the exported PyTorch module (bench/pytorch.ts). */
+  torch?: Omit<PytorchCase, 'name' | 'runs'>;
   /** The main thread's CPU time over the wall time of the timed calls (1 = one whole core). */
   mainThread?: number;
 }
@@ -71,7 +76,8 @@ async function graphCase(device: GPUDevice, name: string, file: string, batch: n
   const t = await time(() => ex.run({ inputs, scalars: { beta: 1 }, seed: 1 }), runs);
   t.firstS += compileS;
   ex.destroy();
-  return { name, ...t, flops: flopsOf(g) * batch, torchMs };
+  const torch = { file, batch, kind: backward ? 'backward' as const : 'forward' as const, ...(backward ? { output: backward } : {}) };
+  return { name, ...t, flops: flopsOf(g) * batch, torchMs, torch };
 }
 
 /** Whole training steps of a model (engine, weight norm, Adamax, EMA) on synthetic images. */
@@ -88,7 +94,7 @@ async function trainCase(name: string, file: string, batch: number, weightNorm: 
   });
   const t = await time(() => trainer.trainStep(), runs);
   trainer.destroy();
-  return { name, ...t, flops: flopsOf(trainingIr(compiled.graphs!.elbo)) * batch, torchMs };
+  return { name, ...t, flops: flopsOf(trainingIr(compiled.graphs!.elbo)) * batch, torchMs, torch: { file, batch, kind: 'train', weightNorm } };
 }
 
 const trainingIr = (elbo: IrGraph) => eliminateDeadCode(differentiate(elbo, { seeds: ['loss'] }));
@@ -140,22 +146,32 @@ async function main(quick: boolean): Promise<void> {
   add(await trainCase('fmnist-sdn training step, batch 16, no weight norm', 'models/fmnist-sdn.sdn', 16, false, runs, 1255));
   add(await trainCase('fmnist-sdn training step, batch 32, weight norm', 'models/fmnist-sdn.sdn', 32, true, runs, 2800));
   device.destroy();
+  // PyTorch on the same cases in the same run (the exported modules); stored figures otherwise.
+  const torch = measurePytorch(rows.map((r) => ({ name: r.name, runs, ...r.torch! })));
+  for (const r of rows) {
+    const m = torch?.get(r.name);
+    if (m) Object.assign(r, { torchMs: m.ms, torchStored: false });
+    else if (r.torchMs !== undefined) r.torchStored = true;
+  }
+  const torchVersion = findTorch()?.version;
 
   const machine = `Adapter: ${acquired.adapterInfo}; CPU: ${cpus().length} × ${cpus()[0]?.model}; memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`;
   const table = [
-    '| case | first call (compiles the kernels new to this run) | steady | GFLOP/s | of FMA ceiling | main thread (of one core) | vs PyTorch (stored: shared/reference.md) |',
+    '| case | first call (compiles the kernels new to this run) | steady | GFLOP/s | of FMA ceiling | main thread (of one core) | vs PyTorch |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     `| FMA ceiling: independent vec4 FMA chains (same run) | | | ${ceiling.toFixed(2)} | 1.00 | | |`,
     `| matmul 512³ (plain register-blocked GEMM, same run) | | | ${matmul.toFixed(2)} | ${(matmul / ceiling).toFixed(2)} | | |`,
     ...rows.map((r) => {
       const gflops = r.flops / (r.ms * 1e6);
-      const torch = r.torchMs ? `${(r.torchMs / r.ms).toFixed(2)}× PyTorch's speed (${r.torchMs} ms)` : '';
+      const torch = r.torchMs ? `${(r.torchMs / r.ms).toFixed(2)}× PyTorch's speed (${r.torchMs.toFixed(0)} ms${r.torchStored ? ', stored figure' : ''})` : '';
       const main = r.mainThread !== undefined ? `${(100 * r.mainThread).toFixed(0)} %` : '';
       return `| ${r.name} | ${r.firstS.toFixed(1)} s | ${r.ms.toFixed(0)} ms | ${gflops.toFixed(2)} | ${(gflops / ceiling).toFixed(2)} | ${main} | ${torch} |`;
     }),
   ];
   const doc = ['# Performance', '', 'Written by `npm run bench` (benchmarks measure speed; the tests check correctness).',
-    'PyTorch times are the stored figures of `shared/reference.md` (PyTorch 1.13, 2 threads, float32, on the same kind of machine);',
+    torchVersion
+      ? `PyTorch times are measured in the same run: the module \`sdn export\` writes for each case, on PyTorch ${torchVersion} (2 threads, float32); rows marked "stored figure" use \`shared/reference.md\` (PyTorch 1.13 on the same kind of machine);`
+      : 'PyTorch times are the stored figures of `shared/reference.md` (PyTorch 1.13, 2 threads, float32, on the same kind of machine; no Python with torch here);',
     'a ratio above 1 means faster than PyTorch. FLOPs count the IR ops (multiply-adds as 2; backward ops included).',
     'The first call includes lavapipe compiling each kernel at its first dispatch (Mesa caches them on disk afterwards).', '',
     machine, '', ...table, '',
