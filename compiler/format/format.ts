@@ -98,8 +98,9 @@ class Formatter {
     return this.take(end, limit, (c) => (open &&= this.lineOf(c.span.start) === lineNo));
   }
 
+  /** A comment in (from, to) that no enclosing construct has placed yet (claimed ones print elsewhere). */
   private hasComment(from: number, to: number): boolean {
-    return this.comments.some((c) => c.span.start > from && c.span.start < to);
+    return this.comments.some((c, i) => !this.claimed[i] && c.span.start > from && c.span.start < to);
   }
 
   private blankBetween(from: number, to: number): boolean {

@@ -69,6 +69,14 @@ describe('docs/language.md', () => {
 });
 
 describe('layout', () => {
+  it('a comment another statement already placed does not break a later list (idempotent after recovery)', () => {
+    // Found by the fuzzer: a stray token before `input` takes the line's comment as its own.
+    const src = 'model m {\n  zp input x: image(3, // note\n size, size)\n}\n';
+    const once = formatText('m.sdn', src).output;
+    expect(once).toBe('model m {\n  zp // note\n  input x: image(3, size, size)\n}\n');
+    expect(formatText('m.sdn', once).output).toBe(once);
+  });
+
   it('spaces operators and `=`, drops redundant parentheses, keeps the needed ones, one statement per line', () => {
     expect(fmt('param a=(1+2)*3\nparam b = (-(a))\nmodel m{let x=f(a,k=2)as l[ 0 ] let y=(f(x)as q)[0]\nif not(a==b){x=1}else if c{x=2}}')).toBe(
       `param a = (1 + 2) * 3
