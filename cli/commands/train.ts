@@ -190,7 +190,8 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
       onEval: (r) => {
         run.appendMetrics({ ...r });
         const nll = r.k > 1 ? `, NLL ${r.nllBpd.toFixed(4)}` : '';
-        progress.note(`step ${r.step}: test −ELBO ${r.elboBpd.toFixed(4)} bits/dim${nll} (${r.weights === 'ema' && recipe.ema === 0 ? 'raw (no EMA)' : r.weights} weights, ${r.images} images, ${r.seconds.toFixed(1)} s)`, r.weights === 'ema' ? r.elboBpd : undefined);
+        const how = r.weights === 'raw' && r.step === 0 ? 'the same as the EMA weights before the first step' : `${r.images} images, ${r.seconds.toFixed(1)} s`;
+        progress.note(`step ${r.step}: test −ELBO ${r.elboBpd.toFixed(4)} bits/dim${nll} (${r.weights === 'ema' && recipe.ema === 0 ? 'raw (no EMA)' : r.weights} weights, ${how})`, r.weights === 'ema' ? r.elboBpd : undefined);
       },
       onSamples: async (step, grid) => {
         await run.writeSamples(step, grid);

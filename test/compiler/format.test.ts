@@ -74,7 +74,7 @@ describe('layout', () => {
     const src = 'model m {\n  zp input x: image(3, // note\n size, size)\n}\n';
     const once = formatText('m.sdn', src).output;
     expect(once).toBe('model m {\n  zp // note\n  input x: image(3, size, size)\n}\n');
-    expect(formatText('m.sdn', once).output).toBe(once);
+    expect(formatText('m.sdn', once!).output).toBe(once);
   });
 
   it('spaces operators and `=`, drops redundant parentheses, keeps the needed ones, one statement per line', () => {
