@@ -1,25 +1,19 @@
-import { OPS } from '../compiler/ir/ops.js';
+// Conv register tiles compared in one run: a 3×3 conv (C→O channels on S×S maps, batch B)
+// lowered with each tile, its run time (best of 5, round-robin) and cold compile time.
+//   npx tsx bench/conv-tiles.ts C,O,S,B [RxC,RxC,…]   (default 64,64,14,32 and seven tiles)
 import { lowerGraph } from '../compiler/lower/index.js';
-import { numel, type Attr, type IrGraph, type OpName } from '../runtime/ir.js';
+import { numel } from '../runtime/ir.js';
+import { GraphBuilder } from './graph-builder.js';
 import { acquireDevice } from '../runtime/webgpu/device.js';
 import { createExecutor } from '../runtime/webgpu/executor.js';
-class GB {
-  readonly g: IrGraph = { mode: 'elbo', nodes: [], params: [], layers: [], inputs: [], outputs: [] };
-  add(op: OpName, inputs: number[], attrs: Record<string, Attr> = {}, batched = true): number {
-    const shape = OPS[op].shape(inputs.map((i) => ({ shape: this.g.nodes[i].shape, batched: this.g.nodes[i].batched })), attrs) as number[];
-    return this.g.nodes.push({ id: this.g.nodes.length, op, inputs, attrs, shape, batched, layer: -1 }) - 1;
-  }
-  input(name: string, shape: number[]) { const id = this.add('input', [], { name, shape }); this.g.inputs.push({ name, node: id, shape }); return id; }
-  param(path: string, shape: number[]) { this.g.params.push({ path, torch: path, shape, init: { kind: 'zeros' }, layer: -1 }); return this.add('param', [], { path, shape }, false); }
-}
 const fill = (n: number, seed: number) => new Float32Array(n).map((_, i) => Math.sin(i * 0.37 + seed));
 const { device } = await acquireDevice();
 const [C, O, S, batch] = (process.argv[2] ?? '64,64,14,32').split(',').map(Number);
 const tiles = (process.argv[3] ?? '16x8,8x8,16x4,8x4,32x4,4x16,8x16').split(',').map((t) => t.split('x').map(Number));
-const b = new GB();
+const b = new GraphBuilder();
 const x = b.input('x', [C, S, S]);
 const y = b.add('conv2d', [x, b.param('w', [O, C, 3, 3]), b.param('b', [O])], { stride: 1, padding: 1 });
-b.g.outputs.push({ name: 'y', node: y });
+b.output('y', y);
 const flops = 2 * batch * O * C * 9 * S * S;
 const vs = [];
 for (const [rows, cols] of tiles) {

@@ -4,41 +4,14 @@
 //   npx tsx bench/weight-grad.ts [--tiles] [--reps N]
 // --tiles also times each weight gradient with every candidate tile, in both lane layouts (how
 // weightGradTileFor was chosen). Kernels are timed round-robin, best of N, as the machine is shared.
-import { OPS } from '../compiler/ir/ops.js';
 import { initialState, PASSES } from '../compiler/lower/index.js';
 import { weightGradKernel, type WeightGradTile } from '../compiler/lower/kernels/weight-grad.js';
 import { isConv, isWeightGrad } from '../compiler/lower/state.js';
-import { numel, type Attr, type IrGraph, type OpName } from '../runtime/ir.js';
+import { numel, type IrGraph, type OpName } from '../runtime/ir.js';
+import { GraphBuilder } from './graph-builder.js';
 import type { GraphProgram } from '../runtime/program.js';
 import { acquireDevice } from '../runtime/webgpu/device.js';
 import { createExecutor } from '../runtime/webgpu/executor.js';
-
-/** A hand-built graph: inputs and params by name, ops by shape rule. */
-class GraphBuilder {
-  readonly g: IrGraph = { mode: 'elbo', nodes: [], params: [], layers: [], inputs: [], outputs: [] };
-
-  add(op: OpName, inputs: number[], attrs: Record<string, Attr> = {}, batched = true): number {
-    const shape = OPS[op].shape(inputs.map((i) => ({ shape: this.g.nodes[i].shape, batched: this.g.nodes[i].batched })), attrs);
-    if (typeof shape === 'string') throw new Error(`${op}: ${shape}`);
-    return this.g.nodes.push({ id: this.g.nodes.length, op, inputs, attrs, shape, batched, layer: -1 }) - 1;
-  }
-
-  input(name: string, shape: number[]): number {
-    const id = this.add('input', [], { name, shape });
-    this.g.inputs.push({ name, node: id, shape });
-    return id;
-  }
-
-  param(path: string, shape: number[]): number {
-    this.g.params.push({ path, torch: path, shape, init: { kind: 'zeros' }, layer: -1 });
-    return this.add('param', [], { path, shape }, false);
-  }
-
-  output(name: string, node: number): this {
-    this.g.outputs.push({ name, node });
-    return this;
-  }
-}
 
 const fill = (n: number, seed: number) => new Float32Array(n).map((_, i) => Math.sin(i * 0.37 + seed));
 

@@ -6,9 +6,9 @@
 // read-back copies, and submits once. No Node-only imports: this file runs in browsers too.
 import { numel } from '../ir.js';
 import type { BufferSpec, Extent, GraphProgram, KernelSpec } from '../program.js';
-import { compilePipelines, layoutFor, type CompileProgress } from './pipelines.js';
+import { bindGroupFor, compilePipelines, type CompileProgress } from './pipelines.js';
 import { gpuWait } from './wait.js';
-import { UNIFORM_BYTES, UNIFORM_FIELD, UNIFORM_HEADER, UNIFORM_SLOT_BYTES } from './uniforms.js';
+import { UNIFORM_FIELD, UNIFORM_HEADER, UNIFORM_SLOT_BYTES } from './uniforms.js';
 
 export interface ExecutorOptions {
   batch: number;
@@ -114,14 +114,7 @@ export async function createExecutor(device: GPUDevice, program: GraphProgram, o
   const uniformData = new Uint32Array((Math.max(1, slots) * UNIFORM_SLOT_BYTES) / 4);
   const dispatches: Dispatch[] = [];
   program.kernels.forEach((k, i) => {
-    const bindGroup = device.createBindGroup({
-      label: k.name,
-      layout: layoutFor(device, k).group,
-      entries: [
-        ...k.bindings.map((b, binding) => ({ binding, resource: { buffer: buffers[b.buffer] } })),
-        { binding: k.bindings.length, resource: { buffer: uniforms, offset: 0, size: UNIFORM_BYTES } },
-      ],
-    });
+    const bindGroup = bindGroupFor(device, k, buffers, uniforms);
     for (let step = 0; step < (k.steps ?? 1); step++) {
       const slot = dispatches.length;
       const w = (slot * UNIFORM_SLOT_BYTES) / 4;

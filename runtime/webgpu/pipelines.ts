@@ -71,6 +71,18 @@ export function getPipeline(device: GPUDevice, k: KernelSpec): Promise<GPUComput
   return pipeline;
 }
 
+/** Kernel k's bind group: its storage buffers in binding order, then the uniform slot (bound with a dynamic offset). */
+export function bindGroupFor(device: GPUDevice, k: KernelSpec, buffers: GPUBuffer[], uniforms: GPUBuffer, label = k.name): GPUBindGroup {
+  return device.createBindGroup({
+    label,
+    layout: layoutFor(device, k).group,
+    entries: [
+      ...k.bindings.map((b, binding) => ({ binding, resource: { buffer: buffers[b.buffer] } })),
+      { binding: k.bindings.length, resource: { buffer: uniforms, offset: 0, size: UNIFORM_BYTES } },
+    ],
+  });
+}
+
 const pipelineKey = (k: KernelSpec) => `${contentHash(k.wgsl)}:${k.entry}:${signature(k)}`;
 
 /**
@@ -115,14 +127,7 @@ export async function compilePipelines(
       const slot = new Uint32Array(UNIFORM_SLOT_BYTES / 4);
       slot.set(k.dims, UNIFORM_HEADER.length);
       device.queue.writeBuffer(uniforms, 0, slot);
-      const bindGroup = device.createBindGroup({
-        label: `${k.name} warm-up`,
-        layout: layoutFor(device, k).group,
-        entries: [
-          ...k.bindings.map((b, binding) => ({ binding, resource: { buffer: buffers[b.buffer] } })),
-          { binding: k.bindings.length, resource: { buffer: uniforms, offset: 0, size: UNIFORM_BYTES } },
-        ],
-      });
+      const bindGroup = bindGroupFor(device, k, buffers, uniforms, `${k.name} warm-up`);
       const enc = device.createCommandEncoder({ label: `${k.name} warm-up` });
       const pass = enc.beginComputePass();
       pass.setPipeline(pipelines[i]);
