@@ -6,10 +6,9 @@ cases.json: [{"name", "dir" (holding model.py), "golden" (.safetensors), "label"
 and the golden tensors the module had no use for.
 """
 import importlib.util
-import json
-import sys
 
 import torch
+from check_driver import run_cases
 
 
 def rel_err(a, b):
@@ -66,16 +65,5 @@ def run_case(case):
     return errs
 
 
-def main():
-    cases = json.load(open(sys.argv[1]))
-    results = {}
-    for case in cases:
-        try:
-            results[case["name"]] = run_case(case)
-        except Exception as e:  # reported per case by the test
-            results[case["name"]] = {"error": f"{type(e).__name__}: {e}"}
-    json.dump(results, open(sys.argv[2], "w"), indent=1)
-
-
 if __name__ == "__main__":
-    main()
+    run_cases(run_case)

@@ -7,10 +7,9 @@ give. With "compare": forward and sample in float64 on the given weights, input 
 and weight-normed.
 """
 import importlib.util
-import json
-import sys
 
 import torch
+from check_driver import run_cases
 
 
 def load_module(path, name):
@@ -49,16 +48,5 @@ def run_case(case):
     return result
 
 
-def main():
-    cases = json.load(open(sys.argv[1]))
-    results = {}
-    for case in cases:
-        try:
-            results[case["name"]] = run_case(case)
-        except Exception as e:  # reported per case by the test
-            results[case["name"]] = {"error": f"{type(e).__name__}: {e}"}
-    json.dump(results, open(sys.argv[2], "w"))
-
-
 if __name__ == "__main__":
-    main()
+    run_cases(run_case)
