@@ -7,6 +7,7 @@ import { likelihoodOf } from '../../runtime/likelihood.js';
 import { flagValue, UsageError, type ParsedArgs } from '../args.js';
 import { usageLine } from '../commands.js';
 import { checkOutputFile } from '../output.js';
+import { phaseReporter } from '../progress.js';
 import { compileArtifact, intFlag, numberFlag, openSession, seedFlag } from '../model-io.js';
 
 export async function sampleCommand(args: ParsedArgs): Promise<number> {
@@ -24,7 +25,14 @@ export async function sampleCommand(args: ParsedArgs): Promise<number> {
   checkOutputFile('-o', out, compiled.sources);
   const session = await openSession(args, model);
   try {
+    const report = phaseReporter({
+      start: () => `sampling ${n} images (temperature ${temperature})`,
+      step: () => `sampling ${n} images`,
+      end: (_total, seconds) => `sampled ${n} images in ${seconds}`,
+    });
+    report(0, 1);
     const samples = await session.sample({ n, temperature, seed });
+    report(1, 1);
     const [c, h, w] = model.graphs.sample.outputs[0].shape;
     const pixels = toPixels(samples, likelihoodOf(model.graphs.elbo.ir).kind);
     const grid = imageGrid(pixels, n, c, h, w, Math.ceil(Math.sqrt(n)));

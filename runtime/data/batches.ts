@@ -96,7 +96,8 @@ export function* batchIterator(
 /** The first min(n, count) examples, as views into the dataset's arrays. */
 export function firstN(dataset: Dataset, n: number): Dataset {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`firstN: n must be a non-negative integer, got ${n}`);
-  const count = Math.min(n, dataset.count);
+  if (n >= dataset.count) return dataset;
+  const count = n;
   const per = dataset.channels * dataset.height * dataset.width;
   const out: Dataset = { ...dataset, count, images: dataset.images.subarray(0, count * per), name: `${dataset.name}[:${count}]` };
   if (dataset.labels) out.labels = dataset.labels.subarray(0, count);

@@ -39,6 +39,8 @@ beforeAll(async () => {
   const victim = model.params[3].path;
   nan.set(victim, nan.get(victim)!.map((v, i) => (i === 2 ? NaN : v)));
   await saveSafetensorsFile(join(dir, 'nan.safetensors'), tensors(nan));
+  // Finite weights whose products overflow float32: the −ELBO comes out non-finite.
+  await saveSafetensorsFile(join(dir, 'huge.safetensors'), tensors(new Map([...params].map(([k, v]) => [k, v.map((x) => (x === 0 ? 1e30 : x * 1e30))]))));
   await saveSafetensorsFile(join(dir, 'checkpoint.safetensors'), tensors(params), { format: CHECKPOINT_FORMAT });
   writeFileSync(join(dir, 'model.pt'), Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(60)]));
   writeFileSync(join(dir, 'old.pth'), Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46]));
@@ -128,6 +130,8 @@ const RUN_CASES: Case[] = [
   [['elbo', 'tiny.sdn', '--weights', 'old.pth', '--data', 'data', ...cpu], 1, /old\.pth is a PyTorch checkpoint \(a Python pickle/],
   [['sample', 'tiny.sdn', '--weights', 'nan.safetensors', ...cpu], 1, /nan\.safetensors: 1 problem:\n {2}- tensor '.*' holds non-finite values \(NaN at flat index 2\)/],
   [['eval', 'tiny.sdn', '--weights', 'nan.safetensors', '--data', 'data', ...cpu], 1, /tensor '.*' holds non-finite values/],
+  [['elbo', 'tiny.sdn', '--weights', 'huge.safetensors', '--data', 'data', ...cpu], 1, /--weights huge\.safetensors: the −ELBO over 8 data\/test images is (NaN|-?Infinity) \(not finite\): these weights overflow somewhere in tiny/],
+  [['eval', 'tiny.sdn', '--weights', 'huge.safetensors', '--data', 'data', ...cpu], 1, /weights huge\.safetensors: the −ELBO over 8 data\/test images is (NaN|-?Infinity) \(not finite\)/],
   [['eval', 'tiny.sdn', '--weights', 'garbage.safetensors', '--data', 'data', ...cpu], 1, /--weights garbage\.safetensors: not a valid safetensors file: /],
   [['elbo', 'tiny.sdn', '--weights', 'garbage.safetensors', '--data', 'data', ...cpu], 1, /garbage\.safetensors: not a valid safetensors file/],
   [['eval', 'tiny.sdn', '--weights', 'folder', '--data', 'data', ...cpu], 1, '--weights folder is a folder, not a .safetensors file'],
