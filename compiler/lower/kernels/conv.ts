@@ -82,8 +82,8 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   e(`let ph = (wid / ncg) % ${S2}u;`);
   e(`let colbase = (wid % ncg) * ${perGroup}u + lid.x;`);
   if (phased) {
-    e(`let py = i32(ph / ${s}u);`);
-    e(`let px = i32(ph % ${s}u);`);
+    e(`let py = i32(ph / ${D(s, 's')});`);
+    e(`let px = i32(ph % ${D(s, 's')});`);
   }
   // Column p of the tile: example b, output pixel (oy, ox), its index p, live unless past the end.
   const column = (p: string, col: string, ind: string) => [
@@ -93,8 +93,8 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     `let q${p} = cc${p} % ${D(per, 'per')};`,
     `let qy${p} = i32(q${p} / ${D(Wq, 'Wq')});`,
     `let qx${p} = i32(q${p} % ${D(Wq, 'Wq')});`,
-    `let oy${p} = ${phased ? `py + ${s} * qy${p}` : `qy${p}`};`,
-    `let ox${p} = ${phased ? `px + ${s} * qx${p}` : `qx${p}`};`,
+    `let oy${p} = ${phased ? `py + ${I(s, 's')} * qy${p}` : `qy${p}`};`,
+    `let ox${p} = ${phased ? `px + ${I(s, 's')} * qx${p}` : `qx${p}`};`,
     `let live${p} = col${p} < ncols${phased ? ` && oy${p} < ${I(Ho, 'Ho')} && ox${p} < ${I(Wo, 'Wo')}` : ''};`,
     `let p${p} = u32(min(oy${p}, ${I(Ho, 'Ho')} - 1)) * ${D(Wo, 'Wo')} + u32(min(ox${p}, ${I(Wo, 'Wo')} - 1));`,
   ].map((l) => `${ind}${l}`);
@@ -107,24 +107,26 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   // Taps in a loop (unrolling them multiplied compile time ~9× for no measured gain), the
   // input channels in an inner loop: one product per accumulator update, tap addresses hoisted.
   const guarded = tr || pad > 0 || (Ho - 1) * s + kh > H || (Wo - 1) * s + kw > W;
-  const cy = Math.floor(kh / 2), cx = Math.floor(kw / 2) + (mask === 'B' ? 1 : 0);
+  // The geometry is uniforms: one kernel serves every kernel size, stride and padding.
+  const [si, padi, khi, kwi] = [I(s, 's'), I(pad, 'pad'), I(kh, 'kh'), I(kw, 'kw')];
   if (phased) {
     // Taps of phase (py, px): ky ≡ py + pad (mod s), reading input row qy + (py + pad − ky0)/s − m.
-    e(`let ky0 = (py + ${pad}) % ${s};`);
-    e(`let kx0 = (px + ${pad}) % ${s};`);
-    e(`for (var my = 0; ky0 + ${s} * my < ${kh}; my++) {`);
-    e(`for (var mx = 0; kx0 + ${s} * mx < ${kw}; mx++) {`);
-    e(`  let tap = u32((ky0 + ${s} * my) * ${kw} + kx0 + ${s} * mx);`);
-    if (mask) {
-      e(`  let ky = ky0 + ${s} * my;`);
-      e(`  let kx = kx0 + ${s} * mx;`);
-    }
+    e(`let ky0 = (py + ${padi}) % ${si};`);
+    e(`let kx0 = (px + ${padi}) % ${si};`);
+    e(`for (var my = 0; ky0 + ${si} * my < ${khi}; my++) {`);
+    e(`for (var mx = 0; kx0 + ${si} * mx < ${kwi}; mx++) {`);
+    e(`  let tap = u32((ky0 + ${si} * my) * ${kwi} + kx0 + ${si} * mx);`);
+    e(`  let ky = ky0 + ${si} * my;`);
+    e(`  let kx = kx0 + ${si} * mx;`);
   } else {
-    e(`for (var tap = 0u; tap < ${opaque(T)}; tap++) {`);
-    e(`  let ky = i32(tap / ${kw}u);`);
-    e(`  let kx = i32(tap % ${kw}u);`);
+    e(`for (var tap = 0u; tap < ${D(T, 'T')}; tap++) {`);
+    e(`  let ky = i32(tap / ${D(kw, 'kw')});`);
+    e(`  let kx = i32(tap % ${D(kw, 'kw')});`);
   }
-  if (mask) e(`  if (ky > ${cy} || (ky == ${cy} && kx >= ${cx})) { continue; }`);
+  // A masked conv's taps from the centre on (type A) or after it (type B) add nothing; an
+  // unmasked conv's mask row lies below the kernel, so the same kernel serves both.
+  const [cy, cx] = mask ? [Math.floor(kh / 2), Math.floor(kw / 2) + (mask === 'B' ? 1 : 0)] : [1 << 30, 0];
+  e(`  if (ky > ${I(cy, 'cy')} || (ky == ${I(cy, 'cy')} && kx >= ${I(cx, 'cx')})) { continue; }`);
   const inside = (p: number) => `iy${p} >= 0 && iy${p} < ${I(H, 'H')} && ix${p} >= 0 && ix${p} < ${I(W, 'W')}`;
   for (const p of P) {
     if (lin) {
@@ -132,14 +134,14 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
       continue;
     }
     if (phased) {
-      e(`  let iy${p} = qy${p} + (py + ${pad} - ky0) / ${s} - my;`);
-      e(`  let ix${p} = qx${p} + (px + ${pad} - kx0) / ${s} - mx;`);
+      e(`  let iy${p} = qy${p} + (py + ${padi} - ky0) / ${si} - my;`);
+      e(`  let ix${p} = qx${p} + (px + ${padi} - kx0) / ${si} - mx;`);
     } else if (tr) {
-      e(`  let iy${p} = oy${p} + ${pad} - ky;`);
-      e(`  let ix${p} = ox${p} + ${pad} - kx;`);
+      e(`  let iy${p} = oy${p} + ${padi} - ky;`);
+      e(`  let ix${p} = ox${p} + ${padi} - kx;`);
     } else {
-      e(`  let iy${p} = oy${p} * ${s} + ky - ${pad};`);
-      e(`  let ix${p} = ox${p} * ${s} + kx - ${pad};`);
+      e(`  let iy${p} = oy${p} * ${si} + ky - ${padi};`);
+      e(`  let ix${p} = ox${p} * ${si} + kx - ${padi};`);
     }
     if (guarded) e(`  let ok${p} = ${inside(p)};`);
     e(`  let a${p} = xb${p} + u32(clamp(iy${p}, 0, ${I(H, 'H')} - 1)) * ${D(xs.y, 'xs.y')} + u32(clamp(ix${p}, 0, ${I(W, 'W')} - 1)) * ${D(xs.x, 'xs.x')};`);

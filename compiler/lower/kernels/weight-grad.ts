@@ -38,14 +38,22 @@ interface Operand {
   w: number;
 }
 
-/** The correlation of an op: its operands, taps, shifts (WGSL i32 of the i32 `tap`) and output strides. */
+/**
+ * The correlation of an op: its operands, stride, taps and output strides. Tap t of a kw-wide
+ * window shifts B by
+ *   (dy, dx) = (t / kw)·(rowY, rowX) + (t % kw)·(colY, colX) + (offY, offX)
+ * and is masked (empty) when t / kw > maskRow, or t / kw == maskRow and t % kw ≥ maskCol. All of
+ * it is uniforms, so one kernel serves every kernel size, padding, stride, mask and direction.
+ */
 interface Correlation {
   A: Operand;
   B: Operand;
   s: number;
   taps: number;
-  shift: (tap: string, kb: KernelBuilder) => [string, string];
-  masked?: (tap: string) => string;
+  kw: number;
+  shift: { rowY: number; colY: number; offY: number; rowX: number; colX: number; offX: number };
+  maskRow: number;
+  maskCol: number;
   /** dW index = a·outA + c·outB + tap·outT. */
   outA: number;
   outB: number;
@@ -57,55 +65,47 @@ function operand(st: LowerState, id: number): Operand {
   return { loc: st.locs[id]!, ch, h, w };
 }
 
+const unmasked = { maskRow: 1 << 30, maskCol: 0 };
+
 function correlation(st: LowerState, node: IrNode): Correlation {
   const [g, x] = node.inputs.map((i) => operand(st, i));
-  if (node.op === 'linear_grad_weight') return { A: g, B: x, s: 1, taps: 1, shift: () => ['0', '0'], outA: x.ch, outB: 1, outT: 0 };
+  if (node.op === 'linear_grad_weight') {
+    const shift = { rowY: 0, colY: 0, offY: 0, rowX: 0, colX: 0, offX: 0 };
+    return { A: g, B: x, s: 1, taps: 1, kw: 1, shift, ...unmasked, outA: x.ch, outB: 1, outT: 0 };
+  }
   if (node.op === 'sweep_grad_wih') {
     const F = x.ch, dir = node.attrs.direction as number;
-    // The direction as uniforms (one kernel for all four): (dy, dx) = (t − 1, prev) along columns, else (prev, t − 1).
+    // Neighbour t − 1 across the previous line (dy, dx) = (t − 1, prev) along columns, else (prev, t − 1).
     const along = dir < 2 ? 1 : 0, p = dir === 0 || dir === 2 ? -1 : 1;
-    const shift = (t: string, kb: KernelBuilder): [string, string] => [
-      `(${t} - 1) * ${kb.sdim(along, 'along')} + ${kb.sdim(along ? 0 : p, 'prev y')}`,
-      `(${t} - 1) * ${kb.sdim(1 - along, 'across')} + ${kb.sdim(along ? p : 0, 'prev x')}`,
-    ];
-    return { A: g, B: x, s: 1, taps: 3, shift, outA: 3 * F, outB: 1, outT: F };
+    const shift = { rowY: 0, colY: along, offY: along ? -1 : p, rowX: 0, colX: 1 - along, offX: along ? p : -1 };
+    return { A: g, B: x, s: 1, taps: 3, kw: 3, shift, ...unmasked, outA: 3 * F, outB: 1, outT: F };
   }
-  const [kh, kw] = node.attrs.kernel as number[], pad = node.attrs.padding as number, T = kh * kw;
+  const [kh, kw] = node.attrs.kernel as number[], pad = node.attrs.padding as number;
   const tr = node.op === 'conv_transpose2d_grad_weight';
   const [A, B] = tr ? [x, g] : [g, x];
   const mask = node.attrs.mask as 'A' | 'B' | undefined;
   // As convMask: keep the taps before the centre in raster order (type B also the centre).
-  const cy = Math.floor(kh / 2), cx = Math.floor(kw / 2) + (mask === 'B' ? 1 : 0);
+  const masking = mask ? { maskRow: Math.floor(kh / 2), maskCol: Math.floor(kw / 2) + (mask === 'B' ? 1 : 0) } : unmasked;
   return {
-    A, B, s: node.attrs.stride as number, taps: T, outA: B.ch * T, outB: T, outT: 1,
-    shift: (t) => [`${t} / ${kw} - ${pad}`, `${t} % ${kw} - ${pad}`],
-    ...(mask ? { masked: (t: string) => `${t} / ${kw} > ${cy} || (${t} / ${kw} == ${cy} && ${t} % ${kw} >= ${cx})` } : {}),
+    A, B, s: node.attrs.stride as number, taps: kh * kw, kw, outA: B.ch * kh * kw, outB: kh * kw, outT: 1,
+    shift: { rowY: 1, colY: 0, offY: -pad, rowX: 0, colX: 1, offX: -pad }, ...masking,
   };
 }
 
 /**
- * Positions: up to 16 rows × 8 columns; channels: up to 16 rows × 4 lane columns, in powers of
- * two. Tiles shrink while fewer than 4 workgroups would run (lavapipe spreads workgroups over its
- * threads).
+ * One tile per lane layout, so that a model's weight gradients share two kernels: positions
+ * 16 rows × 8 columns, channels 16 rows × 4 lane columns. Operands with fewer channels compute
+ * clamped duplicate rows or columns and store none of them.
  */
-function weightGradTileFor(a: Operand, b: Operand, taps: number): WeightGradTile {
-  const wg = 8, positions = a.h * a.w >= 256;
-  const [rowCh, colCh] = positions || a.ch <= b.ch ? [a.ch, b.ch] : [b.ch, a.ch];
-  const lanes = positions ? 1 : wg;
-  const pow2 = (n: number, max: number) => Math.min(max, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
-  let rows = pow2(rowCh, 16), cols = pow2(Math.ceil(colCh / lanes), positions ? 8 : 4);
-  const groups = () => Math.ceil(rowCh / rows) * taps * Math.ceil(colCh / (lanes * cols));
-  while (groups() < 4 && rows * cols > 1) {
-    if (rows >= cols) rows = Math.ceil(rows / 2);
-    else cols = Math.ceil(cols / 2);
-  }
-  return { positions, rows, cols, wg };
+function weightGradTileFor(a: Operand): WeightGradTile {
+  const positions = a.h * a.w >= 256;
+  return positions ? { positions, rows: 16, cols: 8, wg: 8 } : { positions, rows: 16, cols: 4, wg: 8 };
 }
 
 export function weightGradKernel(st: LowerState, name: string, node: IrNode, out: Loc, nodes: number[], tile?: WeightGradTile): KernelSpec {
   const k = correlation(st, node);
   const { A, B, s } = k;
-  const t = tile ?? weightGradTileFor(A, B, k.taps);
+  const t = tile ?? weightGradTileFor(A);
   const pos = t.positions;
   // Rows R (uniform per workgroup in the channels layout), columns Q.
   const rowsA = pos || A.ch <= B.ch;
@@ -115,6 +115,8 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   const RT = Math.ceil(R.ch / t.rows), CG = Math.ceil(Q.ch / perGroup), groups = RT * k.taps * CG;
   const kb = new KernelBuilder();
   const D = (n: number, key: string) => kb.dim(n, key), I = (n: number, key: string) => kb.idim(n, key);
+  const S = (n: number, key: string) => kb.sdim(n, key);
+  const taps = D(k.taps, 'taps'), kw = I(k.kw, 'kw'), stride = I(s, 'stride');
   const bufR = kb.buf(R.loc.buffer), bufQ = kb.buf(Q.loc.buffer), O = kb.buf(out.buffer, 'read_write');
   const strides = (o: Operand) => o.loc.strides ?? { c: o.h * o.w, y: o.w, x: 1 };
   const [sa, sb] = [strides(A), strides(B)];
@@ -124,25 +126,27 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   e('let wid = wg.x + wg.y * u.wgx;');
   e(`if (wid >= ${D(groups, 'groups')}) { return; }`);
   e(`let cg = ${U.mod('wid', D(CG, 'CG'))};`);
-  e(`let tap = ${U.mod(U.div('wid', D(CG, 'CG')), k.taps)};`);
-  e(`let rt = ${U.div(U.div('wid', D(CG, 'CG')), k.taps)};`);
-  e('let t = i32(tap);');
-  const [dy, dx] = k.shift('t', kb);
-  e(`let dy = ${dy};`);
-  e(`let dx = ${dx};`);
+  e(`let tap = ${U.mod(U.div('wid', D(CG, 'CG')), taps)};`);
+  e(`let rt = ${U.div(U.div('wid', D(CG, 'CG')), taps)};`);
+  e(`let ty = i32(tap) / ${kw};`);
+  e(`let tx = i32(tap) % ${kw};`);
+  const { shift: sh } = k;
+  e(`let dy = ty * ${S(sh.rowY, 'rowY')} + tx * ${S(sh.colY, 'colY')} + ${S(sh.offY, 'offY')};`);
+  e(`let dx = ty * ${S(sh.rowX, 'rowX')} + tx * ${S(sh.colX, 'colX')} + ${S(sh.offX, 'offX')};`);
+  e(`let s = ${stride};`);
   // (y, x) over A's map with s·y + dy inside B's: y ≥ ⌈−dy / s⌉, y < ⌊(Hb − 1 − dy) / s⌋ + 1.
-  e(`let y0 = select(0, (${s - 1} - dy) / ${s}, dy < 0);`);
-  e(`let x0 = select(0, (${s - 1} - dx) / ${s}, dx < 0);`);
-  const y1 = `min(${I(A.h, 'A.h')}, (${I(B.h, 'B.h')} + ${s - 1} - dy) / ${s})`;
-  e(`let y1 = ${k.masked ? `select(${y1}, 0, ${k.masked('t')})` : y1};`);
-  e(`let x1 = max(x0, min(${I(A.w, 'A.w')}, (${I(B.w, 'B.w')} + ${s - 1} - dx) / ${s}));`);
+  e('let y0 = select(0, (s - 1 - dy) / s, dy < 0);');
+  e('let x0 = select(0, (s - 1 - dx) / s, dx < 0);');
+  const masked = `ty > ${I(k.maskRow, 'maskRow')} || (ty == ${I(k.maskRow, 'maskRow')} && tx >= ${I(k.maskCol, 'maskCol')})`;
+  e(`let y1 = select(min(${I(A.h, 'A.h')}, (${I(B.h, 'B.h')} + s - 1 - dy) / s), 0, ${masked});`);
+  e(`let x1 = max(x0, min(${I(A.w, 'A.w')}, (${I(B.w, 'B.w')} + s - 1 - dx) / s));`);
   const rowOf = (r: number | string) => U.add(U.mul('rt', t.rows), r);
   const colOf = (p: number) => U.add(U.mul('cg', perGroup), pos ? p : U.add('lid.x', p * t.wg));
   for (const r of Rs) e(`let r${r} = ${U.add(D(R.loc.offset, 'R.loc.offset'), U.mul(`min(${rowOf(r)}, ${D(R.ch, 'R.ch')} - 1u)`, D(strides(R).c, 'strides(R).c')))};`);
   for (const p of Ps) e(`let q${p} = ${U.add(D(Q.loc.offset, 'Q.loc.offset'), U.mul(`min(${colOf(p)}, ${D(Q.ch, 'Q.ch')} - 1u)`, D(strides(Q).c, 'strides(Q).c')))};`);
   for (const r of Rs) for (const p of Ps) e(`var acc${r}_${p} = 0.0;`);
   const [pr, pq] = rowsA ? ['pa', 'pb'] : ['pb', 'pa'];
-  const [ay, by] = [U.mul('u32(y)', D(sa.y, 'sa.y')), U.mul(`u32(${s} * y + dy)`, D(sb.y, 'sb.y'))];
+  const [ay, by] = [U.mul('u32(y)', D(sa.y, 'sa.y')), U.mul('u32(s * y + dy)', D(sb.y, 'sb.y'))];
   const [ab, bb] = [U.mul('b', D(A.loc.batchStride, 'A.loc.batchStride')), U.mul('b', D(B.loc.batchStride, 'B.loc.batchStride'))];
   if (pos) {
     // B's column is clamped into the map and its value selected away outside [x0, x1).
@@ -152,7 +156,7 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
     e(`    let x = i32(n % ${D(A.w, 'A.w')});`);
     e('    let ok = u32(x - x0) < u32(x1 - x0);');
     e(`    let pa = ${U.add(U.add(ab, ay), U.mul('u32(x)', D(sa.x, 'sa.x')))};`);
-    e(`    let pb = ${U.add(U.add(bb, by), U.mul(`u32(clamp(${s} * x + dx, 0, ${I(B.w, 'B.w')} - 1))`, D(sb.x, 'sb.x')))};`);
+    e(`    let pb = ${U.add(U.add(bb, by), U.mul(`u32(clamp(s * x + dx, 0, ${I(B.w, 'B.w')} - 1))`, D(sb.x, 'sb.x')))};`);
   } else {
     e('for (var b = 0u; b < u.batch; b++) {');
     e('  for (var y = y0; y < y1; y++) {');
@@ -160,7 +164,7 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
     e(`    let by = ${U.add(bb, by)};`);
     e('    for (var x = x0; x < x1; x++) {');
     e(`      let pa = ${U.add('ay', U.mul('u32(x)', D(sa.x, 'sa.x')))};`);
-    e(`      let pb = ${U.add('by', U.mul(`u32(${s} * x + dx)`, D(sb.x, 'sb.x')))};`);
+    e(`      let pb = ${U.add('by', U.mul('u32(s * x + dx)', D(sb.x, 'sb.x')))};`);
   }
   const ind = pos ? '    ' : '      ';
   for (const r of Rs) e(`${ind}let rv${r} = ${bufR}[r${r} + ${pr}];`);
