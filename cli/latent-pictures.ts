@@ -9,7 +9,6 @@ import { toPixels } from '../runtime/data/batches.js';
 import { imageGrid } from '../runtime/image/grid.js';
 import { encodePngNode } from '../runtime/image/png-node.js';
 import { latentDecoderGraph } from '../runtime/latent-decoder.js';
-import { likelihoodOf } from '../runtime/likelihood.js';
 import { encodeImages } from '../runtime/metrics/encode.js';
 import { Rng } from '../runtime/metrics/grid.js';
 import type { PosteriorMeanGraph } from '../runtime/posterior-mean.js';
@@ -45,7 +44,7 @@ export async function writeLatentPictures(o: PictureOptions): Promise<string[]> 
   if (index < 0 || index >= count) throw new UsageError(`--index must be a grid index in 0..${count - 1}, got ${index}`);
   const rows = Uint32Array.from([index, ...Array.from({ length: 2 * pairs }, () => rng.int(count))]);
   const originals = source.images(rows);
-  const { kind, nbits } = likelihoodOf(model.graphs.elbo.ir);
+  const { kind, nbits } = model.likelihood;
   const encoder = await backend.prepare(lowerGraph(posterior.graph), rows.length);
   const dec = await backend.prepare(lowerGraph(decoder), steps);
   try {

@@ -2,7 +2,6 @@
 // it, runtime/train/evaluate.ts's (the one training reports), with progress on stderr.
 import { firstN, type Dataset } from '../runtime/data/batches.js';
 import { loadDataset } from '../runtime/data/datasets.js';
-import { likelihoodOf } from '../runtime/likelihood.js';
 import type { CompiledModel } from '../runtime/program.js';
 import type { ModelSession } from '../runtime/session.js';
 import { evaluateLikelihood, type EvalResult } from '../runtime/train/evaluate.js';
@@ -25,7 +24,7 @@ export async function testSetFor(model: CompiledModel, dataSpec: string, args: P
 export async function evaluateTestSet(session: ModelSession, model: CompiledModel, test: Dataset, args: ParsedArgs, from: string): Promise<EvalResult> {
   const k = args.flags.has('k') ? intFlag(args, 'k', { min: 1 }) : 1;
   const batch = Math.min(intFlag(args, 'batch', { min: 1 }), test.count), seed = seedFlag(args, 'seed');
-  const { kind, nbits } = likelihoodOf(model.graphs.elbo.ir);
+  const { kind, nbits } = model.likelihood;
   const onProgress = phaseReporter({
     start: (total) => `evaluating ${total} test images (K = ${k}, batch ${batch})`,
     step: (done, total) => `evaluating ${done}/${total} test images`,

@@ -1,6 +1,7 @@
 // The browser-safe runtime (`sdn/runtime/browser`): running and training a compiled model with no
 // file system and no Node built-ins. WebGPU comes from navigator.gpu in a browser.
 export type { CompiledModel, GraphProgram, KernelSpec, BufferSpec } from './program.js';
+export { GRAPH_NAMES, loadCompiledModel, programFiles, type GraphName, type ModelManifest } from './program-files.js';
 export type { IrGraph, IrNode, IrParam } from './ir.js';
 export { ModelSession, cpuBackend, type Backend, type ElboResult } from './session.js';
 export { createWebGpuBackend } from './webgpu/backend.js';

@@ -2,6 +2,7 @@
 // datasets, training checkpoints and run folders).
 export * from './browser.js';
 export { loadSafetensorsFile, saveSafetensorsFile } from './safetensors-node.js';
+export { loadCompiledModelFile } from './program-files-node.js';
 export { writePngFile } from './image/png-node.js';
 export { loadDataset } from './data/datasets.js';
 export { CHECKPOINT_FORMAT, CheckpointError, loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint } from './train/checkpoint-node.js';

@@ -3,6 +3,7 @@
 // interpreter) and its lowering to WGSL kernels (for WebGPU). Sizes are affine in the batch:
 // `perExample · B + fixed` elements of f32.
 import type { IrGraph, IrParam, SourceRef } from './ir.js';
+import type { LikelihoodKind } from './likelihood.js';
 
 export interface Extent {
   perExample: number;
@@ -66,6 +67,8 @@ export interface CompiledModel {
   model: string;
   /** Every trainable parameter of the model (the ELBO graph's), with its PyTorch name. */
   params: IrParam[];
+  /** The image likelihood: how data is scaled and samples become pixels (runtime/likelihood.ts). */
+  likelihood: { kind: LikelihoodKind; nbits: number };
   /** train: the ELBO graph differentiated (compiler/autodiff), seeded at `loss`, with a `grad:` output per parameter. */
   graphs: { elbo: GraphProgram; sample: GraphProgram; train: GraphProgram };
 }

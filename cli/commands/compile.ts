@@ -1,10 +1,13 @@
 // sdn compile model.sdn -o out/ [--set k=v] [--runtime sdn/runtime]
-// Writes out/<model>.json (the manifest: IR, kernels, buffers, parameter layout), each distinct
-// kernel once as out/kernels/<kind>.<hash>.wgsl (kernels are shape-generic, so the graphs share
-// most of them; the header lists every use), and out/<model>.ts, a typed class generated with ts-morph.
+// Writes out/<model>.json (the manifest: parameters, likelihood, the file of each graph),
+// out/<model>.<graph>.json for elbo, sample and train (IR, kernels, buffers; runtime/program-files.ts),
+// each distinct kernel once as out/kernels/<kind>.<hash>.wgsl for reading (kernels are
+// shape-generic, so the graphs share most of them; the header lists every use), and out/<model>.ts,
+// a typed class generated with ts-morph.
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { emitTypeScript } from '../../compiler/emit/typescript.js';
+import { programFiles } from '../../runtime/program-files.js';
 import { contentHash } from '../../runtime/webgpu/pipelines.js';
 import { flagValue, UsageError, type ParsedArgs } from '../args.js';
 import { checkOutputDir, writeAtomic } from '../output.js';
@@ -33,7 +36,7 @@ export function compileCommand(args: ParsedArgs): number {
     writeAtomic(join(out, 'kernels', `${kind}.${contentHash(wgsl)}.wgsl`), `${names.join('\n')}\n${wgsl}`);
   }
   const manifest = `${name}.json`;
-  writeAtomic(join(out, manifest), JSON.stringify(model));
+  for (const [file, text] of programFiles(model, name)) writeAtomic(join(out, file), text);
   const runtime = String(flagValue(args, 'runtime'));
   writeAtomic(join(out, `${name}.ts`), emitTypeScript(model, { runtime, manifest, sourcePath: file }));
   const counts = Object.entries(model.graphs).map(([g, p]) => `${g}: ${p.kernels.length} kernels from ${p.ir.nodes.length} IR nodes`).join(', ');

@@ -7,7 +7,6 @@
 // and with the latent pictures (cli/latent-pictures.ts: traversal.png, interpolation.png) there or in -o.
 import { join } from 'node:path';
 import { lowerGraph } from '../../compiler/lower/index.js';
-import { likelihoodOf } from '../../runtime/likelihood.js';
 import { encodeImages } from '../../runtime/metrics/encode.js';
 import { disentanglementScores, type DisentanglementScores, METRIC_DEFAULTS, MetricsError } from '../../runtime/metrics/index.js';
 import { parseFactorSizes, subgridRows } from '../../runtime/metrics/subgrid.js';
@@ -91,7 +90,7 @@ async function scoreModel(args: ParsedArgs, o: ScoreInputs): Promise<{ codes: Fl
   const runner = await backend.prepare(lowerGraph(posterior.graph), batch);
   runner.setParams(o.params);
   const { dim, width, offset } = posterior;
-  const { kind, nbits } = likelihoodOf(o.model.graphs.elbo.ir);
+  const { kind, nbits } = o.model.likelihood;
   const tty = isTerminal(process.stderr);
   let codes: Float32Array;
   try {

@@ -3,7 +3,6 @@
 import { writePngFile } from '../../runtime/image/png-node.js';
 import { imageGrid } from '../../runtime/image/grid.js';
 import { toPixels } from '../../runtime/data/batches.js';
-import { likelihoodOf } from '../../runtime/likelihood.js';
 import { flagValue, UsageError, type ParsedArgs } from '../args.js';
 import { usageLine } from '../commands.js';
 import { checkOutputFile } from '../output.js';
@@ -34,7 +33,7 @@ export async function sampleCommand(args: ParsedArgs): Promise<number> {
     const samples = await session.sample({ n, temperature, seed });
     report(1, 1);
     const [c, h, w] = model.graphs.sample.outputs[0].shape;
-    const pixels = toPixels(samples, likelihoodOf(model.graphs.elbo.ir).kind);
+    const pixels = toPixels(samples, model.likelihood.kind);
     const grid = imageGrid(pixels, n, c, h, w, Math.ceil(Math.sqrt(n)));
     await writePngFile(out, { width: grid.width, height: grid.height, channels: grid.channels as 1 | 3, pixels: grid.pixels });
     process.stdout.write(`wrote ${n} samples (${c}×${h}×${w}) to ${out} using ${session.backend.describe()}\n`);

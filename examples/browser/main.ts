@@ -2,7 +2,7 @@
 // Bundled by examples/browser/build.ts into main.js; it imports only the browser-safe entry point
 // (`sdn/runtime/browser` in the package).
 import {
-  bindWeights, createWebGpuBackend, imageGrid, initParams, likelihoodOf, ModelSession, readSafetensors, toPixels, type CompiledModel,
+  bindWeights, createWebGpuBackend, imageGrid, initParams, loadCompiledModel, ModelSession, readSafetensors, toPixels,
 } from '../../runtime/browser.js';
 
 declare global {
@@ -15,7 +15,12 @@ const status = document.getElementById('status')!;
 
 async function main(): Promise<void> {
   const q = new URLSearchParams(location.search);
-  const model = (await (await fetch(q.get('model') ?? 'model.json')).json()) as CompiledModel;
+  // The manifest and the sample graph only: the page never loads the ELBO or training graphs.
+  const model = await loadCompiledModel(q.get('model') ?? 'model.json', async (path) => {
+    const r = await fetch(path);
+    if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+    return r.text();
+  }, ['sample']);
   const weights = q.get('weights') ?? 'init:0';
   const params = weights.startsWith('init:')
     ? initParams(model.params, Number(weights.slice(5)))
@@ -26,7 +31,7 @@ async function main(): Promise<void> {
   const n = Number(q.get('n') ?? 16);
   const samples = await session.sample({ n, temperature: Number(q.get('temperature') ?? 1), seed: Number(q.get('seed') ?? 0) });
   const [c, h, w] = model.graphs.sample.outputs[0].shape;
-  const pixels = toPixels(samples, likelihoodOf(model.graphs.elbo.ir).kind);
+  const pixels = toPixels(samples, model.likelihood.kind);
   draw(imageGrid(pixels, n, c, h, w, Math.ceil(Math.sqrt(n))));
   status.textContent = `${n} samples of ${model.model} on ${backend.describe()}`;
   window.sdnResult = { pixels: Array.from(pixels), adapter: backend.describe() };

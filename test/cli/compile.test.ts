@@ -1,9 +1,13 @@
-// `sdn compile` writes WGSL kernels, a manifest and a typed TypeScript module; the module
-// type-checks on its own (tsc --noEmit) and runs, giving the same ELBO as the runtime directly.
+// `sdn compile` writes WGSL kernels, a manifest with one file per graph and a typed TypeScript
+// module; the module type-checks on its own (tsc --noEmit) and runs, giving the same ELBO as the
+// runtime directly; a page that only samples loads only the sample graph.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildArtifact } from '../../compiler/compile.js';
+import { compileModel } from '../../compiler/pipeline.js';
+import { loadCompiledModelFile } from '../../runtime/program-files-node.js';
 import { REPO } from '../runtime/train/helpers.js';
 import { runCli } from './run-cli.js';
 
@@ -20,10 +24,22 @@ describe('sdn compile', () => {
       const kernels = readdirSync(join(out, 'kernels'));
       expect(kernels.length).toBeGreaterThan(10);
       expect(readFileSync(join(out, 'kernels', kernels[0]), 'utf8')).toMatch(/@compute/);
-      const manifest = JSON.parse(readFileSync(join(out, '3dshapes-sdn.json'), 'utf8'));
-      expect(manifest.format).toBe('sdn-compiled/1');
+      const files = JSON.parse(readFileSync(join(out, '3dshapes-sdn.json'), 'utf8'));
+      expect(files.format).toBe('sdn-manifest/1');
+      expect(files.graphs).toEqual({ elbo: '3dshapes-sdn.elbo.json', sample: '3dshapes-sdn.sample.json', train: '3dshapes-sdn.train.json' });
+      const manifest = await loadCompiledModelFile(join(out, '3dshapes-sdn.json'));
+      // The files hold exactly the artifact the compiler built.
+      const built = buildArtifact(compileModel(join(REPO, 'models/3dshapes-sdn.sdn')));
+      expect(JSON.stringify(manifest)).toBe(JSON.stringify(built));
+      // A sampling page reads the manifest and the sample graph only: far fewer bytes than the training graph.
+      const size = (f: string) => statSync(join(out, f)).size;
+      expect(size('3dshapes-sdn.sample.json') * 2).toBeLessThan(size('3dshapes-sdn.train.json'));
+      const sampler = await loadCompiledModelFile(join(out, '3dshapes-sdn.json'), ['sample']);
+      expect(sampler.graphs.sample.kernels.length).toBe(manifest.graphs.sample.kernels.length);
+      expect(sampler.likelihood).toEqual({ kind: 'DL', nbits: 8 });
+      expect(() => sampler.graphs.train).toThrow(/3dshapes-sdn\.json: the train graph was not loaded/);
       // Each distinct kernel is written once, its header naming every use in every graph.
-      const programs = Object.values(manifest.graphs) as { kernels: { wgsl: string }[] }[];
+      const programs = Object.values(manifest.graphs);
       const distinct = new Set(programs.flatMap((p) => p.kernels.map((k) => k.wgsl)));
       expect(kernels).toHaveLength(distinct.size);
       expect(r.stdout).toContain(`${distinct.size} distinct kernels`);
@@ -36,10 +52,9 @@ describe('sdn compile', () => {
 
       // A user program of the generated class, type-checked strictly against the runtime.
       writeFileSync(join(out, 'use.ts'), [
-        "import { readFileSync } from 'node:fs';",
         "import { Shapes3dSdn, SHAPES3D_SDN_PARAM_SHAPES, type Shapes3dSdnParams } from './3dshapes-sdn.js';",
-        "import { cpuBackend, initParams } from 'sdn/runtime';",
-        "const compiled = JSON.parse(readFileSync(new URL('./3dshapes-sdn.json', import.meta.url), 'utf8'));",
+        "import { cpuBackend, initParams, loadCompiledModelFile } from 'sdn/runtime';",
+        "const compiled = await loadCompiledModelFile(new URL('./3dshapes-sdn.json', import.meta.url), ['elbo']);",
         'const model = Shapes3dSdn.create(compiled, cpuBackend);',
         'const params = Object.fromEntries(initParams(compiled.params, 5)) as Shapes3dSdnParams;',
         'model.setParams(params);',

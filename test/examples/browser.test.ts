@@ -13,7 +13,7 @@ import { ModelSession } from '../../runtime/session.js';
 import { createWebGpuBackend } from '../../runtime/webgpu/backend.js';
 import { initParams } from '../../runtime/init.js';
 import { toPixels } from '../../runtime/data/batches.js';
-import { likelihoodOf } from '../../runtime/likelihood.js';
+import { programFiles } from '../../runtime/program-files.js';
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json' };
 
@@ -23,10 +23,13 @@ describe('browser example', () => {
   let browser: Browser;
   let port = 0;
 
+  const requested: string[] = [];
+
   beforeAll(async () => {
     await buildBrowserExample(dir);
     server = createServer((req, res) => {
       const path = join(dir, new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/$/, '/index.html'));
+      requested.push(path.slice(dir.length + 1));
       try {
         const body = readFileSync(path);
         res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
@@ -50,12 +53,12 @@ describe('browser example', () => {
   // Lavapipe compiles each kernel at its first dispatch (seconds each on a cold shader cache), twice here.
   it('draws the same samples as Node/Dawn for the same seed', { timeout: 900_000 }, async () => {
     const model = buildArtifact(compileModel(resolve(__dirname, '../../models/3dshapes-sdn.sdn')));
-    writeFileSync(join(dir, 'model.json'), JSON.stringify(model));
+    for (const [file, text] of programFiles(model, 'model')) writeFileSync(join(dir, file), text);
     const [n, temperature, seed, initSeed] = [4, 0.85, 7, 3];
 
     const session = new ModelSession(model, await createWebGpuBackend());
     session.setParams(initParams(model.params, initSeed));
-    const node = toPixels(await session.sample({ n, temperature, seed }), likelihoodOf(model.graphs.elbo.ir).kind);
+    const node = toPixels(await session.sample({ n, temperature, seed }), model.likelihood.kind);
     session.destroy();
 
     const page = await browser.newPage();
@@ -76,6 +79,8 @@ describe('browser example', () => {
     const diffs = result.pixels.map((p, i) => Math.abs(p - node[i]));
     expect(Math.max(...diffs)).toBeLessThanOrEqual(1);
     expect(diffs.filter((d) => d === 0).length / diffs.length).toBeGreaterThan(0.99);
+    // The page fetched the manifest and the sample graph, not the ELBO or training graph.
+    expect(requested.filter((f) => f.endsWith('.json')).sort()).toEqual(['model.json', 'model.sample.json']);
     // Samples of a freshly initialized model are not a constant image.
     expect(new Set(node).size).toBeGreaterThan(1);
   });
