@@ -48,7 +48,9 @@ async function loop(trainer: Trainer, hooks: LoopHooks): Promise<LoopResult> {
   while (state.step < recipe.steps) {
     await yieldToEventLoop();
     if (stop()) return interrupted();
-    await hooks.onStep?.(await trainer.trainStep());
+    // Not `hooks.onStep?.(await trainer.trainStep())`: without a hook that skips the step itself.
+    const record = await trainer.trainStep();
+    await hooks.onStep?.(record);
     const due = state.step === recipe.steps || (recipe.evalEvery > 0 && state.step % recipe.evalEvery === 0);
     if (!due) continue;
     const finished = await evaluate(trainer, hooks, stop);

@@ -25,4 +25,18 @@ describe('training loop', () => {
     expect(records[3].elboBpd).not.toBe(records[2].elboBpd);
     t.destroy();
   });
+
+  it('trains without an onStep hook', async () => {
+    const model = tinyModel();
+    const t = new Trainer({
+      model, engine: new CpuGradientEngine(model.graphs.elbo.ir), evalBackend: cpuBackend,
+      train: dataset(syntheticImages(12), 'synthetic/train'), test: dataset(syntheticImages(8, 99), 'synthetic/test'),
+      recipe: recipe({ batch: 4, evalEvery: 1, evalImages: 8, steps: 2 }),
+    });
+    const records: EvalRecord[] = [];
+    expect(await runTraining(t, { onEval: (r) => void records.push(r) })).toBe('done');
+    expect(t.state.step).toBe(2);
+    expect(records.map((r) => r.step)).toEqual([0, 1, 2]);
+    t.destroy();
+  });
 });
