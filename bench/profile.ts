@@ -34,7 +34,9 @@ const flops = nodeFlops(program.ir);
 const byKind = new Map<string, { ms: number; flops: number; n: number }>();
 times.forEach(({ name, ms }, k) => {
   const kind = name.split('@')[0];
-  const f = program.kernels[k].nodes.reduce((s, n) => s + flops[n] * (program.ir.nodes[n].batched ? batch : 1), 0);
+  // FLOPs are per example: a node with a batched operand (the batch-summing weight gradients too) does them `batch` times.
+  const perBatch = (n: number) => program.ir.nodes[n].batched || program.ir.nodes[n].inputs.some((i) => program.ir.nodes[i].batched);
+  const f = program.kernels[k].nodes.reduce((s, n) => s + flops[n] * (perBatch(n) ? batch : 1), 0);
   const e = byKind.get(kind) ?? { ms: 0, flops: 0, n: 0 };
   byKind.set(kind, { ms: e.ms + ms, flops: e.flops + f, n: e.n + 1 });
 });
