@@ -22,9 +22,9 @@ interface GraphFile {
   format: 'sdn-graph/1';
   model: string;
   graph: GraphName;
-  /** The distinct WGSL texts; each kernel's `wgsl` is an index into them. */
+  /** The distinct WGSL texts; each kernel's `wgsl` (and `subgroupWgsl`) is an index into them. */
   wgsl: string[];
-  program: Omit<GraphProgram, 'kernels'> & { kernels: (Omit<KernelSpec, 'wgsl'> & { wgsl: number })[] };
+  program: Omit<GraphProgram, 'kernels'> & { kernels: (Omit<KernelSpec, 'wgsl' | 'subgroupWgsl'> & { wgsl: number; subgroupWgsl?: number })[] };
 }
 
 /** File name → JSON text: the manifest `<name>.json` first, then each graph's file. */
@@ -34,12 +34,12 @@ export function programFiles(model: CompiledModel, name: string): Map<string, st
   const files = new Map([[`${name}.json`, JSON.stringify(manifest)]]);
   for (const g of GRAPH_NAMES) {
     const program = model.graphs[g];
-    const texts = [...new Set(program.kernels.map((k) => k.wgsl))];
+    const texts = [...new Set(program.kernels.flatMap((k) => (k.subgroupWgsl === undefined ? [k.wgsl] : [k.wgsl, k.subgroupWgsl])))];
     const index = new Map(texts.map((t, i) => [t, i]));
-    const file: GraphFile = {
-      format: 'sdn-graph/1', model: model.model, graph: g, wgsl: texts,
-      program: { ...program, kernels: program.kernels.map((k) => ({ ...k, wgsl: index.get(k.wgsl)! })) },
-    };
+    const kernels = program.kernels.map(({ subgroupWgsl, ...k }) => ({
+      ...k, wgsl: index.get(k.wgsl)!, ...(subgroupWgsl === undefined ? {} : { subgroupWgsl: index.get(subgroupWgsl)! }),
+    }));
+    const file: GraphFile = { format: 'sdn-graph/1', model: model.model, graph: g, wgsl: texts, program: { ...program, kernels } };
     files.set(graphs[g], JSON.stringify(file));
   }
   return files;
@@ -63,7 +63,10 @@ export async function loadCompiledModel(manifestPath: string, read: (path: strin
     if (file.format !== 'sdn-graph/1' || file.graph !== g || file.model !== manifest.model) {
       throw new Error(`${path}: not the ${g} graph of ${manifest.model}`);
     }
-    loaded.set(g, { ...file.program, kernels: file.program.kernels.map((k) => ({ ...k, wgsl: file.wgsl[k.wgsl] })) });
+    const kernels = file.program.kernels.map(({ subgroupWgsl, ...k }) => ({
+      ...k, wgsl: file.wgsl[k.wgsl], ...(subgroupWgsl === undefined ? {} : { subgroupWgsl: file.wgsl[subgroupWgsl] }),
+    }));
+    loaded.set(g, { ...file.program, kernels });
   }));
   const graphs = {} as CompiledModel['graphs'];
   for (const g of GRAPH_NAMES) {

@@ -24,6 +24,12 @@ export interface KernelSpec {
   /** Unique, readable: `<op>@<module path>` plus a counter. */
   name: string;
   wgsl: string;
+  /**
+   * The same kernel with workgroup-uniform loads shared through subgroup broadcasts, for devices
+   * where a workgroup is exactly one subgroup (runtime/webgpu/pipelines.ts picks it): on lavapipe
+   * a load costs as much whether or not its address is uniform, and this does 1/8 of them.
+   */
+  subgroupWgsl?: string;
   /** Values of the uniform size fields d0, d1, … the WGSL reads (runtime/webgpu/uniforms.ts). */
   dims: number[];
   entry: string;

@@ -14,6 +14,8 @@ export interface AcquireDeviceOptions {
   /** Minimum limits the caller needs; acquisition fails if the adapter cannot provide them. */
   requiredLimits?: Record<string, number>;
   requiredFeatures?: GPUFeatureName[];
+  /** Enable the adapter's subgroups for the kernels' subgroup variants (default true). */
+  subgroups?: boolean;
   powerPreference?: GPUPowerPreference;
   /** Dawn toggles passed to `create()` in Node, e.g. 'enable-dawn-features=...'. */
   dawnOptions?: string[];
@@ -120,10 +122,14 @@ export async function acquireDevice(opts: AcquireDeviceOptions = {}): Promise<Ac
       throw new Error(`WebGPU adapter "${describeAdapter(adapter)}" lacks required feature ${f}`);
     }
   }
+  // Subgroups when the adapter has them: kernels then run their subgroup variants where a
+  // workgroup is one subgroup (runtime/webgpu/pipelines.ts); `subgroups: false` leaves them off.
+  const features = new Set<GPUFeatureName>(opts.requiredFeatures ?? []);
+  if ((opts.subgroups ?? true) && adapter.features.has('subgroups')) features.add('subgroups');
   const device = await adapter.requestDevice({
     label: opts.label ?? 'sdn',
     requiredLimits,
-    requiredFeatures: opts.requiredFeatures ?? [],
+    requiredFeatures: [...features],
   });
   if (opts.logUncapturedErrors ?? true) {
     device.addEventListener('uncapturederror', (ev) => {

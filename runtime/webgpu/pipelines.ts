@@ -57,16 +57,30 @@ export function layoutFor(device: GPUDevice, k: KernelSpec): { group: GPUBindGro
   return l;
 }
 
+/**
+ * Whether a workgroup of `size` invocations is exactly one subgroup on this device: then a
+ * kernel's subgroup variant (KernelSpec.subgroupWgsl) computes the same values, faster.
+ */
+export function oneSubgroupPerWorkgroup(device: GPUDevice, size: number): boolean {
+  const info = (device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+  return device.features.has('subgroups') && info?.subgroupMinSize === size && info?.subgroupMaxSize === size;
+}
+
+/** The WGSL kernel k runs on this device. */
+export const kernelText = (device: GPUDevice, k: KernelSpec): string =>
+  k.subgroupWgsl !== undefined && oneSubgroupPerWorkgroup(device, k.workgroupSize) ? k.subgroupWgsl : k.wgsl;
+
 /** The compiled pipeline of kernel k on this device; compile errors name the kernel. */
 export function getPipeline(device: GPUDevice, k: KernelSpec): Promise<GPUComputePipeline> {
   const cache = cacheOf(device).pipelines;
-  const key = pipelineKey(k);
+  const wgsl = kernelText(device, k);
+  const key = pipelineKey(k, wgsl);
   const hit = cache.get(key);
-  if (hit && hit.wgsl === k.wgsl) return hit.pipeline;
-  const pipeline = createComputePipeline(device, k.name, k.wgsl, k.entry, layoutFor(device, k).pipeline).catch((e: unknown) => {
+  if (hit && hit.wgsl === wgsl) return hit.pipeline;
+  const pipeline = createComputePipeline(device, k.name, wgsl, k.entry, layoutFor(device, k).pipeline).catch((e: unknown) => {
     throw new Error(`kernel "${k.name}"${k.source ? ` (from ${k.source.file}:${k.source.line})` : ''} failed to compile: ${(e as Error).message}`);
   });
-  cache.set(key, { wgsl: k.wgsl, pipeline });
+  cache.set(key, { wgsl, pipeline });
   pipeline.catch(() => cache.delete(key));
   return pipeline;
 }
@@ -83,7 +97,7 @@ export function bindGroupFor(device: GPUDevice, k: KernelSpec, buffers: GPUBuffe
   });
 }
 
-const pipelineKey = (k: KernelSpec) => `${contentHash(k.wgsl)}:${k.entry}:${signature(k)}`;
+const pipelineKey = (k: KernelSpec, wgsl: string) => `${contentHash(wgsl)}:${k.entry}:${signature(k)}`;
 
 /**
  * Progress of compiling a program's kernels: `done` of `total` pipelines new to this device.
@@ -111,7 +125,7 @@ export async function compilePipelines(
   const { warm } = cacheOf(device);
   const cold = new Map<string, number>();
   kernels.forEach((k, i) => {
-    const key = pipelineKey(k);
+    const key = pipelineKey(k, kernelText(device, k));
     if (!warm.has(key) && !cold.has(key)) cold.set(key, i);
   });
   if (cold.size === 0) return pipelines;

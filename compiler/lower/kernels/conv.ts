@@ -67,8 +67,11 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const D = (n: number, key: string) => kb.dim(n, key), I = (n: number, key: string) => kb.idim(n, key);
   const X = kb.buf(xl.buffer), Wt = kb.buf(wl.buffer), B = bl && kb.buf(bl.buffer);
   const out = kb.buf(k.out.buffer, 'read_write');
-  const L: string[] = [];
-  const e = (line: string) => L.push(`  ${line}`);
+  // Two variants, line by line the same but for the weight loads: plain, and with each lane
+  // loading one row and the rows shared by subgroup broadcasts (KernelSpec.subgroupWgsl).
+  const L: string[] = [], G: string[] = [];
+  const both = { push: (...lines: string[]) => (L.push(...lines), G.push(...lines)) };
+  const e = (line: string) => both.push(`  ${line}`);
   const R = [...Array(t.rows).keys()], P = [...Array(t.cols).keys()], K = k.chunks.map((_, i) => i);
   // A strided transposed conv runs as s² phases (oy mod s, ox mod s), one per workgroup, each a
   // plain conv over the taps that reach it: no lanes spend work on taps that miss their pixel.
@@ -99,10 +102,13 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     `let p${p} = u32(min(oy${p}, ${I(Ho, 'Ho')} - 1)) * ${D(Wo, 'Wo')} + u32(min(ox${p}, ${I(Wo, 'Wo')} - 1));`,
   ].map((l) => `${ind}${l}`);
   for (const p of P) {
-    L.push(...column(`${p}`, `colbase + ${p * t.wg}u`, '  '));
+    both.push(...column(`${p}`, `colbase + ${p * t.wg}u`, '  '));
     e(`let xb${p} = ${U.add(D(xl.offset, 'xl.offset'), U.mul(`b${p}`, D(xl.batchStride, 'xl.batchStride')))};`);
   }
-  for (const c of K) for (const r of R) e(`let w${c}_${r} = ${U.mul(U.add(`min(rt * ${t.rows}u + ${r}u, ${D(Cr, 'Cr')} - 1u)`, D(k.chunks[c], 'k.chunks[c]')), D(oStride, 'oStride'))};`);
+  const rowStart = (c: number, r: number | string) => U.mul(U.add(`min(rt * ${t.rows}u + ${r}, ${D(Cr, 'Cr')} - 1u)`, D(k.chunks[c], 'k.chunks[c]')), D(oStride, 'oStride'));
+  const lanes = Math.ceil(t.rows / t.wg), L8 = [...Array(lanes).keys()];
+  for (const c of K) for (const r of R) L.push(`  let w${c}_${r} = ${rowStart(c, `${r}u`)};`);
+  for (const c of K) for (const j of L8) G.push(`  let wl${c}_${j} = ${rowStart(c, j === 0 ? 'sid' : `${j * t.wg}u + sid`)};`);
   for (const c of K) for (const r of R) for (const p of P) e(`var acc${c}_${r}_${p} = 0.0;`);
   // Taps in a loop (unrolling them multiplied compile time ~9× for no measured gain), the
   // input channels in an inner loop: one product per accumulator update, tap addresses hoisted.
@@ -153,7 +159,9 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   }
   for (const c of K) {
     for (const r of R) {
-      e(`    let wv${c}_${r} = ${Wt}[w${c}_${r} + c * ${D(cStride, 'cStride')} + tap];`);
+      L.push(`      let wv${c}_${r} = ${Wt}[w${c}_${r} + c * ${D(cStride, 'cStride')} + tap];`);
+      if (r % t.wg === 0) G.push(`      let wl${c}_${r / t.wg}v = ${Wt}[wl${c}_${r / t.wg} + c * ${D(cStride, 'cStride')} + tap];`);
+      G.push(`      let wv${c}_${r} = subgroupBroadcast(wl${c}_${Math.floor(r / t.wg)}v, ${r % t.wg}u);`);
       for (const p of P) e(`    acc${c}_${r}_${p} += wv${c}_${r} * x${p};`);
     }
   }
@@ -169,7 +177,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   e(`for (var i = 0u; i < ${opaque(n)}; i++) {`);
   e(`  let r = i / ${t.cols}u;`);
   e(`  let pc = i % ${t.cols}u;`);
-  L.push(...column('E', `colbase + pc * ${t.wg}u`, '    '));
+  both.push(...column('E', `colbase + pc * ${t.wg}u`, '    '));
   const body = new Body('e', '    ');
   const row = body.let(`rt * ${t.rows}u + r`);
   const overrides = new Map<number, string>();
@@ -183,18 +191,19 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const v = k.epilogue ? k.epilogue(gen, 'bE', j) : overrides.get(conv.id)!;
   body.stmt(`${out}[${gen.address(k.out, k.root, 'bE', j)}] = ${v};`);
   e(`  if (liveE && rt * ${t.rows}u + r < ${D(Cr, 'Cr')}) {`);
-  L.push(body.text());
+  both.push(body.text());
   e('  }');
   e('}');
-  const wgsl = `@compute @workgroup_size(${t.wg})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-${L.join('\n')}
+  const main = (lines: string[], extra = '') => `@compute @workgroup_size(${t.wg})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${extra}) {
+${lines.join('\n')}
 }`;
   // Threads: RT row tiles × ⌈columns / (wg·cols)⌉ workgroups; the bound below covers the ceiling.
   const colsPer = S2 * Math.ceil(per / t.cols);
   return {
-    name: k.name, wgsl: kb.module(wgsl), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
+    name: k.name, wgsl: kb.module(main(L)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: conv.batched ? { perExample: RT * colsPer, fixed: RT * S2 * t.wg } : { perExample: 0, fixed: RT * (colsPer + S2 * t.wg) },
     workgroupSize: t.wg, nodes: k.nodes, ...(k.root.source ? { source: k.root.source } : {}),
+    subgroupWgsl: `enable subgroups;\n${kb.module(main(G, ', @builtin(subgroup_invocation_id) sid: u32'))}`,
   };
 }

@@ -120,8 +120,10 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   const bufR = kb.buf(R.loc.buffer), bufQ = kb.buf(Q.loc.buffer), O = kb.buf(out.buffer, 'read_write');
   const strides = (o: Operand) => o.loc.strides ?? { c: o.h * o.w, y: o.w, x: 1 };
   const [sa, sb] = [strides(A), strides(B)];
-  const L: string[] = [];
-  const e = (line: string) => L.push(`  ${line}`);
+  // In the channels layout the row loads are workgroup-uniform: the subgroup variant
+  // (KernelSpec.subgroupWgsl) has each lane load one row and shares them by broadcasts.
+  const L: string[] = [], G: string[] = [];
+  const e = (line: string) => (L.push(`  ${line}`), G.push(`  ${line}`));
   const Rs = [...Array(t.rows).keys()], Ps = [...Array(t.cols).keys()];
   e('let wid = wg.x + wg.y * u.wgx;');
   e(`if (wid >= ${D(groups, 'groups')}) { return; }`);
@@ -142,7 +144,10 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   e(`let x1 = max(x0, min(${I(A.w, 'A.w')}, (${I(B.w, 'B.w')} + s - 1 - dx) / s));`);
   const rowOf = (r: number | string) => U.add(U.mul('rt', t.rows), r);
   const colOf = (p: number) => U.add(U.mul('cg', perGroup), pos ? p : U.add('lid.x', p * t.wg));
-  for (const r of Rs) e(`let r${r} = ${U.add(D(R.loc.offset, 'R.loc.offset'), U.mul(`min(${rowOf(r)}, ${D(R.ch, 'R.ch')} - 1u)`, D(strides(R).c, 'strides(R).c')))};`);
+  const rowAt = (row: string) => U.add(D(R.loc.offset, 'R.loc.offset'), U.mul(`min(${row}, ${D(R.ch, 'R.ch')} - 1u)`, D(strides(R).c, 'strides(R).c')));
+  const lanes = [...Array(Math.ceil(t.rows / t.wg)).keys()];
+  for (const r of Rs) e(`let r${r} = ${rowAt(rowOf(r))};`);
+  if (!pos) for (const j of lanes) G.push(`  let rl${j} = ${rowAt(rowOf(j === 0 ? 'sid' : U.add('sid', j * t.wg)))};`);
   for (const p of Ps) e(`let q${p} = ${U.add(D(Q.loc.offset, 'Q.loc.offset'), U.mul(`min(${colOf(p)}, ${D(Q.ch, 'Q.ch')} - 1u)`, D(strides(Q).c, 'strides(Q).c')))};`);
   for (const r of Rs) for (const p of Ps) e(`var acc${r}_${p} = 0.0;`);
   const [pr, pq] = rowsA ? ['pa', 'pb'] : ['pb', 'pa'];
@@ -167,7 +172,14 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
     e(`      let pb = ${U.add('by', U.mul('u32(s * x + dx)', D(sb.x, 'sb.x')))};`);
   }
   const ind = pos ? '    ' : '      ';
-  for (const r of Rs) e(`${ind}let rv${r} = ${bufR}[r${r} + ${pr}];`);
+  for (const r of Rs) L.push(`  ${ind}let rv${r} = ${bufR}[r${r} + ${pr}];`);
+  for (const r of Rs) {
+    if (pos) G.push(`  ${ind}let rv${r} = ${bufR}[r${r} + ${pr}];`);
+    else {
+      if (r % t.wg === 0) G.push(`  ${ind}let rl${r / t.wg}v = ${bufR}[rl${r / t.wg} + ${pr}];`);
+      G.push(`  ${ind}let rv${r} = subgroupBroadcast(rl${Math.floor(r / t.wg)}v, ${r % t.wg}u);`);
+    }
+  }
   for (const p of Ps) e(`${ind}let qv${p} = ${pos ? `select(0.0, ${bufQ}[q${p} + ${pq}], ok)` : `${bufQ}[q${p} + ${pq}]`};`);
   for (const r of Rs) for (const p of Ps) e(`${ind}acc${r}_${p} += rv${r} * qv${p};`);
   if (!pos) e('    }');
@@ -191,12 +203,13 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   } else {
     for (const r of Rs) for (const p of Ps) e(store(rowOf(r), colOf(p), `acc${r}_${p}`));
   }
-  const wgsl = `@compute @workgroup_size(${t.wg})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-${L.join('\n')}
+  const main = (lines: string[], extra = '') => `@compute @workgroup_size(${t.wg})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${extra}) {
+${lines.join('\n')}
 }`;
   return {
-    name, wgsl: kb.module(wgsl, decls), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
+    name, wgsl: kb.module(main(L), decls), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: { perExample: 0, fixed: groups * t.wg }, workgroupSize: t.wg, nodes, ...(node.source ? { source: node.source } : {}),
+    ...(pos ? {} : { subgroupWgsl: `enable subgroups;\n${kb.module(main(G, ', @builtin(subgroup_invocation_id) sid: u32'), decls)}` }),
   };
 }
