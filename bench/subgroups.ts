@@ -1,4 +1,4 @@
-// Kernels with and without their subgroup variants (KernelSpec.subgroupWgsl), in one run: a
+// Kernels with and without their subgroup variants (KernelSpec.subgroup), in one run: a
 // model's graph on two devices of the same adapter, one with subgroups and one without, timed
 // round-robin (best of N), with the largest difference between their outputs.
 //   npx tsx bench/subgroups.ts [models/fmnist-sdn.sdn] [train|elbo|sample] [--batch 32] [--runs 5]
@@ -16,7 +16,7 @@ const [file = 'models/fmnist-sdn.sdn', graph = 'train'] = args.filter((a, i) => 
 const batch = flag('batch', 32), runs = flag('runs', 5);
 const model = buildArtifact(compileModel(file));
 const program = model.graphs[graph as 'train' | 'elbo' | 'sample'];
-const variants = program.kernels.filter((k) => k.subgroupWgsl !== undefined).length;
+const variants = program.kernels.filter((k) => k.subgroup).length;
 const wave = (n: number) => new Float32Array(n).map((_, k) => Math.sin(k) * 0.5);
 const inputs = Object.fromEntries(program.inputs.map((i) => [i.name, i.name.startsWith('seed:') ? new Float32Array(batch * numel(i.shape)).fill(1) : wave(batch * numel(i.shape))]));
 const runArgs = { inputs, scalars: { beta: 1 }, seed: 1 };

@@ -4,7 +4,7 @@
 // sample graph, not the training graph, which is most of the bytes.
 import type { LikelihoodKind } from './likelihood.js';
 import type { IrParam } from './ir.js';
-import type { CompiledModel, GraphProgram, KernelSpec } from './program.js';
+import type { CompiledModel, GraphProgram, KernelSpec, KernelVariant } from './program.js';
 
 export type GraphName = keyof CompiledModel['graphs'];
 export const GRAPH_NAMES: readonly GraphName[] = ['elbo', 'sample', 'train'];
@@ -22,10 +22,12 @@ interface GraphFile {
   format: 'sdn-graph/1';
   model: string;
   graph: GraphName;
-  /** The distinct WGSL texts; each kernel's `wgsl` (and `subgroupWgsl`) is an index into them. */
+  /** The distinct WGSL texts; each kernel's `wgsl` (and its subgroup variant's) is an index into them. */
   wgsl: string[];
-  program: Omit<GraphProgram, 'kernels'> & { kernels: (Omit<KernelSpec, 'wgsl' | 'subgroupWgsl'> & { wgsl: number; subgroupWgsl?: number })[] };
+  program: Omit<GraphProgram, 'kernels'> & { kernels: StoredKernel[] };
 }
+
+type StoredKernel = Omit<KernelSpec, 'wgsl' | 'subgroup'> & { wgsl: number; subgroup?: Omit<KernelVariant, 'wgsl'> & { wgsl: number } };
 
 /** File name → JSON text: the manifest `<name>.json` first, then each graph's file. */
 export function programFiles(model: CompiledModel, name: string): Map<string, string> {
@@ -34,10 +36,10 @@ export function programFiles(model: CompiledModel, name: string): Map<string, st
   const files = new Map([[`${name}.json`, JSON.stringify(manifest)]]);
   for (const g of GRAPH_NAMES) {
     const program = model.graphs[g];
-    const texts = [...new Set(program.kernels.flatMap((k) => (k.subgroupWgsl === undefined ? [k.wgsl] : [k.wgsl, k.subgroupWgsl])))];
+    const texts = [...new Set(program.kernels.flatMap((k) => (k.subgroup ? [k.wgsl, k.subgroup.wgsl] : [k.wgsl])))];
     const index = new Map(texts.map((t, i) => [t, i]));
-    const kernels = program.kernels.map(({ subgroupWgsl, ...k }) => ({
-      ...k, wgsl: index.get(k.wgsl)!, ...(subgroupWgsl === undefined ? {} : { subgroupWgsl: index.get(subgroupWgsl)! }),
+    const kernels = program.kernels.map(({ subgroup, ...k }): StoredKernel => ({
+      ...k, wgsl: index.get(k.wgsl)!, ...(subgroup ? { subgroup: { ...subgroup, wgsl: index.get(subgroup.wgsl)! } } : {}),
     }));
     const file: GraphFile = { format: 'sdn-graph/1', model: model.model, graph: g, wgsl: texts, program: { ...program, kernels } };
     files.set(graphs[g], JSON.stringify(file));
@@ -63,8 +65,8 @@ export async function loadCompiledModel(manifestPath: string, read: (path: strin
     if (file.format !== 'sdn-graph/1' || file.graph !== g || file.model !== manifest.model) {
       throw new Error(`${path}: not the ${g} graph of ${manifest.model}`);
     }
-    const kernels = file.program.kernels.map(({ subgroupWgsl, ...k }) => ({
-      ...k, wgsl: file.wgsl[k.wgsl], ...(subgroupWgsl === undefined ? {} : { subgroupWgsl: file.wgsl[subgroupWgsl] }),
+    const kernels = file.program.kernels.map(({ subgroup, ...k }): KernelSpec => ({
+      ...k, wgsl: file.wgsl[k.wgsl], ...(subgroup ? { subgroup: { ...subgroup, wgsl: file.wgsl[subgroup.wgsl] } } : {}),
     }));
     loaded.set(g, { ...file.program, kernels });
   }));

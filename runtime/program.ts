@@ -25,11 +25,12 @@ export interface KernelSpec {
   name: string;
   wgsl: string;
   /**
-   * The same kernel with workgroup-uniform loads shared through subgroup broadcasts, for devices
-   * where a workgroup is exactly one subgroup (runtime/webgpu/pipelines.ts picks it): on lavapipe
-   * a load costs as much whether or not its address is uniform, and this does 1/8 of them.
+   * The same computation for devices where a workgroup is exactly one subgroup (the executor
+   * runs it there, runtime/webgpu/pipelines.ts): workgroup-uniform loads done once per lane and
+   * shared by subgroup broadcasts, on lavapipe 1/8 of the load instructions, whose cost does not
+   * depend on whether the address is uniform. Same buffers and workgroup size.
    */
-  subgroupWgsl?: string;
+  subgroup?: KernelVariant;
   /** Values of the uniform size fields d0, d1, … the WGSL reads (runtime/webgpu/uniforms.ts). */
   dims: number[];
   entry: string;
@@ -47,6 +48,8 @@ export interface KernelSpec {
   nodes: number[];
   source?: SourceRef;
 }
+
+export type KernelVariant = Pick<KernelSpec, 'wgsl' | 'dims' | 'threads' | 'bindings'>;
 
 export interface GraphProgram {
   ir: IrGraph;

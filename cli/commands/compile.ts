@@ -29,7 +29,7 @@ export function compileCommand(args: ParsedArgs): number {
     for (const k of program.kernels) {
       const where = k.source ? ` (${k.source.file}:${k.source.line}:${k.source.col})` : '';
       uses.set(k.wgsl, [...(uses.get(k.wgsl) ?? []), `// ${graph}: ${k.name}${where}`]);
-      if (k.subgroupWgsl !== undefined) uses.set(k.subgroupWgsl, [...(uses.get(k.subgroupWgsl) ?? []), `// ${graph}: ${k.name}${where}, subgroup variant`]);
+      if (k.subgroup) uses.set(k.subgroup.wgsl, [...(uses.get(k.subgroup.wgsl) ?? []), `// ${graph}: ${k.name}${where}, subgroup variant`]);
     }
   }
   for (const [wgsl, names] of uses) {

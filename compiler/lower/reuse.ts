@@ -3,7 +3,7 @@
 // Kernels run in order, so a buffer is free once the last kernel reading it has been recorded.
 // Inputs, outputs, parameters, scalars, scratch and noise streams (which the caller may upload
 // before the run) keep their own buffers.
-import type { BufferSpec } from '../../runtime/program.js';
+import type { BufferSpec, KernelSpec } from '../../runtime/program.js';
 import type { Pass } from './state.js';
 
 export const reuseBuffers: Pass = {
@@ -48,7 +48,12 @@ export const reuseBuffers: Pass = {
     const newId = new Map(kept.map((b, i) => [b.id, i]));
     const id = (old: number) => newId.get(remap.get(old) ?? old)!;
     st.buffers = kept.map((b, i) => ({ ...b, id: i }));
-    for (const k of st.kernels) k.bindings = k.bindings.map((b) => ({ ...b, buffer: id(b.buffer) }));
+    // A kernel's subgroup variant binds the same buffers (perhaps in another order).
+    const rebind = (bs: KernelSpec['bindings']) => bs.map((b) => ({ ...b, buffer: id(b.buffer) }));
+    for (const k of st.kernels) {
+      k.bindings = rebind(k.bindings);
+      if (k.subgroup) k.subgroup = { ...k.subgroup, bindings: rebind(k.subgroup.bindings) };
+    }
     const p = st.program;
     for (const list of [p.inputs, p.outputs, p.params, p.scalars, p.noise] as { buffer: number }[][]) for (const e of list) e.buffer = id(e.buffer);
     st.locs = st.locs.map((l) => l && { ...l, buffer: id(l.buffer) });

@@ -6,7 +6,7 @@
 // read-back copies, and submits once. No Node-only imports: this file runs in browsers too.
 import { numel } from '../ir.js';
 import type { BufferSpec, Extent, GraphProgram, KernelSpec } from '../program.js';
-import { bindGroupFor, compilePipelines, type CompileProgress } from './pipelines.js';
+import { bindGroupFor, compilePipelines, kernelForDevice, type CompileProgress } from './pipelines.js';
 import { gpuWait } from './wait.js';
 import { UNIFORM_FIELD, UNIFORM_HEADER, UNIFORM_SLOT_BYTES } from './uniforms.js';
 
@@ -86,7 +86,8 @@ export async function createExecutor(device: GPUDevice, program: GraphProgram, o
   checkBufferLimits(program, batch, device.limits);
   const maxDim = Math.min(opts.maxWorkgroupsPerDimension ?? Infinity, device.limits.maxComputeWorkgroupsPerDimension);
   const maxBindings = device.limits.maxStorageBuffersPerShaderStage;
-  const plans = program.kernels.map((k) => {
+  const kernels = program.kernels.map((k) => kernelForDevice(device, k));
+  const plans = kernels.map((k) => {
     if (k.bindings.length > maxBindings) {
       throw new Error(`kernel "${k.name}"${where(k)} binds ${k.bindings.length} storage buffers, over the device's maxStorageBuffersPerShaderStage of ${maxBindings}; lower the graph with maxStorageBuffers: ${maxBindings}`);
     }
@@ -104,16 +105,16 @@ export async function createExecutor(device: GPUDevice, program: GraphProgram, o
   }));
   let pipelines: GPUComputePipeline[];
   try {
-    pipelines = await compilePipelines(device, program.kernels, buffers, opts.onCompile);
+    pipelines = await compilePipelines(device, kernels, buffers, opts.onCompile);
   } catch (e) {
     for (const b of buffers) b.destroy();
     throw e;
   }
-  const slots = program.kernels.reduce((s, k) => s + (k.steps ?? 1), 0);
+  const slots = kernels.reduce((s, k) => s + (k.steps ?? 1), 0);
   const uniforms = device.createBuffer({ label: 'uniforms', size: Math.max(1, slots) * UNIFORM_SLOT_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   const uniformData = new Uint32Array((Math.max(1, slots) * UNIFORM_SLOT_BYTES) / 4);
   const dispatches: Dispatch[] = [];
-  program.kernels.forEach((k, i) => {
+  kernels.forEach((k, i) => {
     const bindGroup = bindGroupFor(device, k, buffers, uniforms);
     for (let step = 0; step < (k.steps ?? 1); step++) {
       const slot = dispatches.length;
@@ -220,7 +221,7 @@ export async function createExecutor(device: GPUDevice, program: GraphProgram, o
       if (warmup) await run(args);
       else prepare(args);
       const times: { name: string; ms: number }[] = [];
-      for (let k = 0; k < program.kernels.length; k++) {
+      for (let k = 0; k < kernels.length; k++) {
         let best = Infinity;
         for (let r = 0; r < reps; r++) {
           const enc = device.createCommandEncoder();
@@ -232,7 +233,7 @@ export async function createExecutor(device: GPUDevice, program: GraphProgram, o
           await gpuWait(device.queue.onSubmittedWorkDone());
           best = Math.min(best, performance.now() - t0);
         }
-        times.push({ name: program.kernels[k].name, ms: best });
+        times.push({ name: kernels[k].name, ms: best });
       }
       return times;
     },

@@ -66,15 +66,18 @@ export function oneSubgroupPerWorkgroup(device: GPUDevice, size: number): boolea
   return device.features.has('subgroups') && info?.subgroupMinSize === size && info?.subgroupMaxSize === size;
 }
 
-/** The WGSL kernel k runs on this device. */
-export const kernelText = (device: GPUDevice, k: KernelSpec): string =>
-  k.subgroupWgsl !== undefined && oneSubgroupPerWorkgroup(device, k.workgroupSize) ? k.subgroupWgsl : k.wgsl;
+/** Kernel k as it runs on this device: its subgroup variant where it has one that can run. */
+export function kernelForDevice(device: GPUDevice, k: KernelSpec): KernelSpec {
+  if (!k.subgroup || !oneSubgroupPerWorkgroup(device, k.workgroupSize)) return k;
+  const { subgroup, ...plain } = k;
+  return { ...plain, ...subgroup };
+}
 
 /** The compiled pipeline of kernel k on this device; compile errors name the kernel. */
 export function getPipeline(device: GPUDevice, k: KernelSpec): Promise<GPUComputePipeline> {
   const cache = cacheOf(device).pipelines;
-  const wgsl = kernelText(device, k);
-  const key = pipelineKey(k, wgsl);
+  const { wgsl } = k;
+  const key = pipelineKey(k);
   const hit = cache.get(key);
   if (hit && hit.wgsl === wgsl) return hit.pipeline;
   const pipeline = createComputePipeline(device, k.name, wgsl, k.entry, layoutFor(device, k).pipeline).catch((e: unknown) => {
@@ -97,7 +100,7 @@ export function bindGroupFor(device: GPUDevice, k: KernelSpec, buffers: GPUBuffe
   });
 }
 
-const pipelineKey = (k: KernelSpec, wgsl: string) => `${contentHash(wgsl)}:${k.entry}:${signature(k)}`;
+const pipelineKey = (k: KernelSpec) => `${contentHash(k.wgsl)}:${k.entry}:${signature(k)}`;
 
 /**
  * Progress of compiling a program's kernels: `done` of `total` pipelines new to this device.
@@ -125,7 +128,7 @@ export async function compilePipelines(
   const { warm } = cacheOf(device);
   const cold = new Map<string, number>();
   kernels.forEach((k, i) => {
-    const key = pipelineKey(k, kernelText(device, k));
+    const key = pipelineKey(k);
     if (!warm.has(key) && !cold.has(key)) cold.set(key, i);
   });
   if (cold.size === 0) return pipelines;

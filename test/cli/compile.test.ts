@@ -41,12 +41,12 @@ describe('sdn compile', () => {
       // Each distinct kernel is written once, its header naming every use in every graph.
       const programs = Object.values(manifest.graphs);
       const distinct = new Set(programs.flatMap((p) => p.kernels.map((k) => k.wgsl)));
-      const variants = new Set(programs.flatMap((p) => p.kernels.flatMap((k) => (k.subgroupWgsl ? [k.subgroupWgsl] : []))));
+      const variants = new Set(programs.flatMap((p) => p.kernels.flatMap((k) => (k.subgroup ? [k.subgroup.wgsl] : []))));
       expect(variants.size).toBeGreaterThan(0);
       expect(kernels).toHaveLength(distinct.size + variants.size);
       expect(r.stdout).toContain(`${distinct.size} distinct kernels, ${variants.size} of them also as a subgroup variant`);
       const uses = kernels.reduce((n, f) => n + readFileSync(join(out, 'kernels', f), 'utf8').split('\n').filter((l) => /^\/\/ (elbo|sample|train): /.test(l)).length, 0);
-      expect(uses).toBe(programs.reduce((n, p) => n + p.kernels.length + p.kernels.filter((k) => k.subgroupWgsl).length, 0));
+      expect(uses).toBe(programs.reduce((n, p) => n + p.kernels.length + p.kernels.filter((k) => k.subgroup).length, 0));
       const module = readFileSync(join(out, '3dshapes-sdn.ts'), 'utf8');
       expect(module).toContain('export class Shapes3dSdn');
       expect(module).toContain('from "sdn/runtime/session.js"');

@@ -200,10 +200,10 @@ ${lines.join('\n')}
 }`;
   // Threads: RT row tiles × ⌈columns / (wg·cols)⌉ workgroups; the bound below covers the ceiling.
   const colsPer = S2 * Math.ceil(per / t.cols);
+  const threads = conv.batched ? { perExample: RT * colsPer, fixed: RT * S2 * t.wg } : { perExample: 0, fixed: RT * (colsPer + S2 * t.wg) };
   return {
-    name: k.name, wgsl: kb.module(main(L)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
-    threads: conv.batched ? { perExample: RT * colsPer, fixed: RT * S2 * t.wg } : { perExample: 0, fixed: RT * (colsPer + S2 * t.wg) },
+    name: k.name, wgsl: kb.module(main(L)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(), threads,
     workgroupSize: t.wg, nodes: k.nodes, ...(k.root.source ? { source: k.root.source } : {}),
-    subgroupWgsl: `enable subgroups;\n${kb.module(main(G, ', @builtin(subgroup_invocation_id) sid: u32'))}`,
+    subgroup: { wgsl: `enable subgroups;\n${kb.module(main(G, ', @builtin(subgroup_invocation_id) sid: u32'))}`, dims: kb.dims(), threads, bindings: kb.specBindings() },
   };
 }

@@ -97,6 +97,8 @@ function correlation(st: LowerState, node: IrNode): Correlation {
  * 16 rows × 8 columns, channels 16 rows × 4 lane columns. Operands with fewer channels compute
  * clamped duplicate rows or columns and store none of them.
  */
+const SUBGROUP_TILE: WeightGradTile = { positions: false, rows: 16, cols: 4, wg: 8 };
+
 function weightGradTileFor(a: Operand): WeightGradTile {
   const positions = a.h * a.w >= 256;
   return positions ? { positions, rows: 16, cols: 8, wg: 8 } : { positions, rows: 16, cols: 4, wg: 8 };
@@ -207,9 +209,14 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${extra}) {
 ${lines.join('\n')}
 }`;
+  const threads = { perExample: 0, fixed: groups * t.wg };
+  // With subgroups, lanes over channels with broadcast rows beat lanes over positions on every
+  // map size measured (bench/weight-grad.ts --tiles), so a positions kernel's variant is that one.
+  const subgroup = pos
+    ? weightGradKernel(st, name, node, out, nodes, SUBGROUP_TILE).subgroup
+    : { wgsl: `enable subgroups;\n${kb.module(main(G, ', @builtin(subgroup_invocation_id) sid: u32'), decls)}`, dims: kb.dims(), threads, bindings: kb.specBindings() };
   return {
     name, wgsl: kb.module(main(L), decls), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
-    threads: { perExample: 0, fixed: groups * t.wg }, workgroupSize: t.wg, nodes, ...(node.source ? { source: node.source } : {}),
-    ...(pos ? {} : { subgroupWgsl: `enable subgroups;\n${kb.module(main(G, ', @builtin(subgroup_invocation_id) sid: u32'), decls)}` }),
+    threads, workgroupSize: t.wg, nodes, ...(node.source ? { source: node.source } : {}), subgroup,
   };
 }

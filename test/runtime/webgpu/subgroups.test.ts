@@ -4,7 +4,7 @@
 // other bit for bit (the same products summed in the same order).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
-import { kernelText, oneSubgroupPerWorkgroup } from '../../../runtime/webgpu/pipelines.js';
+import { kernelForDevice, oneSubgroupPerWorkgroup } from '../../../runtime/webgpu/pipelines.js';
 import { expectAgreement, GraphBuilder } from './support.js';
 
 let plain: GPUDevice, subgroups: GPUDevice;
@@ -37,8 +37,8 @@ describe('subgroup variants', () => {
   it.each(CASES)('%s: the plain kernel agrees with the interpreter', async (_name, op, xs, o, k, s, p, extra) => {
     const r = await expectAgreement(plain, convGraph(op, xs, o, k, s, p, extra), { batch: 3 });
     const conv = r.program.kernels.find((kk) => kk.name.startsWith(op))!;
-    expect(conv.subgroupWgsl).toContain('subgroupBroadcast');
-    expect(kernelText(plain, conv)).toBe(conv.wgsl);
+    expect(conv.subgroup?.wgsl).toContain('subgroupBroadcast');
+    expect(kernelForDevice(plain, conv)).toBe(conv);
   });
 
   it('the device with subgroups runs the subgroup variant where a workgroup is one subgroup (lavapipe: 8 lanes), bit for bit the plain result', async () => {
@@ -47,7 +47,7 @@ describe('subgroup variants', () => {
       const b = convGraph(op, xs, o, k, s, p, extra);
       const [a, g] = [await expectAgreement(plain, b, { batch: 3 }), await expectAgreement(subgroups, b, { batch: 3 })];
       const conv = g.program.kernels.find((kk) => kk.name.startsWith(op))!;
-      expect(kernelText(subgroups, conv), name).toBe(supported ? conv.subgroupWgsl : conv.wgsl);
+      expect(kernelForDevice(subgroups, conv).wgsl, name).toBe(supported ? conv.subgroup!.wgsl : conv.wgsl);
       expect(Array.from(g.gpu.y), name).toEqual(Array.from(a.gpu.y));
     }
   });
