@@ -39,8 +39,13 @@ export const GRAD_OPS = [
 ] as const;
 export type GradOp = (typeof GRAD_OPS)[number];
 
-/** Ops whose result is summed over the batch: unbatched even when their operands are batched. */
-export const SUMS_BATCH: readonly OpName[] = ['batch_sum', 'conv2d_grad_weight', 'conv_transpose2d_grad_weight', 'linear_grad_weight', 'sweep_grad_wih'];
+type OpOf = Pick<IrNode, 'op'>;
+/** The sources tools and executors single out, so that only this file names them. */
+export const isInput = (n: OpOf) => n.op === 'input';
+export const isParam = (n: OpOf) => n.op === 'param';
+export const isConst = (n: OpOf) => n.op === 'const';
+export const isScalarInput = (n: OpOf) => n.op === 'scalar_input';
+export const isNoise = (n: OpOf) => n.op === 'noise';
 
 export type Attr = number | string | boolean | number[];
 

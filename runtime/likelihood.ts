@@ -4,12 +4,19 @@ import type { IrGraph } from './ir.js';
 
 export type LikelihoodKind = 'DML' | 'DL' | 'Bernoulli';
 
-export function likelihoodOf(elbo: IrGraph): { kind: LikelihoodKind; nbits: number } {
+/** The image likelihood of an ELBO graph, or undefined when it has none. */
+export function findLikelihood(elbo: IrGraph): { kind: LikelihoodKind; nbits: number } | undefined {
   for (const n of elbo.nodes) {
     if (n.op === 'dml_logp') return { kind: 'DML', nbits: n.attrs.bits as number };
     if (n.op === 'dl_logp') return { kind: 'DL', nbits: n.attrs.bits as number };
     if (n.op === 'bernoulli_logp') return { kind: 'Bernoulli', nbits: 1 };
   }
+  return undefined;
+}
+
+export function likelihoodOf(elbo: IrGraph): { kind: LikelihoodKind; nbits: number } {
+  const found = findLikelihood(elbo);
+  if (found) return found;
   throw new Error('the model has no image likelihood (DML, DL or Bernoulli) in its ELBO graph');
 }
 

@@ -20,7 +20,7 @@
 //              the other operand and x runs over the tap's range, without bounds checks.
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
-import { chw, type Loc, type LowerState } from '../state.js';
+import { chw, weightGradKind, type Loc, type LowerState } from '../state.js';
 import { KernelBuilder, U } from '../wgsl.js';
 
 export interface WeightGradTile {
@@ -59,8 +59,9 @@ function operand(st: LowerState, id: number): Operand {
 
 function correlation(st: LowerState, node: IrNode): Correlation {
   const [g, x] = node.inputs.map((i) => operand(st, i));
-  if (node.op === 'linear_grad_weight') return { A: g, B: x, s: 1, taps: 1, shift: () => ['0', '0'], outA: x.ch, outB: 1, outT: 0 };
-  if (node.op === 'sweep_grad_wih') {
+  const kind = weightGradKind(node.op);
+  if (kind === 'linear') return { A: g, B: x, s: 1, taps: 1, shift: () => ['0', '0'], outA: x.ch, outB: 1, outT: 0 };
+  if (kind === 'sweep') {
     const F = x.ch, dir = node.attrs.direction as number;
     // The direction as uniforms (one kernel for all four): (dy, dx) = (t − 1, prev) along columns, else (prev, t − 1).
     const along = dir < 2 ? 1 : 0, p = dir === 0 || dir === 2 ? -1 : 1;
@@ -71,7 +72,7 @@ function correlation(st: LowerState, node: IrNode): Correlation {
     return { A: g, B: x, s: 1, taps: 3, shift, outA: 3 * F, outB: 1, outT: F };
   }
   const [kh, kw] = node.attrs.kernel as number[], pad = node.attrs.padding as number, T = kh * kw;
-  const tr = node.op === 'conv_transpose2d_grad_weight';
+  const tr = kind === 'transposed';
   const [A, B] = tr ? [x, g] : [g, x];
   const mask = node.attrs.mask as 'A' | 'B' | undefined;
   // As convMask: keep the taps before the centre in raster order (type B also the centre).
