@@ -39,6 +39,9 @@ export const GRAD_OPS = [
 ] as const;
 export type GradOp = (typeof GRAD_OPS)[number];
 
+/** The image likelihoods, by op: what an ELBO's data term is (and so how its data is scaled). */
+export const LIKELIHOOD_OPS = { dml_logp: 'DML', dl_logp: 'DL', bernoulli_logp: 'Bernoulli' } as const satisfies Partial<Record<OpName, string>>;
+
 type OpOf = Pick<IrNode, 'op'>;
 /** The sources tools and executors single out, so that only this file names them. */
 export const isInput = (n: OpOf) => n.op === 'input';
@@ -46,6 +49,20 @@ export const isParam = (n: OpOf) => n.op === 'param';
 export const isConst = (n: OpOf) => n.op === 'const';
 export const isScalarInput = (n: OpOf) => n.op === 'scalar_input';
 export const isNoise = (n: OpOf) => n.op === 'noise';
+/** A slice of whole channels (attrs start, size) of its one operand. */
+export const isChannelSlice = (n: OpOf) => n.op === 'slice_channels';
+
+/**
+ * The mean of a reparameterized Gaussian sample, which the compiler emits as add(mean, mul(ε, std))
+ * with ε a noise node of stream `rsample` or `<module>.rsample`: node n's mean operand, or
+ * undefined when n is no such sample.
+ */
+export function reparameterizedMean(nodes: readonly IrNode[], n: IrNode): IrNode | undefined {
+  if (n.op !== 'add') return undefined;
+  const [mean, scaled] = n.inputs.map((i) => nodes[i]);
+  const isEps = (i: number) => isNoise(nodes[i]) && /(^|\.)rsample$/.test(String(nodes[i].attrs.stream));
+  return scaled.op === 'mul' && scaled.inputs.some(isEps) ? mean : undefined;
+}
 
 export type Attr = number | string | boolean | number[];
 

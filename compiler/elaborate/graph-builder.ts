@@ -1,7 +1,7 @@
 // Builds an IrGraph: emits nodes through the op shape rules, creates parameters under the
 // current module scope, and records one row per module for `sdn summary`.
 import type { Attr, Init, IrGraph, IrLayer, IrNode, IrParam, OpName, SourceRef } from '../../runtime/ir.js';
-import { isBatched, OPS } from '../ops/index.js';
+import { isBatched, opCalls, OPS, type OpCalls } from '../ops/index.js';
 import { fail, type Span } from '../diagnostics/diagnostic.js';
 import type { TensorValue } from './values.js';
 
@@ -33,12 +33,17 @@ export class GraphBuilder {
     return { kind: 'tensor', node: id, shape, batched };
   }
 
+  /** Typed op calls emitting at `span`: `b.at(span).mul([x, y])`. */
+  at(span: Span): OpCalls<TensorValue, TensorValue> {
+    return opCalls((op, inputs, attrs) => this.emit(op, inputs, attrs, span));
+  }
+
   param(path: string, torch: string, shape: number[], init: Init, span: Span): TensorValue {
     const prev = this.paramPaths.get(path);
     if (prev) fail('E-DUPLICATE-PARAM', `parameter \`${path}\` is created twice (two layers with the same \`as\` label?)`, span, [{ message: 'first created here', span: prev }]);
     this.paramPaths.set(path, span);
     this.params.push({ path, torch, shape, init, layer: this.currentLayer });
-    return this.emit('param', [], { path, shape }, span);
+    return this.at(span).param([], { path, shape });
   }
 
   /** Enters the module row for `path`, creating it on first use (a ladder layer's up and down halves share one). */

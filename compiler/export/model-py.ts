@@ -63,7 +63,7 @@ function renderGraph(g: IrGraph, torchOf: Map<string, string>, here: string, ind
       expr.set(n.id, pyFloat(n.attrs.value as number));
       continue;
     }
-    if (n.layer !== layer && n.op !== 'param' && n.op !== 'input') {
+    if (n.layer !== layer && !isParam(n) && !isInput(n)) {
       layer = n.layer;
       const l = g.layers[layer];
       const where = l?.source ? ` (${relative(here, l.source.file)}:${l.source.line})` : '';

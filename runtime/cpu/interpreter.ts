@@ -93,14 +93,10 @@ function runNode(graph: IrGraph, node: IrNode, values: (Val | undefined)[], env:
       a.set(src);
       return a;
     },
-    source: (kind, name, shape) => {
-      switch (kind) {
-        case 'input': return env.inputs[name];
-        case 'param': return env.params.get(name);
-        case 'noise': return env.noise?.(name, shape, env.batch);
-        case 'scalar': return env.scalars?.[name];
-      }
-    },
+    readInput: (name) => env.inputs[name],
+    readParam: (path) => env.params.get(path),
+    drawNoise: (stream, shape) => env.noise?.(stream, shape, env.batch),
+    readScalar: (name) => env.scalars?.[name],
     fail,
   };
   for (const [k, v] of ins.entries()) {
