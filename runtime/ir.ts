@@ -19,7 +19,7 @@ export type OpName =
   // the SDN sweep: a scan over the lines of a map in one of four directions
   | 'sdn_sweep' | 'gru_cell'
   // elementwise
-  | 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'elu' | 'relu' | 'softplus' | 'square'
+  | 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'elu' | 'silu' | 'relu' | 'softplus' | 'square'
   | 'add' | 'sub' | 'mul' | 'div' | 'max'
   // layout (views where the backend can make them so)
   | 'slice_channels' | 'concat_channels' | 'pad2d' | 'crop2d' | 'upsample_nearest' | 'downsample_nearest'

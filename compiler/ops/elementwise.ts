@@ -57,6 +57,12 @@ export const ELEMENTWISE = {
   // elu'(x) = 1 for x > 0, exp(x) = 1 + y otherwise: 1 + y − relu(y) covers both.
   elu: unary(4, (c) => `${c.gen.kb.fn('elu', 'fn sdn_elu(v: f32) -> f32 { return select(exp(v) - 1.0, v, v > 0.0); }')}(${c.arg(0)})`,
     (x) => `F.elu(${x})`, unaryGrad((b, n, g) => b.op.mul([g, b.op.add([b.const(1), b.op.sub([n.id, b.op.relu([n.id])])])]))),
+  // silu(x) = x·σ(x); silu'(x) = σ(x) + y·(1 − σ(x)).
+  silu: unary(4, (c) => `${c.gen.kb.fn('silu', 'fn sdn_silu(v: f32) -> f32 { return v / (1.0 + exp(-v)); }')}(${c.arg(0)})`,
+    (x) => `F.silu(${x})`, unaryGrad((b, n, g, x) => {
+      const s = b.op.sigmoid([x]);
+      return b.op.mul([g, b.op.add([s, b.op.mul([n.id, b.op.sub([b.const(1), s])])])]);
+    })),
   relu: unary(1, (c) => `max(${c.arg(0)}, 0.0)`, (x) => `F.relu(${x})`, unaryGrad((b, _n, g, x) => b.op.mul([g, b.op.step([x])]))),
   softplus: unary(4, (c) => `${helper(c, 'softplus')}(${c.arg(0)})`, (x) => `F.softplus(${x})`,
     unaryGrad((b, _n, g, x) => b.op.mul([g, b.op.sigmoid([x])]))),

@@ -5,7 +5,7 @@ import { numel, type GradOp, type IrNode, type OpName } from '../ir.js';
 import { DL_MEAN_HI, DL_MEAN_LO, DML_MODE_HI, DML_MODE_LO } from '../likelihood-constants.js';
 import {
   type Arr, type Shape4, bernoulliLogProb, conv2d, convMask, convTranspose2d, dlLogProb, dmlLogProb,
-  elu, gruCell, linear, maskedWeight, sdnSweep, sigmoid, softplus, tanh, type GruWeights, type SweepDirection,
+  elu, gruCell, linear, maskedWeight, sdnSweep, sigmoid, sigmoidScalar, softplus, tanh, type GruWeights, type SweepDirection,
 } from './kernels/index.js';
 
 export interface Val {
@@ -215,6 +215,7 @@ export const FORWARD: Record<Exclude<OpName, GradOp>, ForwardFn> = {
   tanh: ([x]) => tanh(x.data),
   sigmoid: ([x]) => sigmoid(x.data),
   elu: ([x]) => elu(x.data),
+  silu: map((v) => v * sigmoidScalar(v)),
   relu: map((v) => (v > 0 ? v : 0)),
   softplus: ([x]) => softplus(x.data),
   square: map((v) => v * v),
