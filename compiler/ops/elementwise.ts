@@ -2,12 +2,8 @@
 // Binary ops broadcast a [] operand over the example and an unbatched one over the batch.
 import { numel, type OpName } from '../../runtime/ir.js';
 import { broadcastable } from '../export/ops-py.js';
-import type { GradBuilder } from '../autodiff/builder.js';
+import { unaryGrad } from './shared.js';
 import type { GradRule, InlineCtx, OpEntry, OperandInfo, TorchRule } from './types.js';
-
-/** d(n.inputs[0]) from (b, n, g, x). */
-export const unaryGrad = (f: (b: GradBuilder, n: { id: number; attrs: Record<string, unknown> }, g: number, x: number) => number): GradRule =>
-  (b, n, g) => [f(b, n, g, n.inputs[0])];
 
 function unary(flopsPerElement: number, wgsl: (c: InlineCtx) => string, torch: (x: string) => string, grad: GradRule): OpEntry {
   return {

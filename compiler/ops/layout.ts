@@ -6,7 +6,7 @@ import { numel, type OpName } from '../../runtime/ir.js';
 import { attrNum, tuple } from '../export/ops-py.js';
 import { concatValue, cropValue, expandValue, nearestValue, padValue, sliceValue } from '../lower/kernels/remap.js';
 import { U } from '../lower/wgsl.js';
-import { unaryGrad } from './elementwise.js';
+import { unaryGrad } from './shared.js';
 import type { OpEntry, OperandInfo } from './types.js';
 
 const map3 = (ins: OperandInfo[], f: (c: number, h: number, w: number) => number[] | string) =>

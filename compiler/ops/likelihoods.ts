@@ -7,8 +7,7 @@ import { attrNum, pyFloat } from '../export/ops-py.js';
 import { bernoulliTerm, dlTerm, dmlModeValue, dmlTerm } from '../lower/kernels/likelihoods.js';
 import { freeBitsKernel, reduceKernel, type ReduceKernel } from '../lower/kernels/reduce.js';
 import { f32 } from '../lower/wgsl.js';
-import { unaryGrad } from './elementwise.js';
-import { noGrad, perElement } from './shared.js';
+import { noGrad, perElement, unaryGrad } from './shared.js';
 import type { Lowering, OpEntry } from './types.js';
 
 /** One workgroup per example summing `term` over the items of operand `x` (`count` of them). */

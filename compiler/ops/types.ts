@@ -1,7 +1,7 @@
 // The shape of one op-table entry: every concern the compiler has about an IR op, in one place.
 // Each family file (elementwise.ts, layout.ts, ...) `satisfies Record<ItsOps, OpEntry>`, and
 // index.ts merges them into `OPS: Record<OpName, OpEntry>`, so a missing op or field is a type error.
-import type { Attr, IrNode, OpName } from '../../runtime/ir.js';
+import type { Attr, IrNode } from '../../runtime/ir.js';
 import type { KernelSpec } from '../../runtime/program.js';
 import type { GradBuilder } from '../autodiff/builder.js';
 import type { RuleCtx } from '../export/ops-py.js';
@@ -97,4 +97,3 @@ export interface OpEntry {
   torch: TorchRule | null;
 }
 
-export type OpTable<O extends OpName> = Record<O, OpEntry>;
