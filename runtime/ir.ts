@@ -49,6 +49,8 @@ export const isParam = (n: OpOf) => n.op === 'param';
 export const isConst = (n: OpOf) => n.op === 'const';
 export const isScalarInput = (n: OpOf) => n.op === 'scalar_input';
 export const isNoise = (n: OpOf) => n.op === 'noise';
+/** Node n made an input named `name` of its shape (a value then fed from outside, such as a chosen latent code). */
+export const asInput = (n: IrNode, name: string): IrNode => ({ ...n, op: 'input', inputs: [], attrs: { name, shape: n.shape } });
 /** A slice of whole channels (attrs start, size) of its one operand. */
 export const isChannelSlice = (n: OpOf) => n.op === 'slice_channels';
 
