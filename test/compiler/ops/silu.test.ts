@@ -1,6 +1,7 @@
 // silu(x) = x·σ(x), the worked example of adding an op (docs/architecture.md): in the language,
 // its gradient rule against central differences of the CPU interpreter in float64 (no tape, no
-// golden), and its torch rule. WebGPU against the CPU: test/runtime/webgpu/ops.test.ts.
+// golden), and its torch rule. WebGPU against the CPU: test/runtime/webgpu/ops.test.ts; the
+// exported module: test/compiler/export/silu.test.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
