@@ -30,7 +30,7 @@ export type OpName =
 
 /**
  * Ops only reverse-mode differentiation (compiler/autodiff) emits: adjoints of forward ops. They
- * are not themselves differentiated. Semantics: compiler/ir/ops.ts.
+ * are not themselves differentiated. Semantics: compiler/ops/grad.ts.
  */
 export const GRAD_OPS = [
   'step', 'pad_channels', 'sum_pool', 'dilate', 'batch_sum', 'channel_sum',
