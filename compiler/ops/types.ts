@@ -1,6 +1,7 @@
 // The shape of one op-table entry: every concern the compiler has about an IR op, in one place.
-// Each family file (elementwise.ts, layout.ts, ...) `satisfies Record<ItsOps, OpEntry>`, and
-// index.ts merges them into `OPS: Record<OpName, OpEntry>`, so a missing op or field is a type error.
+// Each family file (elementwise.ts, layout.ts, ...) `satisfies Partial<Record<OpName, OpEntry>>`
+// (a misspelt op is a type error there), and index.ts merges them into `OPS: Record<OpName,
+// OpEntry>`, so a missing op or field is a type error too.
 import type { Attr, IrNode } from '../../runtime/ir.js';
 import type { KernelSpec } from '../../runtime/program.js';
 import type { GradBuilder } from '../autodiff/builder.js';
