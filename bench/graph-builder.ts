@@ -1,5 +1,5 @@
 // A hand-built graph for the benchmarks: inputs and params by name, ops by their shape rule.
-import { OPS } from '../compiler/ir/ops.js';
+import { OPS } from '../compiler/ops/index.js';
 import type { Attr, IrGraph, OpName } from '../runtime/ir.js';
 
 export class GraphBuilder {

@@ -19,7 +19,7 @@ export type OpName =
   // the SDN sweep: a scan over the lines of a map in one of four directions
   | 'sdn_sweep' | 'gru_cell'
   // elementwise
-  | 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'elu' | 'relu' | 'softplus' | 'square'
+  | 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'elu' | 'silu' | 'relu' | 'softplus' | 'square'
   | 'add' | 'sub' | 'mul' | 'div' | 'max'
   // layout (views where the backend can make them so)
   | 'slice_channels' | 'concat_channels' | 'pad2d' | 'crop2d' | 'upsample_nearest' | 'downsample_nearest'
@@ -30,7 +30,7 @@ export type OpName =
 
 /**
  * Ops only reverse-mode differentiation (compiler/autodiff) emits: adjoints of forward ops. They
- * are not themselves differentiated. Semantics: compiler/ir/ops.ts.
+ * are not themselves differentiated. Semantics: compiler/ops/grad.ts.
  */
 export const GRAD_OPS = [
   'step', 'pad_channels', 'sum_pool', 'dilate', 'batch_sum', 'channel_sum',
@@ -39,8 +39,32 @@ export const GRAD_OPS = [
 ] as const;
 export type GradOp = (typeof GRAD_OPS)[number];
 
-/** Ops whose result is summed over the batch: unbatched even when their operands are batched. */
-export const SUMS_BATCH: readonly OpName[] = ['batch_sum', 'conv2d_grad_weight', 'conv_transpose2d_grad_weight', 'linear_grad_weight', 'sweep_grad_wih'];
+/** The image likelihoods, by op: what an ELBO's data term is (and so how its data is scaled). */
+export const LIKELIHOOD_OPS = { dml_logp: 'DML', dl_logp: 'DL', bernoulli_logp: 'Bernoulli' } as const satisfies Partial<Record<OpName, string>>;
+
+type OpOf = Pick<IrNode, 'op'>;
+/** The sources tools and executors single out, so that only this file names them. */
+export const isInput = (n: OpOf) => n.op === 'input';
+export const isParam = (n: OpOf) => n.op === 'param';
+export const isConst = (n: OpOf) => n.op === 'const';
+export const isScalarInput = (n: OpOf) => n.op === 'scalar_input';
+export const isNoise = (n: OpOf) => n.op === 'noise';
+/** Node n made an input named `name` of its shape (a value then fed from outside, such as a chosen latent code). */
+export const asInput = (n: IrNode, name: string): IrNode => ({ ...n, op: 'input', inputs: [], attrs: { name, shape: n.shape } });
+/** A slice of whole channels (attrs start, size) of its one operand. */
+export const isChannelSlice = (n: OpOf) => n.op === 'slice_channels';
+
+/**
+ * The mean of a reparameterized Gaussian sample, which the compiler emits as add(mean, mul(ε, std))
+ * with ε a noise node of stream `rsample` or `<module>.rsample`: node n's mean operand, or
+ * undefined when n is no such sample.
+ */
+export function reparameterizedMean(nodes: readonly IrNode[], n: IrNode): IrNode | undefined {
+  if (n.op !== 'add') return undefined;
+  const [mean, scaled] = n.inputs.map((i) => nodes[i]);
+  const isEps = (i: number) => isNoise(nodes[i]) && /(^|\.)rsample$/.test(String(nodes[i].attrs.stream));
+  return scaled.op === 'mul' && scaled.inputs.some(isEps) ? mean : undefined;
+}
 
 export type Attr = number | string | boolean | number[];
 

@@ -1,15 +1,22 @@
 // Which image likelihood a compiled model uses decides how its data is scaled (DML: [−1, 1],
 // DL: [−0.5, 0.5], Bernoulli: binarized) and how its samples become pixels.
-import type { IrGraph } from './ir.js';
+import { LIKELIHOOD_OPS, type IrGraph } from './ir.js';
 
-export type LikelihoodKind = 'DML' | 'DL' | 'Bernoulli';
+export type LikelihoodKind = (typeof LIKELIHOOD_OPS)[keyof typeof LIKELIHOOD_OPS];
+
+/** The image likelihood of an ELBO graph, or undefined when it has none. */
+export function findLikelihood(elbo: IrGraph): { kind: LikelihoodKind; nbits: number } | undefined {
+  for (const n of elbo.nodes) {
+    const kind = (LIKELIHOOD_OPS as Partial<Record<string, LikelihoodKind>>)[n.op];
+    // Bernoulli data are binary: one bit.
+    if (kind) return { kind, nbits: kind === 'Bernoulli' ? 1 : (n.attrs.bits as number) };
+  }
+  return undefined;
+}
 
 export function likelihoodOf(elbo: IrGraph): { kind: LikelihoodKind; nbits: number } {
-  for (const n of elbo.nodes) {
-    if (n.op === 'dml_logp') return { kind: 'DML', nbits: n.attrs.bits as number };
-    if (n.op === 'dl_logp') return { kind: 'DL', nbits: n.attrs.bits as number };
-    if (n.op === 'bernoulli_logp') return { kind: 'Bernoulli', nbits: 1 };
-  }
+  const found = findLikelihood(elbo);
+  if (found) return found;
   throw new Error('the model has no image likelihood (DML, DL or Bernoulli) in its ELBO graph');
 }
 

@@ -1,10 +1,10 @@
 // The encoder of a single-posterior VAE (the β-VAE family) as its own graph: from the image to
 // the posterior mean, the representation the disentanglement metrics score. The ELBO graph
-// draws the reparameterized sample as add(mean, mul(noise, std)) with a noise node of stream
-// `rsample` or `<module>.rsample` (compiler/elaborate/distributions.ts); the mean is that add's other operand, so the
-// graph here is the ELBO graph's nodes that the mean depends on.
+// draws the reparameterized sample as mean + ε·std (runtime/ir.ts reparameterizedMean, emitted by
+// compiler/elaborate/distributions.ts), so the graph here is the ELBO graph's nodes that the mean
+// depends on.
 // No new op and no compiler change: it lowers and runs like any other graph.
-import { numel, type IrGraph, type IrNode } from './ir.js';
+import { isChannelSlice, isParam, numel, reparameterizedMean, type IrGraph, type IrNode } from './ir.js';
 
 export class PosteriorMeanError extends Error {
   override name = 'PosteriorMeanError';
@@ -12,16 +12,7 @@ export class PosteriorMeanError extends Error {
 
 /** The ELBO graph's posterior-mean nodes: one per reparameterized Gaussian sample. */
 export function posteriorMeans(elbo: IrGraph): IrNode[] {
-  const { nodes } = elbo;
-  const isEps = (id: number) => nodes[id]!.op === 'noise' && /(^|\.)rsample$/.test(String(nodes[id]!.attrs.stream));
-  const means: IrNode[] = [];
-  for (const n of nodes) {
-    if (n.op !== 'add') continue;
-    const [a, b] = n.inputs as [number, number];
-    const scaled = nodes[b]!;
-    if (scaled.op === 'mul' && scaled.inputs.some(isEps)) means.push(nodes[a]!);
-  }
-  return means;
+  return elbo.nodes.map((n) => reparameterizedMean(elbo.nodes, n)).filter((m): m is IrNode => m !== undefined);
 }
 
 export interface PosteriorMeanGraph {
@@ -46,7 +37,7 @@ export function posteriorMeanGraph(elbo: IrGraph, model: string): PosteriorMeanG
     );
   }
   const mean = means[0]!;
-  const sliced = mean.op === 'slice_channels' && mean.shape.length === 1;
+  const sliced = isChannelSlice(mean) && mean.shape.length === 1;
   const out = sliced ? elbo.nodes[mean.inputs[0]!]! : mean;
   const live = new Set<number>();
   const stack = [out.id];
@@ -62,7 +53,7 @@ export function posteriorMeanGraph(elbo: IrGraph, model: string): PosteriorMeanG
     return { ...n, id: i };
   });
   for (const n of nodes) n.inputs = n.inputs.map((i) => remap.get(i)!);
-  const params = new Set(nodes.filter((n) => n.op === 'param').map((n) => n.attrs.path));
+  const params = new Set(nodes.filter(isParam).map((n) => n.attrs.path));
   const graph: IrGraph = {
     mode: 'elbo',
     nodes,

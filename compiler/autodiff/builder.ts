@@ -1,13 +1,15 @@
 // Appends nodes to a copy of a graph through the op shape rules, attributing each new node to
 // the forward node it differentiates (its module row and source line), so kernels of the
 // backward pass are named after, and errors point at, the model line they come from.
-import { SUMS_BATCH, type Attr, type IrGraph, type IrNode, type OpName } from '../../runtime/ir.js';
-import { OPS } from '../ir/ops.js';
+import type { Attr, IrGraph, IrNode, OpName } from '../../runtime/ir.js';
+import { isBatched, opCalls, OPS } from '../ops/index.js';
 
 export class GradBuilder {
   readonly nodes: IrNode[];
   /** The forward node new nodes are attributed to. */
   origin?: IrNode;
+  /** `op.mul([a, b])`: emit by op, typed. */
+  readonly op = opCalls<number, number>((op, inputs, attrs) => this.emit(op, inputs, attrs));
 
   constructor(readonly graph: IrGraph) {
     this.nodes = graph.nodes.map((n) => ({ ...n }));
@@ -22,7 +24,7 @@ export class GradBuilder {
     const shape = OPS[op].shape(ins, attrs);
     const at = this.origin ? ` (differentiating ${this.origin.op}, node ${this.origin.id})` : '';
     if (typeof shape === 'string') throw new Error(`autodiff: ${op}${at}: ${shape}`);
-    const batched = !SUMS_BATCH.includes(op) && (op === 'input' || op === 'expand' || ins.some((n) => n.batched));
+    const batched = isBatched(op, ins);
     const id = this.nodes.length;
     const o = this.origin;
     this.nodes.push({ id, op, inputs, attrs, shape, batched, layer: o?.layer ?? -1, ...(o?.source ? { source: o.source } : {}) });
@@ -30,6 +32,6 @@ export class GradBuilder {
   }
 
   const(value: number): number {
-    return this.emit('const', [], { value });
+    return this.op.const([], { value });
   }
 }

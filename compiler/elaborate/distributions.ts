@@ -104,7 +104,7 @@ export const METHODS: Record<string, { params: { name: string; type: string; def
 
 export function callMethod(ctx: CallContext, d: DistValue, method: string, args: Args): Value {
   const e = emitter(ctx);
-  const noise = (shape: number[]) => e.op('noise', [], { shape, stream: [...d.scope, method].join('.') || method });
+  const noise = (shape: number[]) => e.ops.noise([], { shape, stream: [...d.scope, method].join('.') || method });
   const unsupported = () => fail('E-METHOD', `${d.dist} has no method \`${method}\``, ctx.span);
   const gaussian = () => {
     const [mean, lv] = e.chunk2(d.params!);
@@ -118,7 +118,7 @@ export function callMethod(ctx: CallContext, d: DistValue, method: string, args:
     case 'IsoGaussian.logp': {
       const { mean, lv } = gaussian();
       const diff = e.sub(tensor(args, 'x'), mean);
-      const quad = e.mul(e.square(diff), e.exp(e.op('neg', [lv])));
+      const quad = e.mul(e.square(diff), e.exp(e.ops.neg([lv])));
       return e.sum(e.sub(e.scale(e.add(lv, quad), -0.5), e.c(HALF_LOG_2PI)));
     }
     case 'IsoGaussian.sample': {
@@ -138,17 +138,17 @@ export function callMethod(ctx: CallContext, d: DistValue, method: string, args:
     case 'IAF.rsample':
       return iafRsample(ctx, d, noise);
     case 'DML.logp':
-      return e.op('dml_logp', [d.params!, tensor(args, 'x')], { mixtures: d.options.mixtures, bits: d.options.bits });
+      return e.ops.dml_logp([d.params!, tensor(args, 'x')], { mixtures: d.options.mixtures, bits: d.options.bits });
     case 'DML.mode':
-      return e.op('dml_mode', [d.params!], { mixtures: d.options.mixtures });
+      return e.ops.dml_mode([d.params!], { mixtures: d.options.mixtures });
     case 'DL.logp':
-      return e.op('dl_logp', [d.params!, d.owned.logscale, tensor(args, 'x')], { bits: d.options.bits });
+      return e.ops.dl_logp([d.params!, d.owned.logscale, tensor(args, 'x')], { bits: d.options.bits });
     case 'DL.mode':
-      return e.op('dl_mode', [d.params!]);
+      return e.ops.dl_mode([d.params!]);
     case 'Bernoulli.logp':
-      return e.op('bernoulli_logp', [d.params!, tensor(args, 'x')]);
+      return e.ops.bernoulli_logp([d.params!, tensor(args, 'x')]);
     case 'Bernoulli.mode':
-      return e.op('sigmoid', [d.params!]);
+      return e.ops.sigmoid([d.params!]);
     default:
       return unsupported();
   }
@@ -165,13 +165,13 @@ function iafRsample(ctx: CallContext, d: DistValue, noise: (shape: number[]) => 
   let logq = e.sub(e.scale(e.add(lv, e.square(eps)), -0.5), e.c(HALF_LOG_2PI));
   const names = iafConvNames(layers).map(([ours]) => ours);
   const conv = (x: TensorValue, name: string, mask: 'A' | 'B') =>
-    e.op('conv2d', [x, d.owned[`${name}.weight`], d.owned[`${name}.bias`]], { stride: 1, padding: 1, mask });
+    e.ops.conv2d([x, d.owned[`${name}.weight`], d.owned[`${name}.bias`]], { stride: 1, padding: 1, mask });
   for (let f = 0; f < flows; f++) {
     let h = e.add(conv(zt, names[0], 'A'), ctxt);
-    for (const name of names.slice(1)) h = conv(e.op('elu', [h]), name, 'B');
+    for (const name of names.slice(1)) h = conv(e.ops.elu([h]), name, 'B');
     const [m, s] = e.chunk2(h);
     const shift = e.scale(m, 0.1), logScale = e.scale(s, 0.1);
-    zt = e.mul(e.sub(zt, shift), e.exp(e.op('neg', [logScale])));
+    zt = e.mul(e.sub(zt, shift), e.exp(e.ops.neg([logScale])));
     logq = e.add(logq, logScale);
   }
   return list([zt, e.sum(logq)]);

@@ -3,7 +3,7 @@
 // layer and block calls open module scopes that name their parameters.
 import type * as A from '../../grammar/ast.js';
 import { DiagnosticError, fail, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
-import type { Attr, IrGraph } from '../../runtime/ir.js';
+import type { Attr, IrGraph, OpName } from '../../runtime/ir.js';
 import type { Program } from '../program.js';
 import type { Args, CallContext, ParamSpec } from './builtin.js';
 import { BUILTINS, INPUT_KINDS } from './builtins.js';
@@ -116,7 +116,7 @@ class Elaborator {
           if (d.kind !== 'number' || !d.isInt || d.value <= 0) fail('E-HYPERPARAM', `input size must be a positive int, got ${show(d)}`, s.args[i].span);
           return d.value;
         });
-        const t = this.b.emit('input', [], { name: s.name.name, shape }, s.span);
+        const t = this.b.at(s.span).input([], { name: s.name.name, shape });
         this.b.inputs.push({ name: s.name.name, node: t.node, shape });
         env.define(s.name.name, t, s.name.span);
         return;
@@ -143,7 +143,7 @@ class Elaborator {
   private scalar(name: string, span: Span): TensorValue {
     let t = this.scalars.get(name);
     if (!t) {
-      t = this.b.emit('scalar_input', [], { name }, span);
+      t = this.b.at(span).scalar_input([], { name });
       this.scalars.set(name, t);
     }
     return t;
@@ -174,7 +174,7 @@ class Elaborator {
           return bool(!v.value);
         }
         if (v.kind === 'number') return num(-v.value, v.isInt);
-        if (v.kind === 'tensor') return emitter({ b: this.b, span: e.span }).op('neg', [v]);
+        if (v.kind === 'tensor') return this.b.at(e.span).neg([v]);
         return fail('E-TYPE', `cannot negate ${describe(v)}`, e.span);
       }
       case 'Binary': return this.binary(e, env);
@@ -214,7 +214,7 @@ class Elaborator {
     }
     if (l.kind === 'number' && r.kind === 'number') return arithmetic(e, l.value, r.value, l.isInt && r.isInt);
     if ((l.kind === 'tensor' || l.kind === 'number') && (r.kind === 'tensor' || r.kind === 'number')) {
-      const ops = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' } as const;
+      const ops = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' } as const satisfies Record<string, OpName>;
       const op = ops[e.op as keyof typeof ops];
       if (!op) fail('E-TYPE', `\`${e.op}\` is not defined on tensors`, e.span);
       if (l.kind === 'tensor' && r.kind === 'tensor' && l.shape.length > 0 && r.shape.length > 0 && l.shape.join() !== r.shape.join())

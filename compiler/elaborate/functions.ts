@@ -26,6 +26,7 @@ function scalarList(ctx: CallContext, a: Args, name: string): number[] {
 
 export const FUNCTIONS: Record<string, Builtin> = {
   elu: unary('elu', 'elu(x) — ELU (α = 1)'),
+  silu: unary('silu', 'silu(x) — x·σ(x) (SiLU, swish)'),
   relu: unary('relu', 'relu(x)'),
   tanh: unary('tanh', 'tanh(x)'),
   sigmoid: unary('sigmoid', 'sigmoid(x)'),

@@ -1,7 +1,7 @@
 // Builds an IrGraph: emits nodes through the op shape rules, creates parameters under the
 // current module scope, and records one row per module for `sdn summary`.
-import { SUMS_BATCH, type Attr, type Init, type IrGraph, type IrLayer, type IrNode, type IrParam, type OpName, type SourceRef } from '../../runtime/ir.js';
-import { OPS } from '../ir/ops.js';
+import type { Attr, Init, IrGraph, IrLayer, IrNode, IrParam, OpName, SourceRef } from '../../runtime/ir.js';
+import { isBatched, opCalls, OPS, type OpCalls } from '../ops/index.js';
 import { fail, type Span } from '../diagnostics/diagnostic.js';
 import type { TensorValue } from './values.js';
 
@@ -27,10 +27,15 @@ export class GraphBuilder {
     // Kernels index elements with 32-bit integers.
     const size = shape.reduce((a, d) => a * d, 1);
     if (size >= 2 ** 32) fail('E-SIZE', `${op} gives a tensor of shape [${shape.join(', ')}]: ${size.toLocaleString('en-US')} elements per example, at or above the limit of 2^32`, span);
-    const batched = !SUMS_BATCH.includes(op) && (op === 'input' || op === 'noise' || op === 'expand' || inputs.some((t) => t.batched));
+    const batched = isBatched(op, inputs);
     const id = this.nodes.length;
     this.nodes.push({ id, op, inputs: inputs.map((t) => t.node), attrs, shape, batched, layer: this.currentLayer, source: sourceRef(span) });
     return { kind: 'tensor', node: id, shape, batched };
+  }
+
+  /** Typed op calls emitting at `span`: `b.at(span).mul([x, y])`. */
+  at(span: Span): OpCalls<TensorValue, TensorValue> {
+    return opCalls((op, inputs, attrs) => this.emit(op, inputs, attrs, span));
   }
 
   param(path: string, torch: string, shape: number[], init: Init, span: Span): TensorValue {
@@ -38,7 +43,7 @@ export class GraphBuilder {
     if (prev) fail('E-DUPLICATE-PARAM', `parameter \`${path}\` is created twice (two layers with the same \`as\` label?)`, span, [{ message: 'first created here', span: prev }]);
     this.paramPaths.set(path, span);
     this.params.push({ path, torch, shape, init, layer: this.currentLayer });
-    return this.emit('param', [], { path, shape }, span);
+    return this.at(span).param([], { path, shape });
   }
 
   /** Enters the module row for `path`, creating it on first use (a ladder layer's up and down halves share one). */

@@ -39,7 +39,8 @@ export function convWeights(ctx: CallContext, scope: string[], torchScope: strin
 export function applyConv(ctx: CallContext, x: TensorValue, wb: ConvWeights, c: ConvSpec): TensorValue {
   const attrs: Record<string, Attr> = { stride: c.s, padding: c.p };
   if (c.mask) attrs.mask = c.mask;
-  return ctx.b.emit(c.transposed ? 'conv_transpose2d' : 'conv2d', [x, wb.w, wb.b], attrs, ctx.span);
+  const ops = ctx.b.at(ctx.span);
+  return (c.transposed ? ops.conv_transpose2d : ops.conv2d)([x, wb.w, wb.b], attrs);
 }
 
 export function convCore(ctx: CallContext, scope: string[], torchScope: string[], x: TensorValue, c: ConvSpec): TensorValue {
@@ -75,7 +76,7 @@ function sdnCore(ctx: CallContext, scope: string[], torchScope: string[], x: Ten
   checkPositive(ctx, { features });
   const prefix = (pair: readonly string[]) => pair.map((n) => n.split('.').slice(0, -1));
   const [inOurs, inTheirs] = prefix(sdnNames.inWeight);
-  let h = ctx.b.emit('tanh', [convCore(ctx, [...scope, ...inOurs], [...torchScope, ...inTheirs], x, { ...conv, out: features })], {}, ctx.span);
+  let h = ctx.b.at(ctx.span).tanh([convCore(ctx, [...scope, ...inOurs], [...torchScope, ...inTheirs], x, { ...conv, out: features })]);
   dirs.forEach((direction, i) => {
     const n = sdnNames.sweep(i);
     // PyTorch GRUCell init: every tensor uniform(±1/√hidden).
@@ -85,7 +86,7 @@ function sdnCore(ctx: CallContext, scope: string[], torchScope: string[], x: Ten
     const wHh = g(n.wHh, [3 * features, features]);
     const bIh = g(n.bIh, [3 * features]);
     const bHh = g(n.bHh, [3 * features]);
-    h = ctx.b.emit('sdn_sweep', [h, wIh, wHh, bIh, bHh], { direction }, ctx.span);
+    h = ctx.b.at(ctx.span).sdn_sweep([h, wIh, wHh, bIh, bHh], { direction });
   });
   const [outOurs, outTheirs] = prefix(sdnNames.outWeight);
   return convCore(ctx, [...scope, ...outOurs], [...torchScope, ...outTheirs], h, { out: conv.out, k: 1, s: 1, p: 0, transposed: false });
@@ -136,7 +137,7 @@ export const LAYERS: Record<string, Builtin> = {
       if (x.shape.length !== 1) fail('E-SHAPE', `linear expects a flat vector, got [${x.shape}] (use flatten)`, ctx.span);
       const w = param(ctx, ctx.scope, ctx.scope, 'weight', [out, x.shape[0]], { kind: 'normal', std: 0.02 });
       const b = param(ctx, ctx.scope, ctx.scope, 'bias', [out], uniform(x.shape[0]));
-      return ctx.b.emit('linear', [x, w, b], {}, ctx.span);
+      return ctx.b.at(ctx.span).linear([x, w, b]);
     },
   },
   sdn: {
@@ -157,12 +158,13 @@ export const LAYERS: Record<string, Builtin> = {
       const cnn = convCore(ctx, [...ctx.scope, ours], [...ctx.scope, theirs], x, a.conv);
       const both = sdnCore(ctx, [...ctx.scope, resSdnNames.sdn[0]], [...ctx.scope, resSdnNames.sdn[1]], x, { ...a.conv, out: 2 * a.conv.out }, a.features, a.dirs);
       const c = a.conv.out;
-      const value = ctx.b.emit('slice_channels', [both], { start: 0, size: c }, ctx.span);
-      const gate = ctx.b.emit('sigmoid', [ctx.b.emit('slice_channels', [both], { start: c, size: c }, ctx.span)], {}, ctx.span);
-      const one = ctx.b.emit('const', [], { value: 1 }, ctx.span);
-      const gated = ctx.b.emit('mul', [gate, cnn], {}, ctx.span);
-      const rest = ctx.b.emit('mul', [ctx.b.emit('sub', [one, gate], {}, ctx.span), value], {}, ctx.span);
-      return ctx.b.emit('add', [gated, rest], {}, ctx.span);
+      const ops = ctx.b.at(ctx.span);
+      const value = ops.slice_channels([both], { start: 0, size: c });
+      const gate = ops.sigmoid([ops.slice_channels([both], { start: c, size: c })]);
+      const one = ops.const([], { value: 1 });
+      const gated = ops.mul([gate, cnn]);
+      const rest = ops.mul([ops.sub([one, gate]), value]);
+      return ops.add([gated, rest]);
     },
   },
   sweep: {
@@ -173,7 +175,7 @@ export const LAYERS: Record<string, Builtin> = {
       const [direction] = directions(ctx, { kind: 'list', items: [args.direction!] });
       if (x.shape.length !== 3) fail('E-SHAPE', `a sweep expects a [F, H, W] map, got [${x.shape}]`, ctx.span);
       const w = gruWeights(ctx, 3 * x.shape[0], x.shape[0], [...ctx.scope, ...sweepTorchPrefix.split('.')]);
-      return ctx.b.emit('sdn_sweep', [x, w.wIh, w.wHh, w.bIh, w.bHh], { direction }, ctx.span);
+      return ctx.b.at(ctx.span).sdn_sweep([x, w.wIh, w.wHh, w.bIh, w.bHh], { direction });
     },
   },
   gru: {
@@ -183,7 +185,7 @@ export const LAYERS: Record<string, Builtin> = {
       const x = tensor(args, 'x'), h = tensor(args, 'h');
       if (x.shape.length !== 1 || h.shape.length !== 1) fail('E-SHAPE', `gru takes vectors, got [${x.shape}] and [${h.shape}]`, ctx.span);
       const w = gruWeights(ctx, x.shape[0], h.shape[0], ctx.scope);
-      return ctx.b.emit('gru_cell', [x, h, w.wIh, w.wHh, w.bIh, w.bHh], {}, ctx.span);
+      return ctx.b.at(ctx.span).gru_cell([x, h, w.wIh, w.wHh, w.bIh, w.bHh]);
     },
   },
   constant: {

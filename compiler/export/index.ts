@@ -1,5 +1,5 @@
 // `sdn export --to pytorch`: the files of a standalone PyTorch project for one elaborated model.
-import { numel, type IrGraph } from '../../runtime/ir.js';
+import { isScalarInput, numel, type IrGraph } from '../../runtime/ir.js';
 import { recipeForGraph } from '../../runtime/train/trainer.js';
 import { CONVERT_PY } from './convert-py.js';
 import { DATA_PY } from './data-py.js';
@@ -23,7 +23,7 @@ function defaultData(elbo: IrGraph): string {
 
 /** File name → contents. */
 export function exportPytorch(o: ExportOptions): Record<string, string> {
-  const usesBeta = o.elbo.nodes.some((n) => n.op === 'scalar_input' && n.attrs.name === 'beta');
+  const usesBeta = o.elbo.nodes.some((n) => isScalarInput(n) && n.attrs.name === 'beta');
   const data = defaultData(o.elbo);
   const params = allParams(o.elbo, o.sample).reduce((s, p) => s + numel(p.shape), 0);
   return {

@@ -2,11 +2,12 @@
 // with forward() the ELBO graph and sample() the generative graph, each as straight-line torch
 // code, one statement per IR node, grouped under the module (`as` label) that created it.
 import { relative } from 'node:path';
-import type { IrGraph, IrNode, IrParam } from '../../runtime/ir.js';
-import { likelihoodOf } from '../../runtime/likelihood.js';
+import { isConst, isInput, isNoise, isParam, isScalarInput, type IrGraph, type IrNode, type IrParam } from '../../runtime/ir.js';
+import { findLikelihood } from '../../runtime/likelihood.js';
 import { weightNormTargets } from '../../runtime/train/weight-norm.js';
 import { opsUsedBy, PHILOX_PY, PRELUDE_PY } from './prelude-py.js';
-import { PY_RULES, pyFloat, type Operand, type RuleCtx } from './ops-py.js';
+import { OPS } from '../ops/index.js';
+import { pyFloat, type Operand, type RuleCtx } from './ops-py.js';
 
 export interface ModelPyOptions {
   model: string;
@@ -17,14 +18,13 @@ export interface ModelPyOptions {
   sample: IrGraph;
 }
 
-const INFIX = new Set(['add', 'sub', 'mul', 'div']);
 const py = (s: string) => JSON.stringify(s);
 const tuple = (s: readonly number[]) => (s.length === 1 ? `(${s[0]},)` : `(${s.join(', ')})`);
 
 /** Natural order (ladder_layers.2 before ladder_layers.10): the order of the goldens' eps.<i>. */
 export function noiseOrder(graph: IrGraph): IrNode[] {
   const key = (n: IrNode) => n.attrs.stream as string;
-  return graph.nodes.filter((n) => n.op === 'noise').sort((a, b) => key(a).localeCompare(key(b), 'en', { numeric: true }));
+  return graph.nodes.filter((n) => isNoise(n)).sort((a, b) => key(a).localeCompare(key(b), 'en', { numeric: true }));
 }
 
 export function allParams(elbo: IrGraph, sample: IrGraph): IrParam[] {
@@ -38,7 +38,7 @@ function withoutLossGradient(elbo: IrGraph, params: IrParam[]): string[] {
   if (!loss) return [];
   const reach = new Set<number>([loss.node]);
   for (let i = elbo.nodes.length - 1; i >= 0; i--) if (reach.has(i)) for (const j of elbo.nodes[i].inputs) reach.add(j);
-  const used = new Set(elbo.nodes.filter((n) => n.op === 'param' && reach.has(n.id)).map((n) => n.attrs.path as string));
+  const used = new Set(elbo.nodes.filter((n) => isParam(n) && reach.has(n.id)).map((n) => n.attrs.path as string));
   return params.filter((p) => !used.has(p.path)).map((p) => p.path);
 }
 
@@ -50,10 +50,10 @@ export const pyIdent = (name: string) => {
 function renderGraph(g: IrGraph, torchOf: Map<string, string>, here: string, indent: string): string[] {
   const consumers = new Map<number, IrNode[]>();
   for (const n of g.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
-  const isConst = (id: number) => g.nodes[id].op === 'const';
+  const constAt = (id: number) => isConst(g.nodes[id]);
   // A constant used only as an operand of + − × ÷ next to a tensor is written as a float literal.
-  const inline = new Set(g.nodes.filter((n) => n.op === 'const' && (consumers.get(n.id) ?? []).every(
-    (c) => INFIX.has(c.op) && c.inputs.some((i) => !isConst(i)))).map((n) => n.id));
+  const inline = new Set(g.nodes.filter((n) => isConst(n) && (consumers.get(n.id) ?? []).every(
+    (c) => !!OPS[c.op].torch?.literalOperands && c.inputs.some((i) => !constAt(i)))).map((n) => n.id));
   const noiseIndex = new Map(noiseOrder(g).map((n, i) => [n.attrs.stream as string, i]));
   const expr = new Map<number, string>();
   const lines: string[] = [];
@@ -63,7 +63,7 @@ function renderGraph(g: IrGraph, torchOf: Map<string, string>, here: string, ind
       expr.set(n.id, pyFloat(n.attrs.value as number));
       continue;
     }
-    if (n.layer !== layer && n.op !== 'param' && n.op !== 'input') {
+    if (n.layer !== layer && !isParam(n) && !isInput(n)) {
       layer = n.layer;
       const l = g.layers[layer];
       const where = l?.source ? ` (${relative(here, l.source.file)}:${l.source.line})` : '';
@@ -79,10 +79,10 @@ function renderGraph(g: IrGraph, torchOf: Map<string, string>, here: string, ind
       scalar: (name) => name,
       input: (name) => pyIdent(name),
     };
-    const rule = PY_RULES[n.op as keyof typeof PY_RULES];
-    if (!rule) throw new Error(`export: no PyTorch rule for IR op '${n.op}' (node ${n.id})`);
+    const rule = OPS[n.op].torch;
+    if (!rule) throw new Error(`export: IR op '${n.op}' (node ${n.id}) is a gradient op, which only differentiated graphs have`);
     // Parameters and inputs are used by name, not copied into a variable.
-    const named = n.op === 'param' || n.op === 'input';
+    const named = isParam(n) || isInput(n);
     const v = named ? rule(ctx) : `t${n.id}`;
     if (!named) lines.push(`${indent}${v} = ${rule(ctx)}`);
     expr.set(n.id, v);
@@ -92,7 +92,7 @@ function renderGraph(g: IrGraph, torchOf: Map<string, string>, here: string, ind
 }
 
 function scalarsOf(g: IrGraph): string[] {
-  return [...new Set(g.nodes.filter((n) => n.op === 'scalar_input').map((n) => n.attrs.name as string))];
+  return [...new Set(g.nodes.filter((n) => isScalarInput(n)).map((n) => n.attrs.name as string))];
 }
 
 function noiseTable(g: IrGraph): string {
@@ -114,8 +114,7 @@ export function renderModelPy(o: ModelPyOptions): string {
   const torchOf = new Map(params.map((p) => [p.path, p.torch]));
   const targets = new Map([...weightNormTargets(o.sample), ...weightNormTargets(o.elbo)]);
   const here = process.cwd();
-  const hasLikelihood = o.elbo.nodes.some((n) => ['dml_logp', 'dl_logp', 'bernoulli_logp'].includes(n.op));
-  const lik = hasLikelihood ? likelihoodOf(o.elbo) : undefined;
+  const lik = findLikelihood(o.elbo);
   const setText = Object.entries(o.sets).map(([k, v]) => ` --set ${k}=${v}`).join('');
   const sig = (g: IrGraph, first: string[]) => [...first, ...(noiseOrder(g).length ? ['eps=None'] : []),
     ...scalarsOf(g).map((s) => `${s}=1.0`)].join(', '); // the runtime scalars (temperature, beta) default to 1
@@ -234,7 +233,7 @@ export function renderModelPy(o: ModelPyOptions): string {
     '        return sd',
     '',
     `    def forward(self, ${sig(o.elbo, inputs)}):`,
-    `        """${hasLikelihood ? 'Per-image log p(x|z), KL, ELBO and training loss (with free bits), nats' : 'The model\'s outputs'}."""`,
+    `        """${lik ? 'Per-image log p(x|z), KL, ELBO and training loss (with free bits), nats' : 'The model\'s outputs'}."""`,
     '        p = self.weights()',
     `        dtype, device = ${inputs[0] ?? 'None'}.dtype, ${inputs[0] ?? 'None'}.device`,
     `        B = ${inputs[0] ?? 'None'}.shape[0]`,

@@ -1,7 +1,9 @@
 // The fixed part of an exported model.py: safetensors I/O and one torch function per IR op that is
 // more than a one-liner (the SDN sweep, the GRU cell, the likelihoods, masks, weight norm), of which
 // a model's file gets those it uses. Each mirrors the CPU reference kernel of the same name in
-// runtime/cpu/kernels/.
+// runtime/cpu/kernels/, with the same clamps and thresholds (runtime/likelihood-constants.ts).
+import { DL_EPS, DL_MEAN_HI, DL_MEAN_LO, DML_EDGE, DML_MIN_DELTA, DML_MIN_LOG_SCALE, DML_MODE_HI, DML_MODE_LO, LOG_FLOOR } from '../../runtime/likelihood-constants.js';
+
 export const PRELUDE_PY = String.raw`import json
 import math
 import os
@@ -60,6 +62,9 @@ def save_safetensors(path, tensors, metadata=None):
             f.write(blob)
     os.replace(tmp, path)
 `;
+
+/** A threshold as a Python float literal, in its shortest decimal form (1e-5, -7.0). */
+const lit = (v: number): string => (Number.isInteger(v) ? `${v}.0` : Math.abs(v) < 1e-4 ? v.toExponential() : String(v));
 
 /** The op helpers, each a top-level definition; a model's file gets those its code uses. */
 const OPS_PY = String.raw`def masked(w, kind):
@@ -142,15 +147,15 @@ def dml_logp(p, x, mixtures, bits):
         means = torch.cat([means[:, :1], means[:, 1:2] + coeffs[:, :1] * xs[:, :1]] +
                           ([means[:, 2:3] + coeffs[:, 1:2] * xs[:, :1] + coeffs[:, 2:3] * xs[:, 1:2]] if c > 2 else []), 1)
     bin = 1.0 / (2 ** bits - 1)
-    ls = torch.clamp(log_scales, min=-7.0)
+    ls = torch.clamp(log_scales, min=${lit(DML_MIN_LOG_SCALE)})
     inv = torch.exp(-ls)
     centered = xs - means
     plus, minus = inv * (centered + bin), inv * (centered - bin)
     cdf_delta = torch.sigmoid(plus) - torch.sigmoid(minus)
     mid = inv * centered
-    log_mid = torch.where(cdf_delta > 1e-5, torch.log(torch.clamp(cdf_delta, min=1e-12)),
+    log_mid = torch.where(cdf_delta > ${lit(DML_MIN_DELTA)}, torch.log(torch.clamp(cdf_delta, min=${lit(LOG_FLOOR)})),
                           mid - ls - 2 * F.softplus(mid) - math.log(0.5 / bin))
-    log_bin = torch.where(xs < -0.999, plus - F.softplus(plus), torch.where(xs > 0.999, -F.softplus(minus), log_mid))
+    log_bin = torch.where(xs < -${DML_EDGE}, plus - F.softplus(plus), torch.where(xs > ${DML_EDGE}, -F.softplus(minus), log_mid))
     per_pixel = torch.logsumexp(log_bin.sum(1) + torch.log_softmax(logits, 1), 1)
     return per_pixel.flatten(1).sum(1)
 
@@ -160,15 +165,15 @@ def dml_mode(p, mixtures):
     logits, means, _, coeffs = _dml_split(p, mixtures)
     pick = logits.argmax(1, keepdim=True).unsqueeze(1).expand(-1, means.shape[1], -1, -1, -1)
     m, k = means.gather(2, pick).squeeze(2), coeffs.gather(2, pick).squeeze(2)
-    xs = [torch.clamp(m[:, 0], -1, 1)]
+    xs = [torch.clamp(m[:, 0], ${DML_MODE_LO}, ${DML_MODE_HI})]
     if m.shape[1] > 1:
-        xs.append(torch.clamp(m[:, 1] + k[:, 0] * xs[0], -1, 1))
+        xs.append(torch.clamp(m[:, 1] + k[:, 0] * xs[0], ${DML_MODE_LO}, ${DML_MODE_HI}))
     if m.shape[1] > 2:
-        xs.append(torch.clamp(m[:, 2] + k[:, 1] * xs[0] + k[:, 2] * xs[1], -1, 1))
+        xs.append(torch.clamp(m[:, 2] + k[:, 1] * xs[0] + k[:, 2] * xs[1], ${DML_MODE_LO}, ${DML_MODE_HI}))
     return torch.stack(xs, 1)
 
 
-DL_LO, DL_HI = -0.5 + 1 / 512, 0.5 - 1 / 512
+DL_LO, DL_HI = ${DL_MEAN_LO}, ${DL_MEAN_HI}
 
 
 def dl_logp(mean, logscale, x, bits):
@@ -176,7 +181,7 @@ def dl_logp(mean, logscale, x, bits):
     mean, logscale, x = at_least_f32(mean), at_least_f32(logscale), at_least_f32(x)
     scale = torch.exp(logscale.reshape(()))
     u = (x - torch.clamp(mean, DL_LO, DL_HI)) / scale
-    d = torch.sigmoid(u + (1.0 / 2 ** bits) / scale) - torch.sigmoid(u) + 1e-7
+    d = torch.sigmoid(u + (1.0 / 2 ** bits) / scale) - torch.sigmoid(u) + ${lit(DL_EPS)}
     return torch.log(d).flatten(1).sum(1)
 
 

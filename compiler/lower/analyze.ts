@@ -1,5 +1,6 @@
 // Pass 1: who consumes each node, which nodes are graph outputs, and the roles that follow from
 // the op alone (sources are uploaded, dense layers, sweeps, reductions and noise get kernels).
+import { OPS } from '../ops/index.js';
 import { isElementwise, readsExpressions, type LowerState, type Pass } from './state.js';
 
 export const analyze: Pass = {
@@ -15,8 +16,9 @@ export const analyze: Pass = {
     });
     for (const o of st.graph.outputs) st.isOutput[o.node] = true;
     for (const n of nodes) {
-      if (n.op === 'input' || n.op === 'param' || n.op === 'scalar_input') st.role[n.id] = 'source';
-      else if (!isElementwise(n.op) && n.op !== 'const') st.role[n.id] = 'root';
+      const fusion = OPS[n.op].fusion;
+      if (fusion === 'source') st.role[n.id] = 'source';
+      else if (!isElementwise(n.op) && fusion !== 'const') st.role[n.id] = 'root';
     }
   },
 };

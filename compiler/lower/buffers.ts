@@ -3,9 +3,10 @@
 // layout pass 4 chose); views (channel slices, reshapes) the buffer of the value they view, at an
 // offset, with that value's batch stride; an in-place sweep its input's buffer. Outputs that are
 // not a whole contiguous buffer of their own are copied into one at the end (see emit).
-import { numel } from '../../runtime/ir.js';
+import { isInput, isNoise, isParam } from '../../runtime/ir.js';
+import { OPS } from '../ops/index.js';
 import { streamId } from '../../runtime/rng/streams.js';
-import { addBuffer, describe, numelOf, type Loc, type Pass } from './state.js';
+import { addBuffer, describe, isScan, numelOf, type Loc, type Pass } from './state.js';
 
 export const allocateBuffers: Pass = {
   name: 'buffers',
@@ -17,12 +18,12 @@ export const allocateBuffers: Pass = {
         ({ buffer, offset: 0, batchStride: n.batched ? numelOf(n) : 0, ...(strides ? { strides } : {}) });
       switch (st.role[n.id]) {
         case 'source': {
-          if (n.op === 'input') {
+          if (isInput(n)) {
             const name = n.attrs.name as string;
             const buffer = addBuffer(st, { role: 'input', name, size });
             st.program.inputs.push({ name, buffer, shape: n.shape });
             st.locs[n.id] = whole(buffer);
-          } else if (n.op === 'param') {
+          } else if (isParam(n)) {
             const path = n.attrs.path as string;
             let buffer = params.get(path);
             if (buffer === undefined) {
@@ -43,31 +44,26 @@ export const allocateBuffers: Pass = {
           const src = st.graph.nodes[n.inputs[0]];
           const loc = st.locs[src.id];
           if (!loc) throw new Error(`lower: ${describe(st, n)} (node ${n.id}) views node ${src.id}, which has no buffer`);
-          if (n.op === 'reshape') {
-            if (loc.strides) throw new Error(`lower: cannot reshape node ${src.id}, stored in a permuted layout`);
-            st.locs[n.id] = loc;
-          } else {
-            const inner = numel(src.shape) / src.shape[0];
-            const step = loc.strides ? loc.strides.c : inner;
-            st.locs[n.id] = { ...loc, offset: loc.offset + (n.attrs.start as number) * step };
-          }
+          const lower = OPS[n.op].lower;
+          if (!('view' in lower) || !lower.view) throw new Error(`lower: ${describe(st, n)} (node ${n.id}) cannot be a view`);
+          st.locs[n.id] = lower.view(n, src, loc);
           break;
         }
         case 'root': {
-          if (n.op === 'sdn_sweep' && st.inPlace.has(n.id)) {
+          if (st.inPlace.has(n.id)) {
             st.locs[n.id] = st.locs[n.inputs[0]];
             break;
           }
           const buffer = addBuffer(st, { role: 'activation', name: `%${n.id} ${describe(st, n)}`, size });
           st.locs[n.id] = whole(buffer);
-          if (n.op === 'noise') st.program.noise.push({ stream: n.attrs.stream as string, buffer, shape: n.shape, streamId: streamId(n.attrs.stream as string) });
+          if (isNoise(n)) st.program.noise.push({ stream: n.attrs.stream as string, buffer, shape: n.shape, streamId: streamId(n.attrs.stream as string) });
           break;
         }
         default:
           break;
       }
     }
-    const sweeps = st.graph.nodes.filter((n) => n.op === 'sdn_sweep');
+    const sweeps = st.graph.nodes.filter((n) => isScan(n.op));
     if (sweeps.length > 0) {
       const per = Math.max(...sweeps.map((n) => 3 * numelOf(n)));
       st.sweepScratch = addBuffer(st, { role: 'scratch', name: 'sweep hidden-state gates (W_hh·h + b_hh)', size: { perExample: per, fixed: 0 } });

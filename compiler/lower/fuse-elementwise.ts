@@ -5,6 +5,7 @@
 // instead, which forces that input to be materialized. Consts are literals wherever read.
 // A kernel that would bind more storage buffers than the device guarantees is split: its inline
 // node reading the most distinct buffers (short of all of them) is materialized, until all fit.
+import { isConst } from '../../runtime/ir.js';
 import { absorbedBy, readsInline } from './analyze.js';
 import { isElementwise, isView, type LowerState, type Pass } from './state.js';
 
@@ -12,10 +13,10 @@ function assign(st: LowerState, forced: Set<number>): void {
   const { nodes } = st.graph;
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k];
-    if (n.op !== 'const' && !isElementwise(n.op)) continue;
+    if (!isConst(n) && !isElementwise(n.op)) continue;
     const g = st.isOutput[k] || forced.has(k) || st.consumers[k].length === 0 ? undefined : absorbedBy(st, k);
     st.group[k] = -1;
-    if (n.op === 'const') {
+    if (isConst(n)) {
       const literal = !st.isOutput[k] && st.consumers[k].every((c) => readsInline(st, c));
       st.role[k] = literal ? 'const' : 'root';
     } else if (g !== undefined) {

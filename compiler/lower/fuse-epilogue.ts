@@ -4,7 +4,7 @@
 // then produces, per output element, every chunk's accumulator (bias added) and evaluates the
 // elementwise expression on them, e.g. σ(g)·a + (1−σ(g))·b of a ResSDN gate or tanh(conv).
 import { leafBuffers } from './fuse-elementwise.js';
-import { isConv, isElementwise, numelOf, REMAP, type LowerState, type Pass } from './state.js';
+import { firstChannel, isConv, isElementwise, isRemap, numelOf, type LowerState, type Pass } from './state.js';
 
 export const fuseEpilogue: Pass = {
   name: 'fuse-epilogue',
@@ -66,12 +66,13 @@ function chunkReads(st: LowerState, r: number, c: number): Map<number, number> |
       return;
     }
     if (!inGroup(n)) return;
-    if (node.op === 'slice_channels' && node.inputs[0] === c) {
+    const first = firstChannel(node);
+    if (first !== undefined && node.inputs[0] === c) {
       ok = identity && node.shape.join() === shape;
-      if (ok) reads.set(n, node.attrs.start as number);
+      if (ok) reads.set(n, first);
       return;
     }
-    const same = !REMAP.includes(node.op);
+    const same = !isRemap(node.op);
     for (const i of node.inputs) walk(i, identity && same && nodes[i].shape.join() === node.shape.join());
   };
   walk(r, true);

@@ -4,20 +4,20 @@
 //   3. fuse-epilogue     elementwise kernels folded into the conv/linear that feeds them
 //   4. layout            line layouts for sweep inputs, in-place sweeps
 //   5. buffers           buffers and locations of every materialized value
-//   6. emit              WGSL kernels, in graph order, and output copies
+//   6. kernels           WGSL kernels, in graph order (each op's lowering), and output copies
 //   7. reuse             activations with disjoint lifetimes share buffers
 import type { IrGraph } from '../../runtime/ir.js';
 import type { GraphProgram } from '../../runtime/program.js';
 import { analyze } from './analyze.js';
 import { allocateBuffers } from './buffers.js';
-import { emitKernels } from './emit.js';
+import { generateKernels } from './generate-kernels.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { fuseEpilogue } from './fuse-epilogue.js';
 import { assignLayouts } from './layout.js';
 import { reuseBuffers } from './reuse.js';
 import type { LowerOptions, LowerState, Pass } from './state.js';
 
-export const PASSES: Pass[] = [analyze, fuseElementwise, fuseEpilogue, assignLayouts, allocateBuffers, emitKernels, reuseBuffers];
+export const PASSES: Pass[] = [analyze, fuseElementwise, fuseEpilogue, assignLayouts, allocateBuffers, generateKernels, reuseBuffers];
 
 export function initialState(graph: IrGraph, opts: LowerOptions = {}): LowerState {
   const n = graph.nodes.length;

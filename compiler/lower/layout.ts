@@ -5,7 +5,7 @@
 // a previous sweep along the same axis) has no other consumer, and the sweep then updates that
 // buffer in place; otherwise the sweep copies its input into a buffer of its own first.
 import type { IrNode } from '../../runtime/ir.js';
-import { isConv, isElementwise, type Pass, type Strides } from './state.js';
+import { isConv, isElementwise, isScan, type Pass, type Strides } from './state.js';
 
 /** Directions 0/1 scan columns (lines along x), 2/3 scan rows. */
 export function lineLayout(n: IrNode): Strides {
@@ -19,13 +19,13 @@ export const assignLayouts: Pass = {
   name: 'layout',
   run(st) {
     for (const s of st.graph.nodes) {
-      if (s.op !== 'sdn_sweep') continue;
+      if (!isScan(s.op)) continue;
       const x = st.graph.nodes[s.inputs[0]];
       const want = lineLayout(s);
       st.layout.set(s.id, want);
       const single = st.consumers[x.id].length === 1 && !st.isOutput[x.id] && st.role[x.id] === 'root';
       if (!single) continue;
-      if (x.op === 'sdn_sweep') {
+      if (isScan(x.op)) {
         if (sameStrides(st.layout.get(x.id), want)) st.inPlace.add(s.id);
       } else if (isElementwise(x.op) || isConv(x.op)) {
         st.layout.set(x.id, want);

@@ -8,17 +8,19 @@ import { uniformStruct } from '../../runtime/webgpu/uniforms.js';
 
 export type Access = 'read' | 'read_write';
 
+/** The WGSL math library, by function name; `helper(name)` declares sdn_<name>. */
 const HELPERS: Record<string, string> = {
-  sigmoid: 'fn sdn_sigmoid(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }',
-  softplus: 'fn sdn_softplus(v: f32) -> f32 { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }',
+  sdn_sigmoid: 'fn sdn_sigmoid(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }',
+  sdn_softplus: 'fn sdn_softplus(v: f32) -> f32 { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }',
   // tanh of |v| > 15 is ±1 in f32; the clamp keeps implementations that expand it through exp finite.
-  tanh: 'fn sdn_tanh(v: f32) -> f32 { return tanh(clamp(v, -15.0, 15.0)); }',
-  elu: 'fn sdn_elu(v: f32) -> f32 { return select(exp(v) - 1.0, v, v > 0.0); }',
+  sdn_tanh: 'fn sdn_tanh(v: f32) -> f32 { return tanh(clamp(v, -15.0, 15.0)); }',
 };
 
 export class KernelBuilder {
   readonly bindings: { buffer: number; access: Access; vec4: boolean }[] = [];
   private readonly helpers = new Set<string>();
+  /** Functions an op's inline lowering brings along (compiler/ops), placed among the helpers. */
+  private readonly opFns = new Map<string, string>();
   private readonly extra: string[] = [];
   private readonly dimValues: number[] = [];
   private readonly dimKeys: string[] = [];
@@ -37,10 +39,17 @@ export class KernelBuilder {
   }
 
   /** Declares a helper (`sigmoid`, ...) and returns its function name. */
-  helper(name: keyof typeof HELPERS | string, code?: string): string {
+  helper(name: string, code?: string): string {
     if (code !== undefined) {
       if (!this.helpers.has(name)) this.extra.push(code);
-    } else if (!(name in HELPERS)) throw new Error(`lower: unknown WGSL helper ${name}`);
+    } else if (!(`sdn_${name}` in HELPERS)) throw new Error(`lower: unknown WGSL helper ${name}`);
+    this.helpers.add(name);
+    return `sdn_${name}`;
+  }
+
+  /** Declares an op's own WGSL function `sdn_<name>` (its `code`) and returns its name. */
+  fn(name: string, code: string): string {
+    if (!this.opFns.has(name)) this.opFns.set(name, code);
     this.helpers.add(name);
     return `sdn_${name}`;
   }
@@ -84,7 +93,10 @@ export class KernelBuilder {
     const lines = this.bindings.map((b, i) =>
       `@group(0) @binding(${i}) var<storage, ${b.access}> buf${i}: array<${b.vec4 ? 'vec4<f32>' : 'f32'}>;`);
     lines.push(uniformStruct(this.dimValues.length), `@group(0) @binding(${this.bindings.length}) var<uniform> u: Uniforms;`);
-    for (const h of this.helpers) if (h in HELPERS) lines.push(HELPERS[h]);
+    for (const h of this.helpers) {
+      const code = HELPERS[`sdn_${h}`] ?? this.opFns.get(h);
+      if (code !== undefined) lines.push(code);
+    }
     lines.push(...this.extra);
     if (decls) lines.push(decls);
     return `${lines.join('\n')}\n${main}\n`;
@@ -123,6 +135,9 @@ export class Body {
     return this.lines.join('\n');
   }
 }
+
+/** A threshold as a WGSL float literal, in its shortest decimal form (0.999, 1e-5, -7.0). */
+export const decimal = (v: number): string => (Number.isInteger(v) ? `${v}.0` : Math.abs(v) < 1e-4 ? v.toExponential() : String(v));
 
 /** A WGSL f32 literal that round-trips the float32 value of v. */
 export function f32(v: number): string {

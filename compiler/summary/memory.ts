@@ -1,7 +1,7 @@
 // The memory plan of a lowered graph at a batch size: what the device holds, by role, after
 // buffer reuse (compiler/lower/reuse.ts). For a differentiated graph it also says which forward
 // values the backward pass reads, i.e. what training keeps alive beyond a forward pass.
-import { numel } from '../../runtime/ir.js';
+import { isConst, isInput, isParam, isScalarInput, numel } from '../../runtime/ir.js';
 import type { BufferRole, GraphProgram } from '../../runtime/program.js';
 
 export interface MemoryRow {
@@ -40,7 +40,7 @@ export function memoryPlan(graph: string, p: GraphProgram, batch: number): Memor
   if (from !== undefined) {
     const read = new Set<number>();
     for (const n of p.ir.nodes.slice(from)) for (const i of n.inputs) if (i < from) read.add(i);
-    const kept = [...read].map((i) => p.ir.nodes[i]).filter((n) => !['param', 'input', 'const', 'scalar_input'].includes(n.op));
+    const kept = [...read].map((i) => p.ir.nodes[i]).filter((n) => !(isParam(n) || isInput(n) || isConst(n) || isScalarInput(n)));
     plan.keptForBackward = { values: kept.length, bytes: kept.reduce((s, n) => s + 4 * numel(n.shape) * (n.batched ? batch : 1), 0) };
   }
   return plan;

@@ -1,7 +1,7 @@
 // `sdn summary`: one row per module (layer or labelled block) of the ELBO graph with its
 // output shape, parameter count and forward FLOPs per example, torchinfo style.
 import { numel, type IrGraph } from '../../runtime/ir.js';
-import { OPS } from '../ir/ops.js';
+import { OPS } from '../ops/index.js';
 
 export interface SummaryRow {
   path: string;

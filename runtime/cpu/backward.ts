@@ -4,7 +4,7 @@
 import { GRAD_OPS, numel, type IrGraph, type IrNode, type OpName } from '../ir.js';
 import {
   type Arr, type Shape4, bernoulliLogProbBackward, conv2dBackward, convMask, convTranspose2dBackward, dlLogProbBackward,
-  dmlLogProbBackward, eluBackward, gruCellBackward, linearBackward, sdnSweepBackward, sigmoidBackward, softplusBackward,
+  dmlLogProbBackward, eluBackward, gruCellBackward, linearBackward, sdnSweepBackward, sigmoidBackward, sigmoidScalar, softplusBackward,
   tanhBackward, type SweepDirection,
 } from './kernels/index.js';
 import { evaluate, InterpreterError, where, type RunEnv } from './interpreter.js';
@@ -106,6 +106,7 @@ export const BACKWARD: Record<OpName, BackwardFn> = {
   tanh: (g, _i, ctx) => [tanhBackward(g, ctx.out)],
   sigmoid: (g, _i, ctx) => [sigmoidBackward(g, ctx.out)],
   elu: (g, [x]) => [eluBackward(g, x.data)],
+  silu: pointwise((g, x) => g * sigmoidScalar(x) * (1 + x * (1 - sigmoidScalar(x)))),
   relu: pointwise((g, x) => (x > 0 ? g : 0)),
   softplus: (g, [x]) => [softplusBackward(g, x.data)],
   square: pointwise((g, x) => 2 * x * g),

@@ -1,7 +1,7 @@
 // Forward implementations of the gradient ops (the ones compiler/autodiff emits), for the CPU
 // reference interpreter. Each is the adjoint of a forward op, written with the same verified
 // kernels, so a differentiated graph run here equals the tape of runtime/cpu/backward.ts.
-import { numel, type GradOp } from '../ir.js';
+import { numel, type GradOp, type OpName } from '../ir.js';
 import {
   type Shape4, conv2dBackward, convMask, convTranspose2dBackward, dlTerm, dmlLogProbBackward, linearBackward,
   sdnSweepGrad, sdnSweepGradWih, type SweepDirection,
@@ -10,6 +10,9 @@ import { attrNum, gruOf, shape4, tile, type ForwardFn } from './ops.js';
 
 /** The weight shape a weight-gradient node produces, as [a, b, kh, kw]. */
 const kernel4 = (shape: number[]): Shape4 => [shape[0], shape[1], shape[2], shape[3]];
+
+/** Ops whose result is summed over the batch: unbatched even when their operands are batched. */
+export const SUMS_BATCH: readonly OpName[] = ['batch_sum', 'conv2d_grad_weight', 'conv_transpose2d_grad_weight', 'linear_grad_weight', 'sweep_grad_wih'];
 
 export const GRAD_FORWARD: Record<GradOp, ForwardFn> = {
   step: ([x], ctx) => {

@@ -2,9 +2,9 @@
 // the project's oracle for the WebGPU backend, so it favours clarity and checked shapes over speed.
 // Values are Float32Array by default; `dtype: Float64Array` runs the whole graph in float64
 // (gradient checks).
-import { numel, SUMS_BATCH, type IrGraph, type IrNode } from '../ir.js';
+import { numel, type IrGraph, type IrNode } from '../ir.js';
 import type { Arr } from './kernels/index.js';
-import { GRAD_FORWARD } from './grad-ops.js';
+import { GRAD_FORWARD, SUMS_BATCH } from './grad-ops.js';
 import { FORWARD, type ForwardFn, type OpCtx, type Val } from './ops.js';
 
 export type { Val } from './ops.js';
@@ -93,14 +93,10 @@ function runNode(graph: IrGraph, node: IrNode, values: (Val | undefined)[], env:
       a.set(src);
       return a;
     },
-    source: (kind, name, shape) => {
-      switch (kind) {
-        case 'input': return env.inputs[name];
-        case 'param': return env.params.get(name);
-        case 'noise': return env.noise?.(name, shape, env.batch);
-        case 'scalar': return env.scalars?.[name];
-      }
-    },
+    readInput: (name) => env.inputs[name],
+    readParam: (path) => env.params.get(path),
+    drawNoise: (stream, shape) => env.noise?.(stream, shape, env.batch),
+    readScalar: (name) => env.scalars?.[name],
     fail,
   };
   for (const [k, v] of ins.entries()) {

@@ -2,9 +2,10 @@
 // `rows` copies of the node's per-example shape: the batch for batched nodes, 1 for parameters
 // and constants; an unbatched operand of a batched op is repeated over the batch (`tile`).
 import { numel, type GradOp, type IrNode, type OpName } from '../ir.js';
+import { DL_MEAN_HI, DL_MEAN_LO, DML_MODE_HI, DML_MODE_LO } from '../likelihood-constants.js';
 import {
   type Arr, type Shape4, bernoulliLogProb, conv2d, convMask, convTranspose2d, dlLogProb, dmlLogProb,
-  elu, gruCell, linear, maskedWeight, sdnSweep, sigmoid, softplus, tanh, type GruWeights, type SweepDirection,
+  elu, gruCell, linear, maskedWeight, sdnSweep, sigmoid, sigmoidScalar, softplus, tanh, type GruWeights, type SweepDirection,
 } from './kernels/index.js';
 
 export interface Val {
@@ -23,7 +24,11 @@ export interface OpCtx {
   alloc(n: number): Arr;
   /** Converts source data (inputs, params, noise) to the run's element type. */
   adopt(src: ArrayLike<number>): Arr;
-  source(kind: 'input' | 'param' | 'noise' | 'scalar', name: string, shape: number[]): ArrayLike<number> | number | undefined;
+  /** The run's data for the source nodes: a named input, a parameter by path, a noise stream, a scalar input. */
+  readInput(name: string): ArrayLike<number> | undefined;
+  readParam(path: string): ArrayLike<number> | undefined;
+  drawNoise(stream: string, shape: number[]): ArrayLike<number> | undefined;
+  readScalar(name: string): number | undefined;
   fail(msg: string): never;
 }
 
@@ -119,7 +124,6 @@ const layout: ForwardFn = ([x], ctx) => {
   return gather(x.data, x.rows, numel(ctx.inShapes[0]), idx, ctx.alloc(x.rows * idx.length));
 };
 
-const DML_LO = -1, DML_HI = 1;
 const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
 
 /** The authors' DML.get_mean: per pixel the most probable component's means, RGB-coupled, clamped to [−1, 1]. */
@@ -137,7 +141,7 @@ function dmlMode(p: Arr, rows: number, pShape: number[], M: number, out: Arr): A
         let v = mean(c);
         if (c === 1) v += coeff(0) * xs[0];
         if (c === 2) v += coeff(1) * xs[0] + coeff(2) * xs[1];
-        xs.push(clamp(v, DML_LO, DML_HI));
+        xs.push(clamp(v, DML_MODE_LO, DML_MODE_HI));
         out[(b * C + c) * HW + s] = xs[c];
       }
     }
@@ -145,16 +149,13 @@ function dmlMode(p: Arr, rows: number, pShape: number[], M: number, out: Arr): A
   return out;
 }
 
-const DL_LO = -0.5 + 1 / 512, DL_HI = 0.5 - 1 / 512;
-
-function sourceData(ctx: OpCtx, kind: 'input' | 'param' | 'noise', name: string, rows: number): Arr {
+/** `src`, the data of source `what` '`name`', checked to hold `rows` copies of the node's shape. */
+function sourceData(ctx: OpCtx, what: string, name: string, src: ArrayLike<number> | undefined, rows: number): Arr {
   const n = ctx.node;
-  const src = ctx.source(kind, name, n.shape);
-  const what = kind === 'param' ? 'parameter' : kind === 'noise' ? 'noise stream' : 'input';
-  if (src === undefined || typeof src === 'number') return ctx.fail(`missing ${what} '${name}'`);
+  if (src === undefined) return ctx.fail(`missing ${what} '${name}'`);
   const want = rows * numel(n.shape);
   if (src.length !== want) {
-    const shape = kind === 'param' ? `[${n.shape}]` : `[${rows}, ${n.shape}]`;
+    const shape = n.batched ? `[${rows}, ${n.shape}]` : `[${n.shape}]`;
     ctx.fail(`${what} '${name}' has ${src.length} values, expected ${want} (shape ${shape})`);
   }
   return ctx.adopt(src);
@@ -169,13 +170,22 @@ function transposed(w: Arr, O: number, C: number): Arr {
 
 /** The forward ops; the gradient ops are in grad-ops.ts. Dense layers' bias operand is optional. */
 export const FORWARD: Record<Exclude<OpName, GradOp>, ForwardFn> = {
-  input: (_i, ctx) => sourceData(ctx, 'input', ctx.node.attrs.name as string, ctx.rows),
-  param: (_i, ctx) => sourceData(ctx, 'param', ctx.node.attrs.path as string, 1),
-  noise: (_i, ctx) => sourceData(ctx, 'noise', ctx.node.attrs.stream as string, ctx.rows),
+  input: (_i, ctx) => {
+    const name = ctx.node.attrs.name as string;
+    return sourceData(ctx, 'input', name, ctx.readInput(name), ctx.rows);
+  },
+  param: (_i, ctx) => {
+    const path = ctx.node.attrs.path as string;
+    return sourceData(ctx, 'parameter', path, ctx.readParam(path), 1);
+  },
+  noise: (_i, ctx) => {
+    const stream = ctx.node.attrs.stream as string;
+    return sourceData(ctx, 'noise stream', stream, ctx.drawNoise(stream, ctx.node.shape), ctx.rows);
+  },
   const: (_i, ctx) => ctx.adopt([attrNum(ctx.node, 'value')]),
   scalar_input: (_i, ctx) => {
     const name = ctx.node.attrs.name as string;
-    const v = ctx.source('scalar', name, []);
+    const v = ctx.readScalar(name);
     if (typeof v !== 'number' || !Number.isFinite(v)) return ctx.fail(`missing scalar input '${name}' (set env.scalars.${name})`);
     return ctx.adopt([v]);
   },
@@ -205,6 +215,7 @@ export const FORWARD: Record<Exclude<OpName, GradOp>, ForwardFn> = {
   tanh: ([x]) => tanh(x.data),
   sigmoid: ([x]) => sigmoid(x.data),
   elu: ([x]) => elu(x.data),
+  silu: map((v) => v * sigmoidScalar(v)),
   relu: map((v) => (v > 0 ? v : 0)),
   softplus: ([x]) => softplus(x.data),
   square: map((v) => v * v),
@@ -270,6 +281,6 @@ export const FORWARD: Record<Exclude<OpName, GradOp>, ForwardFn> = {
   dml_mode: ([p], ctx) => dmlMode(p.data, p.rows, ctx.inShapes[0], attrNum(ctx.node, 'mixtures'), ctx.alloc(p.rows * numel(ctx.node.shape))),
   dl_logp: ([m, ls, x], ctx) =>
     dlLogProb(tile(m, ctx.rows), ls.data[0], tile(x, ctx.rows), [ctx.rows, ...ctx.inShapes[2]], attrNum(ctx.node, 'bits')),
-  dl_mode: map((v) => clamp(v, DL_LO, DL_HI)),
+  dl_mode: map((v) => clamp(v, DL_MEAN_LO, DL_MEAN_HI)),
   bernoulli_logp: ([l, x], ctx) => bernoulliLogProb(tile(l, ctx.rows), tile(x, ctx.rows), [ctx.rows, ...ctx.inShapes[1]]),
 };

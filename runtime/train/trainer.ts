@@ -7,7 +7,7 @@ import { batchIterator, scaleBatch, toPixels, type Batch, type Dataset } from '.
 import { imageGrid, type ImageGrid } from '../image/grid.js';
 import { initParams } from '../init.js';
 import { likelihoodOf, type LikelihoodKind } from '../likelihood.js';
-import type { IrGraph } from '../ir.js';
+import { isScalarInput, type IrGraph } from '../ir.js';
 import type { CompiledModel } from '../program.js';
 import { ModelSession, type Backend } from '../session.js';
 import { Adamax, type AdamaxState } from './adamax.js';
@@ -74,7 +74,7 @@ export function presetFor(model: CompiledModel): RecipePreset {
 
 /** presetFor from the model's ELBO graph alone. */
 export function presetForGraph(elbo: IrGraph): RecipePreset {
-  return elbo.nodes.some((n) => n.op === 'scalar_input' && n.attrs.name === 'beta') ? 'beta-vae' : 'density-vae';
+  return elbo.nodes.some((n) => isScalarInput(n) && n.attrs.name === 'beta') ? 'beta-vae' : 'density-vae';
 }
 
 export function recipeDefaults(model: CompiledModel, preset: RecipePreset = presetFor(model)): Recipe {
@@ -170,7 +170,7 @@ export class Trainer {
         throw new Error(`${d.name} (${name}) images are ${d.channels}×${d.height}×${d.width}, the model expects ${c}×${h}×${w}`);
       }
     }
-    this.usesBeta = elbo.nodes.some((n) => n.op === 'scalar_input' && n.attrs.name === 'beta');
+    this.usesBeta = elbo.nodes.some((n) => isScalarInput(n) && n.attrs.name === 'beta');
     this.state = opts.state ?? Trainer.freshState(model, recipe);
     this.adamax = new Adamax(this.state.params, recipe);
     this.adamax.state = this.state.adamax;

@@ -5,7 +5,7 @@
 // Only conv/deconv/masked-conv weights: the `param`s feeding input 1 of a conv2d or
 // conv_transpose2d node. Linear layers, GRU cells and biases stay as they are.
 // Trainable names follow PyTorch: `<path>_g` and `<path>_v` (`…weight_g`, `…weight_v`).
-import { numel, type IrGraph, type IrParam } from '../ir.js';
+import { isParam, numel, type IrGraph, type IrParam } from '../ir.js';
 import type { CompiledModel } from '../program.js';
 
 export interface TrainableSpec {
@@ -26,7 +26,7 @@ interface Target {
 
 /** Which parameters get weight norm, and along which dim: 0 for conv2d, 1 for conv_transpose2d. */
 export function weightNormTargets(graph: IrGraph): Map<string, 0 | 1> {
-  const byNode = new Map(graph.nodes.filter((n) => n.op === 'param').map((n) => [n.id, n.attrs.path as string]));
+  const byNode = new Map(graph.nodes.filter(isParam).map((n) => [n.id, n.attrs.path as string]));
   const out = new Map<string, 0 | 1>();
   for (const n of graph.nodes) {
     if (n.op !== 'conv2d' && n.op !== 'conv_transpose2d') continue;

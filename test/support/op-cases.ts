@@ -15,7 +15,7 @@ export interface OpCase {
   data?: string[];
 }
 
-const unary: OpName[] = ['neg', 'exp', 'log', 'tanh', 'sigmoid', 'elu', 'relu', 'softplus', 'square'];
+const unary: OpName[] = ['neg', 'exp', 'log', 'tanh', 'sigmoid', 'elu', 'silu', 'relu', 'softplus', 'square'];
 const binary: OpName[] = ['add', 'sub', 'mul', 'div', 'max'];
 
 function unaryCase(op: OpName): OpCase {

@@ -9,7 +9,7 @@
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';
-import { chw, type Loc, type LowerState } from '../state.js';
+import { chw, denseKind, type Loc, type LowerState } from '../state.js';
 import { Body, KernelBuilder, U } from '../wgsl.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
 
@@ -55,7 +55,8 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const [C, H, W] = chw(xn.shape);
   const [O, Ho, Wo] = chw(conv.shape);
   const Cr = chw(k.root.shape)[0];
-  const lin = conv.op === 'linear', tr = conv.op === 'conv_transpose2d';
+  const kind = denseKind(conv.op);
+  const lin = kind === 'linear', tr = kind === 'transposed';
   const [kh, kw] = lin ? [1, 1] : [wn.shape[2], wn.shape[3]];
   const T = kh * kw;
   const s = lin ? 1 : (conv.attrs.stride as number), pad = lin ? 0 : (conv.attrs.padding as number);

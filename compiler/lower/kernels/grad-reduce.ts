@@ -8,8 +8,11 @@ import { ExprGen } from '../expr.js';
 import { numelOf, type Loc, type LowerState } from '../state.js';
 import { Body, f32, KernelBuilder, threadIndex } from '../wgsl.js';
 
-export function gradReduceKernel(st: LowerState, name: string, node: IrNode, out: Loc, nodes: number[]): KernelSpec {
-  const k = node.op === 'batch_sum' ? batchSum(st, node, out) : node.op === 'channel_sum' ? channelSum(st, node, out) : freeBitsGrad(st, node, out);
+/** One of the three reductions below, for node `node` writing `out`. */
+export type GradReduction = (st: LowerState, node: IrNode, out: Loc) => Kernel;
+
+export function gradReduceKernel(st: LowerState, name: string, node: IrNode, out: Loc, nodes: number[], reduction: GradReduction): KernelSpec {
+  const k = reduction(st, node, out);
   return { name, ...k, entry: 'main', nodes, ...(node.source ? { source: node.source } : {}) };
 }
 
@@ -22,7 +25,7 @@ const tree = (wg: number) => `  workgroupBarrier();
     workgroupBarrier();
   }`;
 
-function batchSum(st: LowerState, node: IrNode, out: Loc): Kernel {
+export function batchSum(st: LowerState, node: IrNode, out: Loc): Kernel {
   const kb = new KernelBuilder();
   const loop = new Body('t', '    '), outer = new Body();
   const src = st.graph.nodes[node.inputs[0]];
@@ -45,7 +48,7 @@ ${outer.text()}
   return { wgsl: kb.module(main), dims: kb.dims(), bindings: kb.specBindings(), threads: { perExample: 0, fixed: n }, workgroupSize: wg };
 }
 
-function channelSum(st: LowerState, node: IrNode, out: Loc): Kernel {
+export function channelSum(st: LowerState, node: IrNode, out: Loc): Kernel {
   const kb = new KernelBuilder();
   const loop = new Body('t', '    '), outer = new Body();
   const src = st.graph.nodes[node.inputs[0]];
@@ -81,7 +84,7 @@ ${outer.text()}
 }
 
 /** g + (λ > mean(kl) ? −Σg/n² : 0), n the batch: while free bits hold the KL up, its mean's gradient spreads over the batch. */
-function freeBitsGrad(st: LowerState, node: IrNode, out: Loc): Kernel {
+export function freeBitsGrad(st: LowerState, node: IrNode, out: Loc): Kernel {
   const kb = new KernelBuilder();
   const sum = new Body('s', '    '), fin = new Body('f', '    ');
   const [g, kl] = node.inputs;

@@ -2,10 +2,11 @@
 // One invocation per (example, pixel) computes the pixel's mixture as the forward dmlTerm does,
 // then writes all K = M·(1 + 3C) gradient entries of that pixel.
 import type { IrNode } from '../../../runtime/ir.js';
+import { DML_EDGE, DML_MIN_DELTA, DML_MIN_LOG_SCALE, LOG_FLOOR } from '../../../runtime/likelihood-constants.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';
 import type { Loc, LowerState } from '../state.js';
-import { Body, f32, KernelBuilder } from '../wgsl.js';
+import { Body, decimal, f32, KernelBuilder } from '../wgsl.js';
 import { threadMain } from './common.js';
 import { ONE_MINUS_EXP } from './likelihoods.js';
 
@@ -15,21 +16,21 @@ const DML_BIN_GRAD = `fn sdn_dml_bin_grad(xc: f32, centered: f32, ls: f32, bin: 
   let inv = exp(-ls);
   let pin = inv * (centered + bin);
   let mn = inv * (centered - bin);
-  if (xc < -0.999) {
+  if (xc < -${DML_EDGE}) {
     let d = sdn_sigmoid(-pin);
     return vec3<f32>(pin - sdn_softplus(pin), d * inv, -d * pin);
   }
-  if (xc > 0.999) {
+  if (xc > ${DML_EDGE}) {
     let d = -sdn_sigmoid(mn);
     return vec3<f32>(-sdn_softplus(mn), d * inv, -d * mn);
   }
   let cp = sdn_sigmoid(pin);
   let cm = sdn_sigmoid(mn);
   let delta = cp * sdn_sigmoid(-mn) * sdn_one_minus_exp(pin - mn);
-  if (delta > 1e-5) {
+  if (delta > ${decimal(DML_MIN_DELTA)}) {
     let dsum = sdn_sigmoid(-pin) - cm;
     let dp = cp * sdn_sigmoid(-pin) / delta;
-    return vec3<f32>(log(max(delta, 1e-12)), inv * dsum, -(dsum * mn + dp * (pin - mn)));
+    return vec3<f32>(log(max(delta, ${decimal(LOG_FLOOR)})), inv * dsum, -(dsum * mn + dp * (pin - mn)));
   }
   let mid = inv * centered;
   let d = 1.0 - 2.0 * sdn_sigmoid(mid);
@@ -68,7 +69,7 @@ export function dmlGradKernel(st: LowerState, name: string, node: IrNode, out: L
     let mean = p(base(c) + m);
     if (c === 1) mean = L(`${mean} + ${coeff(0, m)} * ${xs[0]}`);
     if (c === 2) mean = L(`${mean} + ${coeff(1, m)} * ${xs[0]} + ${coeff(2, m)} * ${xs[1]}`);
-    const ls = L(`max(${p(base(c) + M + m)}, -7.0)`);
+    const ls = L(`max(${p(base(c) + M + m)}, ${decimal(DML_MIN_LOG_SCALE)})`);
     return L(`${binGrad}(${x}, ${x} - ${mean}, ${ls}, ${f32(1 / (2 ** (node.attrs.bits as number) - 1))})`);
   }));
   const totals = logits.map((lg, m) => L([`${lg} - ${logZ}`, ...r[m].map((v) => `${v}.x`)].join(' + ')));
@@ -81,7 +82,7 @@ export function dmlGradKernel(st: LowerState, name: string, node: IrNode, out: L
     const dMean = xs.map((_, c) => L(`-${r[m][c]}.y * ${w}`));
     dMean.forEach((d, c) => {
       grad[base(c) + m] = d;
-      grad[base(c) + M + m] = L(`select(0.0, ${r[m][c]}.z * ${w}, ${p(base(c) + M + m)} >= -7.0)`);
+      grad[base(c) + M + m] = L(`select(0.0, ${r[m][c]}.z * ${w}, ${p(base(c) + M + m)} >= ${decimal(DML_MIN_LOG_SCALE)})`);
     });
     const coeffGrad = (cc: number, v: string) => {
       const t = coeff(cc, m);

@@ -1,23 +1,22 @@
 // Per-item terms of the likelihoods (summed by reduce.ts), the DML mode and the DL gradient, after
 // the CPU reference kernels in runtime/cpu/kernels/{dml,likelihoods}.ts.
 import type { IrNode } from '../../../runtime/ir.js';
+import { DL_EPS, DL_MEAN_HI, DL_MEAN_LO, DML_EDGE, DML_MIN_DELTA, DML_MIN_LOG_SCALE, DML_MODE_HI, DML_MODE_LO, LOG_FLOOR } from '../../../runtime/likelihood-constants.js';
 import type { ExprGen } from '../expr.js';
-import { f32, type KernelBuilder } from '../wgsl.js';
+import { decimal, f32, type KernelBuilder } from '../wgsl.js';
 
 // log P(bin) of one logistic: edge bins use the CDF tails, tiny bin masses the density.
 const DML_BIN = `fn sdn_dml_bin(xc: f32, centered: f32, ls: f32, bin: f32) -> f32 {
   let inv = exp(-ls);
   let pin = inv * (centered + bin);
   let mn = inv * (centered - bin);
-  if (xc < -0.999) { return pin - sdn_softplus(pin); }
-  if (xc > 0.999) { return -sdn_softplus(mn); }
+  if (xc < -${DML_EDGE}) { return pin - sdn_softplus(pin); }
+  if (xc > ${DML_EDGE}) { return -sdn_softplus(mn); }
   let delta = sdn_sigmoid(pin) - sdn_sigmoid(mn);
-  if (delta > 1e-5) { return log(max(delta, 1e-12)); }
+  if (delta > ${decimal(DML_MIN_DELTA)}) { return log(max(delta, ${decimal(LOG_FLOOR)})); }
   let mid = inv * centered;
   return mid - ls - 2.0 * sdn_softplus(mid) - log(0.5 / bin);
 }`;
-
-const DL_LO = -0.5 + 1 / 512, DL_HI = 0.5 - 1 / 512;
 
 /** dl_logp(mean, logscale, x): log(σ(u + bin/s) − σ(u) + 1e−7), u = (x − clamp(mean)) / s. */
 export function dlTerm(gen: ExprGen, kb: KernelBuilder, node: IrNode, b: string, i: string): string {
@@ -25,10 +24,10 @@ export function dlTerm(gen: ExprGen, kb: KernelBuilder, node: IrNode, b: string,
   const [m, ls, x] = node.inputs;
   const sig = kb.helper('sigmoid');
   const scale = L(`exp(${gen.value(ls, b, '0u')})`);
-  const mean = L(`clamp(${gen.value(m, b, i)}, ${f32(DL_LO)}, ${f32(DL_HI)})`);
+  const mean = L(`clamp(${gen.value(m, b, i)}, ${f32(DL_MEAN_LO)}, ${f32(DL_MEAN_HI)})`);
   const u = L(`(${gen.value(x, b, i)} - ${mean}) / ${scale}`);
   const bin = f32(1 / 2 ** (node.attrs.bits as number));
-  return L(`log(${sig}(${u} + ${bin} / ${scale}) - ${sig}(${u}) + 1e-7)`);
+  return L(`log(${sig}(${u} + ${bin} / ${scale}) - ${sig}(${u}) + ${decimal(DL_EPS)})`);
 }
 
 /**
@@ -44,16 +43,16 @@ export const ONE_MINUS_EXP = `fn sdn_one_minus_exp(d: f32) -> f32 {
 // da − du = (σ'(a) − σ'(u))/D, σ'(a) − σ'(u) = (σ(a) − σ(u))·(σ(−a) − σ(u)).
 const DL_GRAD = `fn sdn_dl_grad(mean: f32, x: f32, ls: f32, bin: f32) -> vec2<f32> {
   let scale = exp(ls);
-  let u = (x - clamp(mean, ${f32(DL_LO)}, ${f32(DL_HI)})) / scale;
+  let u = (x - clamp(mean, ${f32(DL_MEAN_LO)}, ${f32(DL_MEAN_HI)})) / scale;
   let d = bin / scale;
   let a = u + d;
   let sa = sdn_sigmoid(a);
   let sna = sdn_sigmoid(-a);
   let su = sdn_sigmoid(u);
   let diff = sa * sdn_sigmoid(-u) * sdn_one_minus_exp(d);
-  let dsum = diff * (sna - su) / (diff + 1e-7);
-  let da = sa * sna / (diff + 1e-7);
-  let inside = mean >= ${f32(DL_LO)} && mean <= ${f32(DL_HI)};
+  let dsum = diff * (sna - su) / (diff + ${decimal(DL_EPS)});
+  let da = sa * sna / (diff + ${decimal(DL_EPS)});
+  let inside = mean >= ${f32(DL_MEAN_LO)} && mean <= ${f32(DL_MEAN_HI)};
   return vec2<f32>(select(0.0, -dsum / scale, inside), -dsum * u - da * d);
 }`;
 
@@ -100,7 +99,7 @@ export function dmlTerm(gen: ExprGen, kb: KernelBuilder, node: IrNode, xNode: Ir
       let mean = p(base(c) + m);
       if (c === 1) mean = L(`${mean} + ${coeff(0)} * ${xs[0]}`);
       if (c === 2) mean = L(`${mean} + ${coeff(1)} * ${xs[0]} + ${coeff(2)} * ${xs[1]}`);
-      const ls = L(`max(${p(base(c) + M + m)}, -7.0)`);
+      const ls = L(`max(${p(base(c) + M + m)}, ${decimal(DML_MIN_LOG_SCALE)})`);
       terms.push(L(`${bin}(${xs[c]}, ${xs[c]} - ${mean}, ${ls}, ${f32(1 / (2 ** (node.attrs.bits as number) - 1))})`));
     }
     return L(terms.join(' + '));
@@ -137,7 +136,7 @@ export function dmlModeValue(gen: ExprGen, kb: KernelBuilder, node: IrNode, b: s
     let v = pick(base);
     if (ch === 1) v = L(`${v} + ${tanh}(${pick(M + 2 * M)}) * ${xs[0]}`);
     if (ch === 2) v = L(`${v} + ${tanh}(${pick(M + 3 * M + 2 * M)}) * ${xs[0]} + ${tanh}(${pick(M + 2 * 3 * M + 2 * M)}) * ${xs[1]}`);
-    xs.push(L(`clamp(${v}, -1.0, 1.0)`));
+    xs.push(L(`clamp(${v}, ${decimal(DML_MODE_LO)}, ${decimal(DML_MODE_HI)})`));
   }
   return xs.reduce((acc, v, ch) => (ch === 0 ? v : L(`select(${acc}, ${v}, ${c} == ${ch}u)`)));
 }

@@ -1,5 +1,5 @@
 // sweep_grad: the SDN sweep's backward as a reverse scan over the lines (semantics in
-// compiler/ir/grad-ops.ts). ∂L/∂y of a line is complete once the line after it (in scan order)
+// compiler/ops/grad.ts). ∂L/∂y of a line is complete once the line after it (in scan order)
 // has pushed its contribution W_ihᵀ·∂gi back onto its three neighbours, so the scan walks the
 // lines backwards, two phases per line t:
 //   A  recompute the line's gates from the forward values (x, and y of line t−1), then write

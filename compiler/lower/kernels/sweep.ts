@@ -9,6 +9,7 @@
 //      W_ih loads are uniform, lanes take consecutive positions (across the batch).
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
+import { elementKernel, kernelName } from './common.js';
 import { matmulKernel, type MatmulTile } from './matmul.js';
 import { opaque, uniformStruct } from '../../../runtime/webgpu/uniforms.js';
 import type { Loc, LowerState } from '../state.js';
@@ -145,4 +146,21 @@ ${S.join('\n')}
     threads: { perExample: KT * Math.ceil(P / TP), fixed: KT * WG }, workgroupSize: WG,
     steps: L - 1, nodes: a.nodes, ...(a.node.source ? { source: a.node.source } : {}),
   };
+}
+
+/** A sweep's kernels: a copy of its input unless it updates it in place, the hidden-state GEMM, the scan. */
+export function sweepKernels(st: LowerState, n: IrNode): void {
+  const y = st.locs[n.id]!;
+  const nodes = [n.id];
+  if (!st.inPlace.has(n.id)) {
+    // The input is read elsewhere or stored otherwise: copy it into this sweep's buffer first.
+    const x = st.graph.nodes[n.inputs[0]];
+    st.kernels.push(elementKernel(st, {
+      name: kernelName(st, n, [], 'copy:'), node: n, out: y, nodes: [], source: n.source,
+      value: (gen, b, j) => gen.value(x.id, b, j),
+    }));
+  }
+  const args = { node: n, y, scratch: st.sweepScratch!, nodes };
+  st.kernels.push(hiddenGemm(st, { ...args, name: kernelName(st, n, [], 'gemm_hh:') }));
+  st.kernels.push(scanKernel(st, { ...args, name: kernelName(st, n, [], 'scan:') }));
 }

@@ -20,7 +20,7 @@
 //              the other operand and x runs over the tap's range, without bounds checks.
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
-import { chw, type Loc, type LowerState } from '../state.js';
+import { chw, weightGradKind, type Loc, type LowerState } from '../state.js';
 import { KernelBuilder, U } from '../wgsl.js';
 
 export interface WeightGradTile {
@@ -69,11 +69,12 @@ const unmasked = { maskRow: 1 << 30, maskCol: 0 };
 
 function correlation(st: LowerState, node: IrNode): Correlation {
   const [g, x] = node.inputs.map((i) => operand(st, i));
-  if (node.op === 'linear_grad_weight') {
+  const kind = weightGradKind(node.op);
+  if (kind === 'linear') {
     const shift = { rowY: 0, colY: 0, offY: 0, rowX: 0, colX: 0, offX: 0 };
     return { A: g, B: x, s: 1, taps: 1, kw: 1, shift, ...unmasked, outA: x.ch, outB: 1, outT: 0 };
   }
-  if (node.op === 'sweep_grad_wih') {
+  if (kind === 'sweep') {
     const F = x.ch, dir = node.attrs.direction as number;
     // Neighbour t − 1 across the previous line (dy, dx) = (t − 1, prev) along columns, else (prev, t − 1).
     const along = dir < 2 ? 1 : 0, p = dir === 0 || dir === 2 ? -1 : 1;
@@ -81,7 +82,7 @@ function correlation(st: LowerState, node: IrNode): Correlation {
     return { A: g, B: x, s: 1, taps: 3, kw: 3, shift, ...unmasked, outA: 3 * F, outB: 1, outT: F };
   }
   const [kh, kw] = node.attrs.kernel as number[], pad = node.attrs.padding as number;
-  const tr = node.op === 'conv_transpose2d_grad_weight';
+  const tr = kind === 'transposed';
   const [A, B] = tr ? [x, g] : [g, x];
   const mask = node.attrs.mask as 'A' | 'B' | undefined;
   // As convMask: keep the taps before the centre in raster order (type B also the centre).

@@ -2,6 +2,7 @@
 // params [B, M + 3·M·C, H, W]; per pixel (NHWC view) the first M values are mixture logits, the rest
 // reshape to [C, 3M]: means, log-scales (clamped at −7), coefficients (tanh). Data x in [−1, 1].
 // The CDF is evaluated at x ± bin, bin = 1/(2^nbits − 1): half the spacing of 2^nbits levels in [−1, 1].
+import { DML_EDGE, DML_MIN_DELTA, DML_MIN_LOG_SCALE, LOG_FLOOR } from '../../likelihood-constants.js';
 import { type Arr, type Shape4, checkLen, checkShape, fromF64, numel } from './util.js';
 import { sigmoidScalar as sig, softplusScalar as softplus } from './elementwise.js';
 
@@ -23,14 +24,14 @@ function logisticBin(xc: number, centered: number, ls: number, bin: number, out:
   const pin = inv * (centered + bin);
   const min = inv * (centered - bin);
   let d: number;
-  if (xc < -0.999) {
+  if (xc < -DML_EDGE) {
     d = 1 - sig(pin); // log σ(pin)
     out[0] = pin - softplus(pin);
     out[1] = d * inv;
     out[2] = -d * pin;
     return;
   }
-  if (xc > 0.999) {
+  if (xc > DML_EDGE) {
     d = -sig(min); // log(1 − σ(min))
     out[0] = -softplus(min);
     out[1] = d * inv;
@@ -40,10 +41,10 @@ function logisticBin(xc: number, centered: number, ls: number, bin: number, out:
   const cp = sig(pin);
   const cm = sig(min);
   const delta = cp - cm;
-  if (delta > 1e-5) {
+  if (delta > DML_MIN_DELTA) {
     const dp = (cp * (1 - cp)) / delta;
     const dm = -(cm * (1 - cm)) / delta;
-    out[0] = Math.log(Math.max(delta, 1e-12));
+    out[0] = Math.log(Math.max(delta, LOG_FLOOR));
     out[1] = inv * (dp + dm);
     out[2] = -(dp * pin + dm * min);
     return;
@@ -78,7 +79,7 @@ function pixel(p: Float64Array, xv: Float64Array, M: number, C: number, bin: num
       let mean = p[base(c) + m];
       if (c === 1) mean += coeff(0, m) * xv[0];
       if (c === 2) mean += coeff(1, m) * xv[0] + coeff(2, m) * xv[1];
-      const ls = Math.max(p[base(c) + M + m], -7);
+      const ls = Math.max(p[base(c) + M + m], DML_MIN_LOG_SCALE);
       logisticBin(xv[c], xv[c] - mean, ls, bin, r);
       total[m] += r[0];
       dCent[m * C + c] = r[1];
@@ -97,7 +98,7 @@ function pixel(p: Float64Array, xv: Float64Array, M: number, C: number, bin: num
     for (let c = 0; c < C; c++) {
       const dMean = -dCent[m * C + c] * w; // also the gradient of the coupled mean
       dp[base(c) + m] += dMean;
-      if (p[base(c) + M + m] >= -7) dp[base(c) + M + m] += dLs[m * C + c] * w;
+      if (p[base(c) + M + m] >= DML_MIN_LOG_SCALE) dp[base(c) + M + m] += dLs[m * C + c] * w;
       const coeffGrad = (cc: number, v: number) => {
         const t = coeff(cc, m);
         dp[base(cc) + 2 * M + m] += v * (1 - t * t);

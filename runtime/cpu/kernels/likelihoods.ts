@@ -1,10 +1,9 @@
 // Per-image log-likelihoods of the authors' DL (discretized logistic) and Bernoulli models.
 // `shape` is x's shape with the batch first; each image's log-probabilities are summed.
+import { DL_EPS, DL_MEAN_HI, DL_MEAN_LO } from '../../likelihood-constants.js';
 import { type Arr, checkLen, fromF64, numel } from './util.js';
 import { sigmoidScalar as sig, softplusScalar as softplus } from './elementwise.js';
 
-const MEAN_LO = -0.5 + 1 / 512;
-const MEAN_HI = 0.5 - 1 / 512;
 
 function batchOf(what: string, a: Arr, x: Arr, shape: readonly number[]): { B: number; per: number } {
   if (shape.length < 1 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
@@ -18,17 +17,17 @@ function batchOf(what: string, a: Arr, x: Arr, shape: readonly number[]): { B: n
 /** Element j's DL term: log(σ(u + bin/scale) − σ(u) + 1e−7), u = (x − clamp(mean)) / scale, and its derivatives. */
 export function dlTerm(mean: number, x: number, logscale: number, bin: number, out: Float64Array): void {
   const scale = Math.exp(logscale);
-  const m = Math.min(Math.max(mean, MEAN_LO), MEAN_HI);
+  const m = Math.min(Math.max(mean, DL_MEAN_LO), DL_MEAN_HI);
   const u = (x - m) / scale;
   const a = u + bin / scale;
   const sa = sig(a);
   const su = sig(u);
-  const D = sa - su + 1e-7;
+  const D = sa - su + DL_EPS;
   const da = (sa * (1 - sa)) / D;
   const du = (su * (1 - su)) / D;
   out[0] = Math.log(D);
   // d/dmean: u and a both shift by −1/scale; zero where the clamp is active.
-  out[1] = mean >= MEAN_LO && mean <= MEAN_HI ? -(da - du) / scale : 0;
+  out[1] = mean >= DL_MEAN_LO && mean <= DL_MEAN_HI ? -(da - du) / scale : 0;
   // d/dlogscale: du/dls = −u, da/dls = −a.
   out[2] = -da * a + du * u;
 }

@@ -158,7 +158,7 @@ export function sdnSweepBackward<T extends Arr>(
  * [B, 7F, H, W] holding per position ∂L/∂gi (the input half W_ih·u + b_ih, 3F; zero on the first
  * line), ∂L/∂gh (the hidden half W_hh·h + b_hh, 3F) and the direct term z ⊙ ∂L/∂y of ∂L/∂x (F;
  * on the first line, which passes through, ∂L/∂y itself). Everything else of the sweep's backward
- * is a GEMM or a reduction over these (compiler/autodiff/rules.ts).
+ * is a GEMM or a reduction over these (the gradient rules of compiler/ops/sweep.ts).
  */
 export function sdnSweepGrad<T extends Arr>(gy: T, x: Arr, shape: Shape4, p: GruWeights, direction: SweepDirection): T {
   const { F, L, P, index, lx, ly, gi, gh } = forwardState(x, shape, p, direction);

@@ -19,7 +19,7 @@ const opsOf = (g: IrGraph, p: GraphProgram) => p.kernels.map((k) => k.nodes.map(
 
 describe('lowering to WGSL kernels', () => {
   it('runs its passes in order', () => {
-    expect(PASSES.map((p) => p.name)).toEqual(['analyze', 'fuse-elementwise', 'fuse-epilogue', 'layout', 'buffers', 'emit', 'reuse']);
+    expect(PASSES.map((p) => p.name)).toEqual(['analyze', 'fuse-elementwise', 'fuse-epilogue', 'layout', 'buffers', 'kernels', 'reuse']);
   });
 
   for (const mode of ['elbo', 'sample'] as const) {

@@ -16,7 +16,7 @@ describe('elementwise ops and broadcasting', () => {
   it('every unary op', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', [3, 5, 7]);
-    for (const op of ['neg', 'exp', 'tanh', 'sigmoid', 'elu', 'relu', 'softplus', 'square', 'dl_mode'] as const) b.output(op, b.add(op, [x]));
+    for (const op of ['neg', 'exp', 'tanh', 'sigmoid', 'elu', 'silu', 'relu', 'softplus', 'square', 'dl_mode'] as const) b.output(op, b.add(op, [x]));
     b.output('log', b.add('log', [b.add('add', [b.add('square', [x]), b.const(0.5)])]));
     await check(b, { inputRange: [-4, 4] });
   });

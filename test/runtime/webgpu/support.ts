@@ -1,6 +1,6 @@
 // Helpers for the WebGPU tests: hand-built IR graphs, deterministic data, and running a graph on
 // both executors (CPU reference interpreter and the lowered kernels) with the same Philox noise.
-import { OPS } from '../../../compiler/ir/ops.js';
+import { OPS } from '../../../compiler/ops/index.js';
 import { lowerGraph } from '../../../compiler/lower/index.js';
 import type { LowerOptions } from '../../../compiler/lower/state.js';
 import { runGraph } from '../../../runtime/cpu/interpreter.js';

@@ -1,0 +1,110 @@
+// Index-remapping reads computed inline: out(b, j) = in(b, f(j)) for slices, broadcasts, channel
+// padding and concatenation, and out(c, y, x) = in(c, f(y), f(x)) for pad, crop, nearest
+// resampling and their adjoints. Reads outside the operand are clamped in range and selected
+// away, so every load stays in bounds.
+import type { InlineCtx } from '../../ops/types.js';
+import { numelOf } from '../state.js';
+import { U } from '../wgsl.js';
+
+const operand = (c: InlineCtx, k = 0) => c.gen.graphNode(c.node.inputs[k]);
+
+export function sliceValue(c: InlineCtx): string {
+  const inner = numelOf(c.node) / c.node.shape[0];
+  return c.gen.value(c.node.inputs[0], c.b, c.let(U.add(c.j, c.dim((c.node.attrs.start as number) * inner, 'start * inner'))));
+}
+
+/** [C] → [C, ...] (each channel's value everywhere), or [] → any shape. */
+export function expandValue(c: InlineCtx): string {
+  if (operand(c).shape.length === 0) return c.gen.value(c.node.inputs[0], c.b, '0u');
+  const inner = numelOf(c.node) / c.node.shape[0];
+  return c.gen.value(c.node.inputs[0], c.b, c.let(U.div(c.j, c.dim(inner, 'inner'))));
+}
+
+export function padChannelsValue(c: InlineCtx): string {
+  const { j, dim: D } = c;
+  const inner = numelOf(c.node) / c.node.shape[0];
+  const lo = (c.node.attrs.before as number) * inner, hi = lo + numelOf(operand(c));
+  const v = c.gen.value(c.node.inputs[0], c.b, c.let(`min(max(${j}, ${D(lo, 'lo')}), ${D(hi, 'hi')} - 1u) - ${D(lo, 'lo')}`));
+  return c.let(`select(0.0, ${v}, ${j} >= ${D(lo, 'lo')} && ${j} < ${D(hi, 'hi')})`);
+}
+
+export function concatValue(c: InlineCtx): string {
+  const { let: L, dim: D, node } = c;
+  const inner = numelOf(node) / node.shape[0];
+  const ch = L(U.div(c.j, D(inner, 'inner')));
+  const rest = L(U.mod(c.j, D(inner, 'inner')));
+  let acc = '';
+  let c0 = 0;
+  node.inputs.forEach((i, k) => {
+    const ck = c.gen.graphNode(i).shape[0];
+    const local = k === 0 ? `min(${ch}, ${D(ck, 'ck')} - 1u)` : `min(${ch} - min(${ch}, ${D(c0, 'c0')}), ${D(ck, 'ck')} - 1u)`;
+    const v = c.gen.value(i, c.b, L(U.add(L(U.mul(L(local), D(inner, 'inner'))), rest)));
+    acc = k === 0 ? v : L(`select(${acc}, ${v}, ${ch} >= ${D(c0, 'c0')})`);
+    c0 += ck;
+  });
+  return acc;
+}
+
+/** Channel, row, column of the output element and the start of its channel in the operand. */
+function mapGeometry(c: InlineCtx) {
+  const src = operand(c);
+  const [, H, W] = c.node.shape;
+  const [, h, w] = src.shape;
+  const { c: ch, y, x } = c.gen.cyx(c.node.id, c.j, H, W);
+  const base = c.let(U.mul(ch, c.dim(h * w, 'h * w')));
+  return { src, h, w, y, x, base };
+}
+
+/** Nearest resampling: the operand's (map(y), map(x)). */
+export function nearestValue(c: InlineCtx, map: (v: string, factor: number) => string): string {
+  const { src, w, y, x, base } = mapGeometry(c);
+  const f = c.node.attrs.factor as number;
+  return c.gen.value(src.id, c.b, c.let(U.add(U.add(base, U.mul(c.let(map(y, f)), c.dim(w, 'w'))), c.let(map(x, f)))));
+}
+
+export function cropValue(c: InlineCtx): string {
+  const { src, w, y, x, base } = mapGeometry(c);
+  const n = c.node.attrs.crop as number;
+  return c.gen.value(src.id, c.b, c.let(U.add(U.add(base, U.mul(c.let(U.add(y, n)), c.dim(w, 'w'))), c.let(U.add(x, n)))));
+}
+
+export function padValue(c: InlineCtx): string {
+  const { src, h, w, y, x, base } = mapGeometry(c);
+  const L = c.let, D = c.dim, I = (v: number, key: string) => c.gen.kb.idim(v, `${c.node.id}:${key}`);
+  const p = c.node.attrs.pad as number;
+  const iy = L(`i32(${y}) - ${p}`), ix = L(`i32(${x}) - ${p}`);
+  const inside = L(`${iy} >= 0 && ${iy} < ${I(h, 'h')} && ${ix} >= 0 && ${ix} < ${I(w, 'w')}`);
+  const cy = L(`u32(clamp(${iy}, 0, ${I(h, 'h')} - 1))`), cx = L(`u32(clamp(${ix}, 0, ${I(w, 'w')} - 1))`);
+  const v = c.gen.value(src.id, c.b, L(U.add(U.add(base, U.mul(cy, D(w, 'w'))), cx)));
+  return L(`select(0.0, ${v}, ${inside})`);
+}
+
+/** out(c, y, x) = Σ of the f×f block in(c, f·y + dy, f·x + dx). */
+export function sumPoolValue(c: InlineCtx): string {
+  const L = c.let, D = c.dim;
+  const src = operand(c);
+  const [, h, w] = c.node.shape;
+  const [, H, W] = src.shape;
+  const f = c.node.attrs.factor as number;
+  const { c: ch, y, x } = c.gen.cyx(c.node.id, c.j, h, w);
+  const corner = L(U.add(U.add(U.mul(ch, D(H * W, 'H * W')), U.mul(L(U.mul(y, f)), D(W, 'W'))), U.mul(x, f)));
+  const taps: string[] = [];
+  for (let dy = 0; dy < f; dy++) {
+    for (let dx = 0; dx < f; dx++) taps.push(c.gen.value(src.id, c.b, L(U.add(U.add(corner, U.mul(D(W, 'W'), dy)), dx))));
+  }
+  return L(taps.join(' + '));
+}
+
+/** out(c, f·y, f·x) = in(c, y, x), zeros elsewhere (also past f·h, f·w). */
+export function dilateValue(c: InlineCtx): string {
+  const L = c.let, D = c.dim;
+  const src = operand(c);
+  const [, H, W] = c.node.shape;
+  const [, h, w] = src.shape;
+  const f = c.node.attrs.factor as number;
+  const { c: ch, y, x } = c.gen.cyx(c.node.id, c.j, H, W);
+  const sy = L(U.div(y, f)), sx = L(U.div(x, f));
+  const hit = L(`${U.mod(y, f)} == 0u && ${U.mod(x, f)} == 0u && ${sy} < ${D(h, 'h')} && ${sx} < ${D(w, 'w')}`);
+  const idx = L(U.add(U.add(U.mul(ch, D(h * w, 'h * w')), U.mul(L(`min(${sy}, ${D(h, 'h')} - 1u)`), D(w, 'w'))), L(`min(${sx}, ${D(w, 'w')} - 1u)`)));
+  return L(`select(0.0, ${c.gen.value(src.id, c.b, idx)}, ${hit})`);
+}

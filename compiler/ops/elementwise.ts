@@ -1,0 +1,82 @@
+// Elementwise ops: computed inline in whatever kernel reads them, one output element at a time.
+// Binary ops broadcast a [] operand over the example and an unbatched one over the batch.
+import { numel, type OpName } from '../../runtime/ir.js';
+import { broadcastable } from '../export/ops-py.js';
+import { unaryGrad } from './shared.js';
+import type { GradRule, InlineCtx, OpEntry, OperandInfo, TorchRule } from './types.js';
+
+function unary(flopsPerElement: number, wgsl: (c: InlineCtx) => string, torch: (x: string) => string, grad: GradRule): OpEntry {
+  return {
+    shape: (ins) => ins[0].shape,
+    flops: (_i, out) => flopsPerElement * numel(out),
+    batch: 'operands',
+    grad,
+    fusion: 'map',
+    lower: { inline: (c) => c.let(wgsl(c)) },
+    torch: (c) => torch(c.ins[0].expr),
+  };
+}
+
+function broadcast(ins: OperandInfo[]): number[] | string {
+  const [a, b] = ins;
+  if (a.shape.length === 0) return b.shape;
+  if (b.shape.length === 0) return a.shape;
+  if (a.shape.join() === b.shape.join()) return a.shape;
+  return `shapes [${a.shape}] and [${b.shape}] don't match`;
+}
+
+function binary(wgsl: (a: string, b: string) => string, torch: TorchRule, grad: GradRule): OpEntry {
+  return {
+    shape: broadcast,
+    flops: (_i, out) => numel(out),
+    batch: 'operands',
+    grad,
+    fusion: 'map',
+    lower: { inline: (c) => c.let(wgsl(c.arg(0), c.arg(1))) },
+    torch,
+  };
+}
+
+const infix = (op: string): TorchRule =>
+  Object.assign((c: Parameters<TorchRule>[0]) => `${broadcastable(c, 0)} ${op} ${broadcastable(c, 1)}`, { literalOperands: true });
+
+const helper = (c: InlineCtx, name: string) => c.gen.kb.helper(name);
+
+export const ELEMENTWISE = {
+  neg: unary(1, (c) => `-(${c.arg(0)})`, (x) => `-${x}`, unaryGrad((b, _n, g) => b.op.neg([g]))),
+  exp: unary(4, (c) => `exp(${c.arg(0)})`, (x) => `torch.exp(${x})`, unaryGrad((b, n, g) => b.op.mul([g, n.id]))),
+  log: unary(4, (c) => `log(${c.arg(0)})`, (x) => `torch.log(${x})`, unaryGrad((b, _n, g, x) => b.op.div([g, x]))),
+  tanh: unary(4, (c) => `${helper(c, 'tanh')}(${c.arg(0)})`, (x) => `torch.tanh(${x})`,
+    unaryGrad((b, n, g) => b.op.mul([g, b.op.sub([b.const(1), b.op.square([n.id])])]))),
+  sigmoid: unary(4, (c) => `${helper(c, 'sigmoid')}(${c.arg(0)})`, (x) => `torch.sigmoid(${x})`,
+    unaryGrad((b, n, g) => b.op.mul([g, b.op.mul([n.id, b.op.sub([b.const(1), n.id])])]))),
+  // elu'(x) = 1 for x > 0, exp(x) = 1 + y otherwise: 1 + y − relu(y) covers both.
+  elu: unary(4, (c) => `${c.gen.kb.fn('elu', 'fn sdn_elu(v: f32) -> f32 { return select(exp(v) - 1.0, v, v > 0.0); }')}(${c.arg(0)})`,
+    (x) => `F.elu(${x})`, unaryGrad((b, n, g) => b.op.mul([g, b.op.add([b.const(1), b.op.sub([n.id, b.op.relu([n.id])])])]))),
+  // silu(x) = x·σ(x); silu'(x) = σ(x) + y·(1 − σ(x)).
+  silu: unary(4, (c) => `${c.gen.kb.fn('silu', 'fn sdn_silu(v: f32) -> f32 { return v / (1.0 + exp(-v)); }')}(${c.arg(0)})`,
+    (x) => `F.silu(${x})`, unaryGrad((b, n, g, x) => {
+      const s = b.op.sigmoid([x]);
+      return b.op.mul([g, b.op.add([s, b.op.mul([n.id, b.op.sub([b.const(1), s])])])]);
+    })),
+  relu: unary(1, (c) => `max(${c.arg(0)}, 0.0)`, (x) => `F.relu(${x})`, unaryGrad((b, _n, g, x) => b.op.mul([g, b.op.step([x])]))),
+  softplus: unary(4, (c) => `${helper(c, 'softplus')}(${c.arg(0)})`, (x) => `F.softplus(${x})`,
+    unaryGrad((b, _n, g, x) => b.op.mul([g, b.op.sigmoid([x])]))),
+  square: unary(1, (c) => { const a = c.arg(0); return `${a} * ${a}`; }, (x) => `torch.square(${x})`,
+    unaryGrad((b, _n, g, x) => b.op.mul([g, b.op.mul([b.const(2), x])]))),
+  add: binary((a, b) => `${a} + ${b}`, infix('+'), (_b, _n, g) => [g, g]),
+  sub: binary((a, b) => `${a} - ${b}`, infix('-'), (b, _n, g) => [g, b.op.neg([g])]),
+  mul: binary((a, b) => `${a} * ${b}`, infix('*'), (b, n, g) => [b.op.mul([g, n.inputs[1]]), b.op.mul([g, n.inputs[0]])]),
+  div: binary((a, b) => `${a} / ${b}`, infix('/'), (b, n, g) => {
+    const [x, y] = n.inputs;
+    return [b.op.div([g, y]), b.op.neg([b.op.div([b.op.mul([g, x]), b.op.square([y])])])];
+  }),
+  // As torch.maximum: a tie splits the gradient evenly.
+  max: binary((a, b) => `max(${a}, ${b})`, (c) => `torch.maximum(${broadcastable(c, 0)}, ${broadcastable(c, 1)})`, (b, n, g) => {
+    const [x, y] = n.inputs;
+    const gt = b.op.step([b.op.sub([x, y])]), lt = b.op.step([b.op.sub([y, x])]);
+    const tie = b.op.mul([b.const(0.5), b.op.sub([b.op.sub([b.const(1), gt]), lt])]);
+    const dx = b.op.mul([g, b.op.add([gt, tie])]);
+    return [dx, b.op.sub([g, dx])];
+  }),
+} satisfies Partial<Record<OpName, OpEntry>>;
