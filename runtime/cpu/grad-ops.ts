@@ -1,6 +1,6 @@
 // Forward implementations of the gradient ops (the ones compiler/autodiff emits), for the CPU
 // reference interpreter. Each is the adjoint of a forward op, written with the same verified
-// kernels, so a differentiated graph run here equals the tape of runtime/cpu/backward.ts.
+// kernels, so a differentiated graph run here equals the tests' tape (test/support/tape.ts).
 import { numel, type GradOp } from '../ir.js';
 import {
   type Shape4, conv2dBackward, convMask, convTranspose2dBackward, dlTerm, dmlLogProbBackward, linearBackward,

@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lowerGraph } from '../../compiler/lower/index.js';
-import { gradients, type Gradients } from '../../runtime/cpu/backward.js';
+import { gradients, type Gradients } from '../support/tape.js';
 import { runGraph, type RunEnv } from '../../runtime/cpu/interpreter.js';
 import { differentiate } from '../../compiler/autodiff/differentiate.js';
 import { eliminateDeadCode } from '../../compiler/ir/dce.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildArtifact } from '../../../compiler/compile.js';
 import { compileModel } from '../../../compiler/pipeline.js';
-import { gradients } from '../../../runtime/cpu/backward.js';
+import { gradients } from '../../support/tape.js';
 import { runGraph } from '../../../runtime/cpu/interpreter.js';
 import { scaleBatch } from '../../../runtime/data/batches.js';
 import { initParams } from '../../../runtime/init.js';
