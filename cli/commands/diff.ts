@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { diffModels, transferWeights, WeightsError, type DiffModel, type DiffReport, type TensorLike } from '../../compiler/diff/diff.js';
 import { renderJson, renderMarkdown, renderText } from '../../compiler/diff/render.js';
-import { renderDiagnostic } from '../../compiler/diagnostics/render.js';
+import { renderDiagnostic } from '../../diagnostics/render.js';
 import { compileModel } from '../../compiler/pipeline.js';
 import { readSourceFile } from '../../compiler/program.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';

@@ -3,8 +3,8 @@
 // its diagnostics and is left untouched.
 import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
-import { renderDiagnostic } from '../../compiler/diagnostics/render.js';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { renderDiagnostic } from '../../diagnostics/render.js';
 import { formatText } from '../../compiler/format/verify.js';
 import type { ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';

@@ -2,7 +2,7 @@
 // (numbers, lists, bools) are computed; tensor expressions emit IR nodes with static shapes;
 // layer and block calls open module scopes that name their parameters.
 import type * as A from '../../grammar/ast.js';
-import { DiagnosticError, fail, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
+import { DiagnosticError, fail, type Diagnostic, type Span } from '../../diagnostics/diagnostic.js';
 import type { Attr, IrGraph } from '../../runtime/ir.js';
 import type { Program } from '../program.js';
 import type { Args, CallContext, ParamSpec } from './builtin.js';

@@ -2,7 +2,7 @@
 // current module scope, and records one row per module for `sdn summary`.
 import { SUMS_BATCH, type Attr, type Init, type IrGraph, type IrLayer, type IrNode, type IrParam, type OpName, type SourceRef } from '../../runtime/ir.js';
 import { OPS } from '../ir/ops.js';
-import { fail, type Span } from '../diagnostics/diagnostic.js';
+import { fail, type Span } from '../../diagnostics/diagnostic.js';
 import type { TensorValue } from './values.js';
 
 export const sourceRef = (span: Span): SourceRef => ({ file: span.file, line: span.line, col: span.col });
