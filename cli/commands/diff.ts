@@ -7,12 +7,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { diffModels, transferWeights, WeightsError, type DiffModel, type DiffReport, type TensorLike } from '../../compiler/diff/diff.js';
+import { diffModels, transferWeights, type DiffModel, type DiffReport } from '../../compiler/diff/diff.js';
 import { renderJson, renderMarkdown, renderText } from '../../compiler/diff/render.js';
 import { renderDiagnostic } from '../../diagnostics/render.js';
 import { compileModel } from '../../compiler/pipeline.js';
 import { readSourceFile } from '../../compiler/program.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
+import { WeightsError } from '../../runtime/weights.js';
 import { readWeightsFile } from '../model-io.js';
 import { keyValue, namesFlag, parseArgs, UsageError } from '../args.js';
 import { COMMANDS, usageLine } from '../commands.js';
@@ -170,13 +171,7 @@ async function transferFile(weightsPath: string, out: string | undefined, names:
     // diff's own contract: every error exits 2.
     throw new WeightsError((e as Error).message.replace(/^--weights /, ''));
   }
-  let picked;
-  try {
-    picked = transferWeights(a.graphs.elbo, b.graphs.elbo, file.tensors as Map<string, TensorLike>);
-  } catch (e) {
-    if (e instanceof WeightsError) throw new WeightsError(`${weightsPath} is not a checkpoint of ${report.a}:\n  ${e.message.split('\n').join('\n  ')}`);
-    throw e;
-  }
+  const picked = transferWeights(a.graphs.elbo, b.graphs.elbo, file.tensors, { source: `${weightsPath} is not a checkpoint of ${report.a}` });
   if (out) {
     const torchOf = new Map(b.graphs.elbo.params.map((p) => [p.path, p.torch]));
     const named = names === 'torch' ? new Map([...picked.tensors].map(([k, t]) => [torchOf.get(k) ?? k, t])) : picked.tensors;
