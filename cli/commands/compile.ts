@@ -4,7 +4,7 @@
 // most of them; the header lists every use), and out/<model>.ts, a typed class generated with ts-morph.
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { emitTypeScript } from '../../compiler/emit/typescript.js';
+import { emitTypeScript } from '../../compiler/codegen/typescript.js';
 import { contentHash } from '../../runtime/webgpu/pipelines.js';
 import { flagValue, UsageError, type ParsedArgs } from '../args.js';
 import { checkOutputDir, writeAtomic } from '../output.js';
