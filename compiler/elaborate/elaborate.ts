@@ -8,7 +8,7 @@ import type { Program } from '../program.js';
 import type { Args, CallContext, ParamSpec } from './builtin.js';
 import { BUILTINS, INPUT_KINDS } from './builtins.js';
 import { callMethod, METHODS } from './distributions.js';
-import { emitter } from './emit.js';
+import { emitter } from './op-shorthands.js';
 import { GraphBuilder } from './graph-builder.js';
 import { Env } from './scope.js';
 import { bool, describe, hasType, list, num, show, type TensorValue, type Value } from './values.js';
