@@ -9,7 +9,7 @@ import { check } from './check/check.js';
 import { error, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { elaborate } from './elaborate/elaborate.js';
 import { eliminateDeadCode } from './ir/dce.js';
-import { loadProgram, readSourceFile, type Program, type ReadFile } from './program.js';
+import { loadProgram, readSourceFile, type Program, type ReadFile } from './load.js';
 
 export interface CompileOptions {
   overrides?: Record<string, string>;

@@ -11,7 +11,7 @@ import { diffModels, transferWeights, type DiffModel, type DiffReport } from '..
 import { renderJson, renderMarkdown, renderText } from '../../compiler/diff/render.js';
 import { renderDiagnostic } from '../../diagnostics/render.js';
 import { compileModel } from '../../compiler/pipeline.js';
-import { readSourceFile } from '../../compiler/program.js';
+import { readSourceFile } from '../../compiler/load.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { WeightsError } from '../../runtime/weights.js';
 import { readWeightsFile } from '../model-io.js';

@@ -4,7 +4,7 @@
 import type * as A from '../../grammar/ast.js';
 import { DiagnosticError, fail, type Diagnostic, type Span } from '../../diagnostics/diagnostic.js';
 import type { Attr, IrGraph } from '../../runtime/ir.js';
-import type { Program } from '../program.js';
+import type { Program } from '../load.js';
 import type { Args, CallContext, ParamSpec } from './builtin.js';
 import { BUILTINS, INPUT_KINDS } from './builtins.js';
 import { callMethod, METHODS } from './distributions.js';
