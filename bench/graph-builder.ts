@@ -1,18 +1,27 @@
-// A hand-built graph for the benchmarks: inputs and params by name, ops by their shape rule.
+// A hand-built IR graph for the benchmarks and the tests of single ops: inputs and params by name,
+// ops by their shape rule (compiler/ops). A node is batched when any operand is, unless
+// told; node n gets the source line n + 1 of a file named hand.sdn, for error messages.
 import { OPS } from '../compiler/ops/index.js';
-import type { Attr, IrGraph, OpName } from '../runtime/ir.js';
+import type { Attr, IrGraph, IrNode, OpName } from '../runtime/ir.js';
 
 export class GraphBuilder {
   readonly g: IrGraph = { mode: 'elbo', nodes: [], params: [], layers: [], inputs: [], outputs: [] };
 
-  add(op: OpName, inputs: number[], attrs: Record<string, Attr> = {}, batched = true): number {
-    const shape = OPS[op].shape(inputs.map((i) => ({ shape: this.g.nodes[i].shape, batched: this.g.nodes[i].batched })), attrs);
+  add(op: OpName, inputs: number[], attrs: Record<string, Attr> = {}, batched?: boolean): number {
+    const ins = inputs.map((i) => ({ shape: this.g.nodes[i].shape, batched: this.g.nodes[i].batched }));
+    const shape = OPS[op].shape(ins, attrs);
     if (typeof shape === 'string') throw new Error(`${op}: ${shape}`);
-    return this.g.nodes.push({ id: this.g.nodes.length, op, inputs, attrs, shape, batched, layer: -1 }) - 1;
+    const id = this.g.nodes.length;
+    const node: IrNode = {
+      id, op, inputs, attrs, shape, batched: batched ?? ins.some((i) => i.batched), layer: -1,
+      source: { file: 'hand.sdn', line: id + 1, col: 1 },
+    };
+    this.g.nodes.push(node);
+    return id;
   }
 
   input(name: string, shape: number[]): number {
-    const id = this.add('input', [], { name, shape });
+    const id = this.add('input', [], { name, shape }, true);
     this.g.inputs.push({ name, node: id, shape });
     return id;
   }
@@ -20,6 +29,10 @@ export class GraphBuilder {
   param(path: string, shape: number[]): number {
     this.g.params.push({ path, torch: path, shape, init: { kind: 'zeros' }, layer: -1 });
     return this.add('param', [], { path, shape }, false);
+  }
+
+  const(value: number): number {
+    return this.add('const', [], { value }, false);
   }
 
   output(name: string, node: number): this {

@@ -1,7 +1,7 @@
 // Compiles a model for a CLI command and prints its diagnostics with code frames.
 import { existsSync } from 'node:fs';
-import { renderDiagnostic } from '../compiler/diagnostics/render.js';
-import { error } from '../compiler/diagnostics/diagnostic.js';
+import { renderDiagnostic } from '../diagnostics/render.js';
+import { error } from '../diagnostics/diagnostic.js';
 import { compileModel, type Compiled } from '../compiler/pipeline.js';
 import { UsageError } from './args.js';
 import { colorOn } from './terminal.js';

@@ -68,15 +68,26 @@ function exitAfterFlush(code: number): void {
   process.stderr.write('', done);
 }
 
-main(process.argv.slice(2)).then(exitAfterFlush, async (e: unknown) => {
+/**
+ * The exit code of a usage error or of bad input: 2 and 1, except under `sdn diff`, which follows
+ * diff(1) (2 for any error) and, as git's external diff driver (--git without --exit-code), exits
+ * 0, since git takes any other code as the driver dying and stops the whole `git diff`.
+ */
+function errorExit(argv: string[], kind: 'usage' | 'input'): number {
+  if (argv[0] === 'diff') return argv.includes('--git') && !argv.includes('--exit-code') ? 0 : 2;
+  return kind === 'usage' ? 2 : 1;
+}
+
+const argv = process.argv.slice(2);
+main(argv).then(exitAfterFlush, async (e: unknown) => {
   if (e instanceof UsageError) {
     process.stderr.write(`sdn: ${e.message}\n`);
-    return exitAfterFlush(2);
+    return exitAfterFlush(errorExit(argv, 'usage'));
   }
   const fsMessage = fileSystemMessage(e);
   if (fsMessage !== undefined || (await isBadInput(e))) {
     process.stderr.write(`sdn: ${fsMessage ?? (e as Error).message}\n`);
-    return exitAfterFlush(1);
+    return exitAfterFlush(errorExit(argv, 'input'));
   }
   process.stderr.write(`sdn: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
   exitAfterFlush(3);

@@ -6,10 +6,10 @@
 import { resolve } from 'node:path';
 import type { IrGraph } from '../runtime/ir.js';
 import { check } from './check/check.js';
-import { error, hasErrors, type Diagnostic } from './diagnostics/diagnostic.js';
+import { error, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { elaborate } from './elaborate/elaborate.js';
 import { eliminateDeadCode } from './ir/dce.js';
-import { loadProgram, readSourceFile, type Program, type ReadFile } from './program.js';
+import { loadProgram, readSourceFile, type Program, type ReadFile } from './load.js';
 
 export interface CompileOptions {
   overrides?: Record<string, string>;

@@ -1,5 +1,5 @@
 // The .sdn abstract syntax tree. Every node carries the source span it came from.
-import type { Span } from '../compiler/diagnostics/diagnostic.js';
+import type { Span } from '../diagnostics/diagnostic.js';
 
 export interface SourceFile {
   kind: 'File';

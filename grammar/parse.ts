@@ -4,7 +4,7 @@ import { allTokens, sdnLexer } from './lexer.js';
 import { parser } from './parser.js';
 import { buildAst, spanOf } from './to-ast.js';
 import type { SourceFile } from './ast.js';
-import { error, type Diagnostic, type Span } from '../compiler/diagnostics/diagnostic.js';
+import { error, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
 
 export interface ParseResult {
   ast?: SourceFile;

@@ -2,7 +2,7 @@
 import type { CstNode, CstNodeLocation, IToken } from 'chevrotain';
 import { parser } from './parser.js';
 import type * as A from './ast.js';
-import type { Span } from '../compiler/diagnostics/diagnostic.js';
+import type { Span } from '../diagnostics/diagnostic.js';
 
 type Ctx = Record<string, (CstNode | IToken)[] | undefined>;
 

@@ -15,5 +15,4 @@ export { batchIterator, firstN, scaleBatch, toPixels, type Dataset, type Batch }
 export { DatasetError } from './data/types.js';
 export { DEFAULT_RECIPE, recipeDefaults, Trainer, type Recipe, type TrainState, type StepRecord, type EvalRecord } from './train/trainer.js';
 export { runTraining, type LoopHooks, type LoopResult } from './train/loop.js';
-export { CpuGradientEngine } from './train/cpu-engine.js';
 export { GraphGradientEngine } from './train/graph-engine.js';

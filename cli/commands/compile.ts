@@ -6,7 +6,7 @@
 // a typed class generated with ts-morph.
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { emitTypeScript } from '../../compiler/emit/typescript.js';
+import { emitTypeScript } from '../../compiler/codegen/typescript.js';
 import { programFiles } from '../../runtime/program-files.js';
 import { contentHash } from '../../runtime/webgpu/pipelines.js';
 import { flagValue, UsageError, type ParsedArgs } from '../args.js';

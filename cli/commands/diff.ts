@@ -1,20 +1,21 @@
 // sdn diff a.sdn b.sdn [--set k=v] [--set-a k=v] [--set-b k=v] [--json|--markdown]
 //                      [--weights a.safetensors [-o b-init.safetensors [--names sdn|torch]]]
 // sdn diff --git [--exit-code] path old-file old-hex old-mode new-file new-hex new-mode
-// Exit code: 0 same architecture, 1 different, 2 error (like diff(1)). With --git (git's
-// external diff driver) 0 either way, since git takes any non-zero exit as the driver dying;
-// --git --exit-code gives 0/1/2 for git's diff.<driver>.trustExitCode.
+// Exit code: 0 same architecture, 1 different, 2 error (like diff(1); cli/main.ts maps the
+// errors). With --git (git's external diff driver) 0 either way, since git takes any non-zero exit
+// as the driver dying; --git --exit-code gives 0/1/2 for git's diff.<driver>.trustExitCode.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { diffModels, transferWeights, WeightsError, type DiffModel, type DiffReport, type TensorLike } from '../../compiler/diff/diff.js';
+import { diffModels, transferWeights, type DiffModel, type DiffReport } from '../../compiler/diff/diff.js';
 import { renderJson, renderMarkdown, renderText } from '../../compiler/diff/render.js';
-import { renderDiagnostic } from '../../compiler/diagnostics/render.js';
+import { renderDiagnostic } from '../../diagnostics/render.js';
 import { compileModel } from '../../compiler/pipeline.js';
-import { readSourceFile } from '../../compiler/program.js';
+import { readSourceFile } from '../../compiler/load.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
+import { WeightsError } from '../../runtime/weights.js';
 import { readWeightsFile } from '../model-io.js';
-import { keyValue, namesFlag, parseArgs, UsageError } from '../args.js';
+import { InputError, keyValue, namesFlag, parseArgs, UsageError } from '../args.js';
 import { COMMANDS, usageLine } from '../commands.js';
 import { checkOutputFile } from '../output.js';
 import { colorOn } from '../terminal.js';
@@ -68,21 +69,13 @@ export function parseDiffArgs(argv: string[]): DiffArgs {
 }
 
 export async function diffCommand(argv: string[], io: DiffIo = processIo()): Promise<number> {
-  let git = argv.includes('--git'), exitCode = argv.includes('--exit-code');
-  try {
-    const args = parseDiffArgs(argv);
-    ({ git, exitCode } = args);
-    const code = await run(args, io);
-    return git && !exitCode ? 0 : code;
-  } catch (e) {
-    if (!(e instanceof UsageError || e instanceof WeightsError || e instanceof SideError)) throw e;
-    if (e.message) io.err(`sdn: ${e.message}\n`);
-    // git stops the whole `git diff` when its driver fails; one bad revision shouldn't do that.
-    return git && !exitCode ? 0 : 2;
-  }
+  const args = parseDiffArgs(argv);
+  const code = await run(args, io);
+  return args.git && !args.exitCode ? 0 : code;
 }
 
-class SideError extends Error {
+/** A side that cannot be diffed: a missing file, one that doesn't compile, or one without a model. */
+class SideError extends InputError {
   constructor(message: string, readonly noModel = false) {
     super(message);
   }
@@ -167,16 +160,10 @@ async function transferFile(weightsPath: string, out: string | undefined, names:
   try {
     file = await readWeightsFile(weightsPath);
   } catch (e) {
-    // diff's own contract: every error exits 2.
+    // readWeightsFile's messages start with the flag; diff's name the file.
     throw new WeightsError((e as Error).message.replace(/^--weights /, ''));
   }
-  let picked;
-  try {
-    picked = transferWeights(a.graphs.elbo, b.graphs.elbo, file.tensors as Map<string, TensorLike>);
-  } catch (e) {
-    if (e instanceof WeightsError) throw new WeightsError(`${weightsPath} is not a checkpoint of ${report.a}:\n  ${e.message.split('\n').join('\n  ')}`);
-    throw e;
-  }
+  const picked = transferWeights(a.graphs.elbo, b.graphs.elbo, file.tensors, { source: `${weightsPath} is not a checkpoint of ${report.a}` });
   if (out) {
     const torchOf = new Map(b.graphs.elbo.params.map((p) => [p.path, p.torch]));
     const named = names === 'torch' ? new Map([...picked.tensors].map(([k, t]) => [torchOf.get(k) ?? k, t])) : picked.tensors;

@@ -3,8 +3,8 @@
 // its diagnostics and is left untouched.
 import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
-import { renderDiagnostic } from '../../compiler/diagnostics/render.js';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { renderDiagnostic } from '../../diagnostics/render.js';
 import { formatText } from '../../compiler/format/verify.js';
 import type { ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
@@ -54,7 +54,8 @@ export function fmtCommand(args: ParsedArgs): number {
   if (check && stdout) throw new UsageError('sdn fmt: --check and --stdout exclude each other');
   const mode: FmtMode = check ? 'check' : stdout ? 'stdout' : 'write';
   const color = colorOn(process.stderr);
-  let failed = 0, unformatted = 0, internal = 0;
+  let failed = 0, unformatted = 0;
+  const errors: unknown[] = [];
   for (const file of files) {
     let r: FmtOutcome;
     try {
@@ -63,7 +64,7 @@ export function fmtCommand(args: ParsedArgs): number {
       // A failed write, or a formatter bug (output that would not mean the same): the file is
       // left as it was, and the other files are still formatted.
       process.stderr.write(`sdn fmt: ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
-      internal++;
+      errors.push(e);
       continue;
     }
     switch (r.status) {
@@ -90,6 +91,7 @@ export function fmtCommand(args: ParsedArgs): number {
     }
   }
   if (unformatted > 0) process.stderr.write(`${unformatted} file${unformatted === 1 ? '' : 's'} not formatted (run \`sdn fmt\` on ${unformatted === 1 ? 'it' : 'them'})\n`);
-  if (internal > 0) return 3;
+  // cli/main.ts gives the first failure its exit code: 1 for a file-system error, 3 for a bug.
+  if (errors.length > 0) throw errors[0];
   return failed > 0 || unformatted > 0 ? 1 : 0;
 }

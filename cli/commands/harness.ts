@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildArtifact } from '../../compiler/compile.js';
-import { emitHarness } from '../../compiler/emit/harness.js';
+import { emitHarness } from '../../compiler/codegen/harness.js';
 import { sourceHash } from '../../runtime/train/checkpoint-node.js';
 import { recipeDefaults, type Recipe } from '../../runtime/train/trainer.js';
 import { flagValue, UsageError, type ParsedArgs } from '../args.js';

@@ -1,7 +1,7 @@
 // sdn train model.sdn -o DIR; flags and their defaults: cli/commands.ts (`sdn train --help`).
 // Trains with the authors' recipe for the model (density VAEs: Adamax, weight norm, EMA, lr decay;
 // β-VAEs: plain Adamax; --recipe picks either, and the run log says which) on WebGPU or the CPU
-// reference engine, writing metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors
+// reference interpreter, writing metrics.jsonl, samples-<step>.png, loss.svg and checkpoint.safetensors
 // into the run folder (tensors named by compiler paths, or with --names torch by the authors' PyTorch names).
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP finish the current step, checkpoint and exit 128 + the
 // signal's number (130, 143, 129); --resume continues exactly. One writer per run folder (train.lock).
@@ -11,7 +11,6 @@ import { buildArtifact } from '../../compiler/compile.js';
 import { loadDataset } from '../../runtime/data/datasets.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { loadCheckpoint, saveCheckpoint, sourceHash, type LoadedCheckpoint, type TensorNames } from '../../runtime/train/checkpoint-node.js';
-import { CpuGradientEngine } from '../../runtime/train/cpu-engine.js';
 import { GraphGradientEngine } from '../../runtime/train/graph-engine.js';
 import { TrainingDiverged } from '../../runtime/train/guard.js';
 import { runTraining } from '../../runtime/train/loop.js';
@@ -151,10 +150,10 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
   for (const d of [data.train, data.test]) {
     if (d.channels !== c || d.height !== h || d.width !== w) throw new UsageError(`${d.name} images are ${d.channels}×${d.height}×${d.width}, ${model.model} expects ${c}×${h}×${w}`);
   }
-  // WebGPU runs the differentiated graph's kernels; cpu runs the reference tape engine.
+  // Both executors run the differentiated graph: as fused kernels on WebGPU, node by node on the CPU interpreter.
   const stop: { signal?: keyof typeof SIGNALS } = {};
   const backend = await backendFor({ ...args, flags: new Map([...args.flags, ['executor', executor]]) }, () => stop.signal !== undefined);
-  const engine = backend.name === 'cpu' ? new CpuGradientEngine(model.graphs.elbo.ir) : new GraphGradientEngine(backend, model.graphs.train);
+  const engine = new GraphGradientEngine(backend, model.graphs.train);
   const trainer = new Trainer({ model, engine, evalBackend: backend, train: data.train, test: data.test, recipe, state });
   const say = (s: string) => process.stdout.write(`${s}\n`);
   const nParams = model.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);

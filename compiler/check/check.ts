@@ -2,10 +2,10 @@
 // the first): unknown names and callees, duplicate declarations, unknown named arguments,
 // unknown types, misplaced statements, and recursive blocks.
 import type * as A from '../../grammar/ast.js';
-import { error, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
+import { error, type Diagnostic, type Span } from '../../diagnostics/diagnostic.js';
 import { BUILTINS, BUILTIN_NAMES } from '../elaborate/builtins.js';
 import { KNOWN_TYPES } from '../elaborate/values.js';
-import type { Program } from '../program.js';
+import type { Program } from '../load.js';
 
 type Names = Map<string, Span>;
 

@@ -5,6 +5,7 @@
 // shapes, in which an input made in another module counts only by that module's path and the
 // input's shape: a changed layer doesn't mark every module downstream of it changed.
 import { numel, type Attr, type IrGraph, type IrParam } from '../../runtime/ir.js';
+import { bindWeights, type NamedTensor } from '../../runtime/weights.js';
 import { nodeFlops } from '../summary/summary.js';
 
 export interface DiffModel {
@@ -303,37 +304,22 @@ function weightCompat(a: IrGraph, b: IrGraph): WeightCompat {
   return out;
 }
 
-export interface TensorLike {
-  shape: readonly number[];
-  data: ArrayLike<number>;
-}
-
-export class WeightsError extends Error {}
-
 /**
- * The tensors of a checkpoint of `a` (named by compiler path or by the authors' PyTorch name)
- * that can initialize `b`, keyed by compiler path. Throws a WeightsError listing every tensor
- * that is not a parameter of `a` or doesn't have its shape.
+ * The tensors of a checkpoint of `a` that can initialize `b`, keyed by compiler path. They are
+ * bound to `a`'s parameters as every weights file is (runtime/weights.ts: by compiler path or
+ * PyTorch name, weight-normed g/v pairs folded): a tensor that is not a parameter of `a`, has
+ * another shape or holds non-finite values is a WeightsError naming it; `a`'s parameters the file
+ * lacks are listed in notInFile.
  */
-export function transferWeights(a: IrGraph, b: IrGraph, tensors: Map<string, TensorLike>): { tensors: Map<string, TensorLike>; notInFile: string[] } {
-  const aParams = a.params;
-  const byPath = new Map(aParams.map((p) => [p.path, p]));
-  const byTorch = new Map(aParams.map((p) => [p.torch, p]));
-  const problems: string[] = [];
-  const found = new Map<string, { name: string; t: TensorLike }>();
-  for (const [name, t] of tensors) {
-    const p = byPath.get(name) ?? byTorch.get(name);
-    if (!p) problems.push(`tensor '${name}' [${t.shape.join(', ')}] is not a parameter of a`);
-    else if (!same([...t.shape], p.shape)) problems.push(`tensor '${name}' has shape [${t.shape.join(', ')}], but parameter ${p.path} of a has shape [${p.shape.join(', ')}]`);
-    else if (found.has(p.path)) problems.push(`tensors '${found.get(p.path)!.name}' and '${name}' both name parameter ${p.path}`);
-    else found.set(p.path, { name, t });
-  }
-  if (problems.length) throw new WeightsError(problems.join('\n'));
+export function transferWeights(
+  a: IrGraph, b: IrGraph, tensors: Map<string, NamedTensor>, opts: { source?: string } = {},
+): { tensors: Map<string, NamedTensor>; notInFile: string[] } {
+  const bound = bindWeights(a.params, tensors, { allowMissing: true, source: opts.source });
   const transferable = new Set(weightCompat(a, b).transferable.map((p) => p.path));
-  const out = new Map<string, TensorLike>();
-  for (const p of aParams) {
-    const hit = found.get(p.path);
-    if (hit && transferable.has(p.path)) out.set(p.path, hit.t);
+  const out = new Map<string, NamedTensor>();
+  for (const p of a.params) {
+    const data = bound.get(p.path);
+    if (data && transferable.has(p.path)) out.set(p.path, { shape: p.shape, data });
   }
-  return { tensors: out, notInFile: aParams.filter((p) => !found.has(p.path)).map((p) => p.path) };
+  return { tensors: out, notInFile: a.params.filter((p) => !bound.has(p.path)).map((p) => p.path) };
 }

@@ -1,5 +1,5 @@
 // What a built-in function, layer or distribution looks like to the elaborator.
-import type { Span } from '../diagnostics/diagnostic.js';
+import type { Span } from '../../diagnostics/diagnostic.js';
 import type { GraphBuilder } from './graph-builder.js';
 import type { TensorValue, Value } from './values.js';
 

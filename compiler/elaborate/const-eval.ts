@@ -1,7 +1,7 @@
 // Evaluates model-level param values: numbers, bools, strings, lists, ranges and arithmetic
 // on earlier params. Tensors don't exist at this level.
 import type * as A from '../../grammar/ast.js';
-import { fail } from '../diagnostics/diagnostic.js';
+import { fail } from '../../diagnostics/diagnostic.js';
 import type { Env } from './scope.js';
 import { bool, describe, list, num, type Value } from './values.js';
 

@@ -1,9 +1,9 @@
 // The paper's distributions: IsoGaussian (prior and β-VAE posterior), StdNormal, the IAF
 // posterior, and the image likelihoods DML, DL and Bernoulli (authors' lib/probability.py).
 // Densities are decomposed into primitive ops so autodiff needs no rule per distribution.
-import { fail } from '../diagnostics/diagnostic.js';
+import { fail } from '../../diagnostics/diagnostic.js';
 import { int, tensor, type Args, type Builtin, type CallContext } from './builtin.js';
-import { emitter } from './emit.js';
+import { emitter } from './op-shorthands.js';
 import { convWeights } from './layers.js';
 import { dlNames, iafConvNames } from './torch-names.js';
 import { list, num, type DistKind, type DistValue, type TensorValue, type Value } from './values.js';

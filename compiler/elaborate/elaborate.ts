@@ -2,13 +2,13 @@
 // (numbers, lists, bools) are computed; tensor expressions emit IR nodes with static shapes;
 // layer and block calls open module scopes that name their parameters.
 import type * as A from '../../grammar/ast.js';
-import { DiagnosticError, fail, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
+import { DiagnosticError, fail, type Diagnostic, type Span } from '../../diagnostics/diagnostic.js';
 import type { Attr, IrGraph, OpName } from '../../runtime/ir.js';
-import type { Program } from '../program.js';
+import type { Program } from '../load.js';
 import type { Args, CallContext, ParamSpec } from './builtin.js';
 import { BUILTINS, INPUT_KINDS } from './builtins.js';
 import { callMethod, METHODS } from './distributions.js';
-import { emitter } from './emit.js';
+import { emitter } from './op-shorthands.js';
 import { GraphBuilder } from './graph-builder.js';
 import { Env } from './scope.js';
 import { bool, describe, hasType, list, num, show, type TensorValue, type Value } from './values.js';

@@ -1,7 +1,7 @@
 // Built-in functions without parameters: activations, layout ops, and compile-time helpers.
-import { fail } from '../diagnostics/diagnostic.js';
+import { fail } from '../../diagnostics/diagnostic.js';
 import { int, tensor, type Args, type Builtin, type CallContext, type ParamSpec } from './builtin.js';
-import { emitter } from './emit.js';
+import { emitter } from './op-shorthands.js';
 import { list, num, type ListValue, type Value } from './values.js';
 import type { OpName } from '../../runtime/ir.js';
 

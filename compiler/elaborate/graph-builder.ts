@@ -2,7 +2,7 @@
 // current module scope, and records one row per module for `sdn summary`.
 import type { Attr, Init, IrGraph, IrLayer, IrNode, IrParam, OpName, SourceRef } from '../../runtime/ir.js';
 import { isBatched, opCalls, OPS, type OpCalls } from '../ops/index.js';
-import { fail, type Span } from '../diagnostics/diagnostic.js';
+import { fail, type Span } from '../../diagnostics/diagnostic.js';
 import type { TensorValue } from './values.js';
 
 export const sourceRef = (span: Span): SourceRef => ({ file: span.file, line: span.line, col: span.col });

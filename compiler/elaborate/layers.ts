@@ -2,7 +2,7 @@
 // module path and emits primitive IR ops. An SDN layer is project-in conv + tanh, one
 // sdn_sweep per direction, and a 1×1 project-out (paper Sec. 3; authors' lib/nn.py).
 import type { Attr, Init } from '../../runtime/ir.js';
-import { fail } from '../diagnostics/diagnostic.js';
+import { fail } from '../../diagnostics/diagnostic.js';
 import { int, tensor, type Args, type Builtin, type CallContext, type ParamSpec } from './builtin.js';
 import { num, type ListValue, type TensorValue } from './values.js';
 import { gruNames, resSdnNames, sdnNames, sweepTorchPrefix } from './torch-names.js';

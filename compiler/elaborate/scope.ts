@@ -1,5 +1,5 @@
 // Lexical environments of the elaborator.
-import type { Span } from '../diagnostics/diagnostic.js';
+import type { Span } from '../../diagnostics/diagnostic.js';
 import type { Value } from './values.js';
 
 export interface Binding {

@@ -1,6 +1,6 @@
 // The values the elaborator computes with: compile-time scalars and lists, and tensors
 // (IR nodes) and distributions that become part of the graph.
-import type { Span } from '../diagnostics/diagnostic.js';
+import type { Span } from '../../diagnostics/diagnostic.js';
 
 export type Value = NumberValue | BoolValue | StringValue | ListValue | TensorValue | DistValue;
 

@@ -2,7 +2,7 @@
 // same comments as the input, so `sdn fmt` can never change what a file means or drop a comment.
 import type * as A from '../../grammar/ast.js';
 import { parseSource } from '../../grammar/parse.js';
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { commentText, formatSource } from './format.js';
 
 /** The AST without source positions, comments as `sdn fmt` prints them: equal iff same meaning and comments. */

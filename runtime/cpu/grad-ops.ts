@@ -1,6 +1,6 @@
 // Forward implementations of the gradient ops (the ones compiler/autodiff emits), for the CPU
 // reference interpreter. Each is the adjoint of a forward op, written with the same verified
-// kernels, so a differentiated graph run here equals the tape of runtime/cpu/backward.ts.
+// kernels, so a differentiated graph run here equals the tests' tape (test/support/tape.ts).
 import { numel, type GradOp, type OpName } from '../ir.js';
 import {
   type Shape4, conv2dBackward, convMask, convTranspose2dBackward, dlTerm, dmlLogProbBackward, linearBackward,
@@ -91,7 +91,7 @@ export const GRAD_FORWARD: Record<GradOp, ForwardFn> = {
     sdnSweepGrad(g.data, tile(x, ctx.rows), shape4(ctx.rows, ctx.inShapes[1]), gruOf(w, 0), attrNum(ctx.node, 'direction') as SweepDirection),
   sweep_grad_wih: ([dgi, y], ctx) =>
     sdnSweepGradWih(dgi.data, tile(y, ctx.batch), shape4(ctx.batch, ctx.inShapes[1]), attrNum(ctx.node, 'direction') as SweepDirection),
-  // As backward.ts's free_bits rule: while λ > mean(kl), −Σg/n² reaches every example.
+  // As the tape's free_bits rule (test/support/tape.ts): while λ > mean(kl), −Σg/n² reaches every example.
   free_bits_grad: ([g, kl], ctx) => {
     const n = ctx.rows;
     let mean = 0, gsum = 0;

@@ -1,7 +1,7 @@
 // The trainer's view of a backward pass: the per-image training loss, ELBO and KL of a batch and
 // the gradients of mean(loss) w.r.t. every parameter (by compiler path, the materialized weights
-// w, not weight-norm g/v). The CPU reference engine implements it today; a WebGPU engine plugs in
-// behind the same interface once the GPU backward pass exists.
+// w, not weight-norm g/v). GraphGradientEngine (graph-engine.ts) implements it on any backend;
+// tests plug in wrappers (a poisoned gradient) behind the same interface.
 
 export interface LossAndGrads {
   /** Per image (nats): the training objective, free bits / β included. */

@@ -1,7 +1,9 @@
 // The GradientEngine of a differentiated graph (CompiledModel.graphs.train): one run of it gives
 // the batch's loss, ELBO and KL and every parameter's gradient, on whichever backend runs it —
-// fused WGSL kernels on WebGPU, or the reference interpreter (which tests hold equal to the CPU
-// tape engine). The loss is seeded with 1/B per image, so the gradients are those of mean(loss).
+// fused WGSL kernels on WebGPU, or node by node on the CPU reference interpreter. It is the only
+// training engine: tests hold its gradients equal to a hand-written tape (test/support/tape.ts,
+// itself checked against finite differences). The loss is seeded with 1/B per image, so the
+// gradients are those of mean(loss).
 import { gradOutput, numel, seedInput } from '../ir.js';
 import type { GraphProgram } from '../program.js';
 import type { Backend, GraphRunner } from '../session.js';
@@ -22,7 +24,9 @@ export class GraphGradientEngine implements GradientEngine {
   }
 
   describe(): string {
-    return `${this.backend.describe()}, differentiated graph (${this.program.kernels.length} kernels)`;
+    // The interpreter runs the IR's nodes; the other backends run the lowered kernels.
+    const size = this.backend.name === 'cpu' ? `${this.program.ir.nodes.length} nodes` : `${this.program.kernels.length} kernels`;
+    return `${this.backend.describe()}, differentiated graph (${size})`;
   }
 
   async lossAndGrads(params: Map<string, Float32Array>, x: Float32Array, opts: GradientOptions): Promise<LossAndGrads> {

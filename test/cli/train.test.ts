@@ -39,6 +39,7 @@ describe('sdn train', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/weight norm on \d+ conv weights/);
+    expect(r.stdout).toMatch(/engine: CPU reference interpreter, differentiated graph \(\d+ nodes\)/);
     expect(r.stdout).toMatch(/step 16: test −ELBO \d+\.\d+ bits\/dim/);
     for (const f of ['metrics.jsonl', 'loss.svg', 'checkpoint.safetensors', 'weights-ema.safetensors', 'samples-0.png', 'samples-8.png', 'samples-16.png']) {
       expect(existsSync(join(full, f)), f).toBe(true);
@@ -112,7 +113,7 @@ describe('sdn train', () => {
     expect(again.stderr).toMatch(/already holds a checkpoint; pass --resume/);
   });
 
-  it('trains on WebGPU through the differentiated graph, with the losses of the CPU reference engine', async () => {
+  it('trains on WebGPU through the differentiated graph, with the losses of the same graph on the CPU interpreter', async () => {
     const gpu = join(dir, 'gpu');
     const r = await runCli(['train', model, ...common.map((a) => (a === 'cpu' ? 'webgpu' : a)), '-o', gpu]);
     // Dawn warns about dynamic-buffer limits on lavapipe, and kernel compilation reports its

@@ -5,8 +5,8 @@ import { readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
-import { renderDiagnostic } from '../../compiler/diagnostics/render.js';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { renderDiagnostic } from '../../diagnostics/render.js';
 import { compileModel, type Compiled } from '../../compiler/pipeline.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -5,12 +5,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../cli/args.js';
 import { diffCommand, type DiffIo } from '../../cli/commands/diff.js';
-import { diffModels, type DiffModel, type DiffReport } from '../../compiler/diff/diff.js';
+import { diffModels, transferWeights, type DiffModel, type DiffReport } from '../../compiler/diff/diff.js';
 import { renderMarkdown, renderText } from '../../compiler/diff/render.js';
 import { compileModel } from '../../compiler/pipeline.js';
 import { numel } from '../../runtime/ir.js';
 import { loadSafetensorsFile, saveSafetensorsFile } from '../../runtime/safetensors-node.js';
+import { WeightsError } from '../../runtime/weights.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const model = (name: string) => join(root, 'models', name);
@@ -192,11 +194,33 @@ describe('sdn diff: weight transfer', () => {
     const p = a.params[0];
     const bad = join(tmp, 'bad.safetensors'), out = join(tmp, 'never.safetensors');
     await saveSafetensorsFile(bad, { [p.path]: { shape: [2, 2], data: [1, 2, 3, 4] }, 'no.such.param': { shape: [1], data: [0] } });
-    const c = capture();
-    expect(await diffCommand([model('fmnist-sdn.sdn'), model('fmnist-cnn.sdn'), '--weights', bad, '-o', out], c.io)).toBe(2);
-    expect(c.err()).toContain(`tensor '${p.path}' has shape [2, 2], but parameter ${p.path} of a has shape [${p.shape.join(', ')}]`);
-    expect(c.err()).toContain(`tensor 'no.such.param' [1] is not a parameter of a`);
+    const failure = await diffCommand([model('fmnist-sdn.sdn'), model('fmnist-cnn.sdn'), '--weights', bad, '-o', out], capture().io).catch((e: unknown) => e);
+    // The binding every weights file gets (runtime/weights.ts), its messages naming the file and model a.
+    expect(failure).toBeInstanceOf(WeightsError);
+    const message = (failure as Error).message;
+    expect(message).toMatch(/bad\.safetensors is not a checkpoint of .*fmnist-sdn\.sdn: 2 problems:/);
+    expect(message).toContain(`tensor '${p.path}' has shape [2, 2] but parameter '${p.path}' (PyTorch '${p.torch}') has shape [${p.shape.join(', ')}]`);
+    expect(message).toContain(`extra tensor 'no.such.param' [1]: the model has no such parameter`);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('binds the checkpoint as every weights file: a weight-normed g/v pair transfers as its weight; errors are the runtime\'s WeightsError', () => {
+    const a = compile(model('fmnist-sdn.sdn')).graphs.elbo, b = compile(model('fmnist-cnn.sdn')).graphs.elbo;
+    const inB = new Map(b.params.map((q) => [q.path, q.shape.join()]));
+    const p = a.params.find((q) => q.shape.length === 4 && inB.get(q.path) === q.shape.join())!;
+    const [O] = p.shape, per = numel(p.shape) / O;
+    const v = Float32Array.from({ length: numel(p.shape) }, (_, i) => ((i * 7) % 11) - 5);
+    const g = Float32Array.from({ length: O }, (_, o) => o + 1);
+    const r = transferWeights(a, b, new Map([[`${p.torch}_g`, { shape: [O, 1, 1, 1], data: g }], [`${p.torch}_v`, { shape: p.shape, data: v }]]));
+    expect([...r.tensors.keys()]).toEqual([p.path]);
+    expect(r.notInFile.length).toBe(a.params.length - 1);
+    const w = r.tensors.get(p.path)!.data;
+    for (let o = 0; o < O; o++) {
+      const row = v.subarray(o * per, (o + 1) * per), norm = Math.hypot(...row);
+      for (let j = 0; j < per; j++) expect(w[o * per + j]).toBeCloseTo((g[o] * row[j]) / norm, 5);
+    }
+    expect(() => transferWeights(a, b, new Map([['nope', { shape: [1], data: new Float32Array(1) }]]), { source: 'x.safetensors' }))
+      .toThrow(WeightsError);
   });
 });
 
@@ -210,20 +234,24 @@ describe('sdn diff: exit codes and git', () => {
     }
   };
 
-  it('exits 0 when the same, 1 when different, 2 on error (via the CLI)', async () => {
+  it('exits 0 when the same, 1 when different, 2 on error, and 0 on error as git\'s driver (via the CLI)', async () => {
     const broken = join(tmp, 'broken.sdn');
     writeFileSync(broken, 'model broken {\n  input x: image(1, 28, 28)\n  output y = nope(x)\n}\n');
     const codes = await Promise.all([
       cli('models/fmnist-cnn.sdn', 'models/fmnist-cnn.sdn'),
       cli('models/fmnist-sdn.sdn', 'models/fmnist-cnn.sdn', '--markdown'),
       cli('models/fmnist-sdn.sdn', broken),
+      cli('models/fmnist-sdn.sdn', 'models/missing.sdn'),
+      cli('--git', 'models/fmnist-sdn.sdn'),
+      cli('--git', '--exit-code', 'models/fmnist-sdn.sdn'),
     ]);
-    expect(codes).toEqual([0, 1, 2]);
+    expect(codes).toEqual([0, 1, 2, 2, 0, 2]);
+    // The command itself throws; cli/main.ts maps usage errors and bad input to diff's 2.
     const direct = (...args: string[]) => diffCommand(args, capture().io);
-    expect(await direct('models/fmnist-sdn.sdn', 'models/missing.sdn')).toBe(2);
-    expect(await direct('models/fmnist-sdn.sdn', 'models/fmnist-cnn.sdn', '--set-a', 'nope=1')).toBe(2);
-    expect(await direct('models/fmnist-sdn.sdn')).toBe(2);
-    expect(await direct('models/fmnist-sdn.sdn', 'models/fmnist-cnn.sdn', '-o', 'x.safetensors')).toBe(2);
+    await expect(direct('models/fmnist-sdn.sdn', 'models/missing.sdn')).rejects.toThrow(/model file not found: models\/missing\.sdn/);
+    await expect(direct('models/fmnist-sdn.sdn', 'models/fmnist-cnn.sdn', '--set-a', 'nope=1')).rejects.toThrow(/fmnist-sdn\.sdn: 1 error/);
+    await expect(direct('models/fmnist-sdn.sdn')).rejects.toThrow(UsageError);
+    await expect(direct('models/fmnist-sdn.sdn', 'models/fmnist-cnn.sdn', '-o', 'x.safetensors')).rejects.toThrow(UsageError);
   });
 
   it('--git takes git\'s 7 arguments, compiles temp files at their repo path, and exits 0 even when they differ', async () => {

@@ -1,6 +1,7 @@
 // `sdn fmt`: idempotent, meaning-preserving (the output parses to the same AST, comments
 // included) on every model, library and parseable corpus file; comment placement; `--check`.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import { COMMANDS } from '../../cli/commands.js';
 import { fmtCommand, fmtFile } from '../../cli/commands/fmt.js';
 import { WIDTH } from '../../compiler/format/format.js';
 import { astShape, formatText } from '../../compiler/format/verify.js';
+import { runCli } from '../cli/run-cli.js';
 import { compileModel } from '../../compiler/pipeline.js';
 import { parseSource } from '../../grammar/parse.js';
 
@@ -196,6 +198,36 @@ model m { /* name */
   });
 });
 
+const writable = (dir: string) => {
+  try {
+    writeFileSync(join(dir, '.probe'), '');
+    rmSync(join(dir, '.probe'));
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Makes `dir` unwritable (its mode, or chattr +i where root ignores modes); undefined where neither works. */
+function lockDir(dir: string): (() => void) | undefined {
+  const unlock = () => {
+    if (!writable(dir)) spawnSync('chattr', ['-i', dir]);
+    chmodSync(dir, 0o755);
+  };
+  chmodSync(dir, 0o555);
+  if (!writable(dir) || (spawnSync('chattr', ['+i', dir]).status === 0 && !writable(dir))) return unlock;
+  unlock();
+  return undefined;
+}
+
+const canLock = (() => {
+  const probe = mkdtempSync(join(tmpdir(), 'sdn-fmt-lock-'));
+  const unlock = lockDir(probe);
+  unlock?.();
+  rmSync(probe, { recursive: true, force: true });
+  return unlock !== undefined;
+})();
+
 describe('sdn fmt', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sdn-fmt-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -258,5 +290,28 @@ describe('sdn fmt', () => {
   it('reports a missing file and rejects --check with --stdout', () => {
     expect(run([join(dir, 'missing.sdn')]).code).toBe(1);
     expect(() => run(['--check', '--stdout', join(dir, 'a.sdn')])).toThrow(/exclude each other/);
+  });
+
+  it.skipIf(!canLock)('leaves a file it cannot write as it was, formats the others, and the CLI exits 1 without a stack trace', async () => {
+    const locked = join(dir, 'locked');
+    mkdirSync(locked);
+    const a = join(locked, 'f.sdn'), b = join(dir, 'g.sdn');
+    writeFileSync(a, messy);
+    writeFileSync(b, messy);
+    const unlock = lockDir(locked)!;
+    try {
+      // The command throws the write error after the other files, for cli/main.ts to map.
+      expect(() => run([a, b])).toThrow(/EACCES|EPERM/);
+      expect(readFileSync(a, 'utf8')).toBe(messy);
+      expect(readFileSync(b, 'utf8')).toBe(tidy);
+      writeFileSync(b, messy);
+      const r = await runCli(['fmt', a, b]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`sdn fmt: ${a}: `);
+      expect(r.stderr).not.toMatch(/internal error|\n {4}at /);
+      expect(readFileSync(b, 'utf8')).toBe(tidy);
+    } finally {
+      unlock();
+    }
   });
 });

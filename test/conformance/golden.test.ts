@@ -1,13 +1,14 @@
 // Conformance: every golden case becomes a small .sdn model, compiled by the real compiler and run
-// by each executor: forward and backward on the CPU interpreter (its tape) and on WebGPU (the
-// same IR lowered to WGSL kernels; the backward as the differentiated graph). The golden tensors
+// by each executor: forward and backward on the CPU interpreter and on WebGPU (the same IR lowered
+// to WGSL kernels), the backward on both as the differentiated graph that training runs (the
+// hand-written tape is held to it by test/compiler/autodiff). The golden tensors
 // are bound through each IR parameter's PyTorch name, and the golden noise replaces each
 // executor's own. The model's module label `m` is the prefix stripped
 // from PyTorch names and noise streams.
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lowerGraph } from '../../compiler/lower/index.js';
-import { gradients, type Gradients } from '../../runtime/cpu/backward.js';
+import type { Gradients } from '../support/tape.js';
 import { runGraph, type RunEnv } from '../../runtime/cpu/interpreter.js';
 import { differentiate } from '../../compiler/autodiff/differentiate.js';
 import { eliminateDeadCode } from '../../compiler/ir/dce.js';
@@ -68,10 +69,29 @@ interface Engine {
 
 const cpuEnv = (k: BoundCase): RunEnv => ({ batch: k.batch, params: k.params, inputs: k.inputs, noise: k.noise });
 
+/**
+ * Gradients of Σ⟨output, seed⟩ from the case's graph differentiated (compiler/autodiff), run by
+ * `run` with the seeds as inputs; zeros for what the seeded outputs don't depend on.
+ */
+async function differentiated(
+  k: BoundCase, seeds: Record<string, ArrayLike<number>>,
+  run: (graph: IrGraph, inputs: Record<string, Float32Array>) => Promise<Record<string, Float32Array>>,
+): Promise<Gradients> {
+  const wrt = k.graph.inputs.map((i) => i.name);
+  const graph = eliminateDeadCode(differentiate(k.graph, { seeds: Object.keys(seeds), inputs: wrt }));
+  const given = Object.fromEntries(Object.entries(seeds).map(([o, v]) => [seedInput(o), Float32Array.from(v)]));
+  const out = await run(graph, { ...k.inputs, ...given });
+  const zeros = (shape: number[], rows: number) => new Float32Array(rows * numel(shape));
+  return {
+    params: new Map(k.graph.params.map((p) => [p.path, out[gradOutput(p.path)] ?? zeros(p.shape, 1)])),
+    inputs: Object.fromEntries(k.graph.inputs.map((i) => [i.name, out[gradOutput(i.name)] ?? zeros(i.shape, k.batch)])),
+  };
+}
+
 const cpu: Engine = {
   name: 'cpu',
   forward: async (k) => runGraph(k.graph, cpuEnv(k)).outputs,
-  backward: async (k, seeds) => gradients(k.graph, cpuEnv(k), seeds),
+  backward: (k, seeds) => differentiated(k, seeds, async (graph, inputs) => runGraph(graph, { ...cpuEnv(k), inputs }).outputs),
 };
 
 /** Runs a graph on WebGPU with the case's parameters and golden noise; returns every output. */
@@ -87,21 +107,11 @@ async function onDevice(device: GPUDevice, k: BoundCase, graph: IrGraph, inputs:
   }
 }
 
-// Backward: the case's graph differentiated (compiler/autodiff) and lowered like any graph.
+// Backward: the differentiated graph lowered like any graph.
 const webgpu = (device: () => GPUDevice): Engine => ({
   name: 'webgpu',
   forward: (k) => onDevice(device(), k, k.graph, k.inputs),
-  async backward(k, seeds) {
-    const wrt = k.graph.inputs.map((i) => i.name);
-    const graph = eliminateDeadCode(differentiate(k.graph, { seeds: Object.keys(seeds), inputs: wrt }));
-    const given = Object.fromEntries(Object.entries(seeds).map(([o, v]) => [seedInput(o), Float32Array.from(v)]));
-    const out = await onDevice(device(), k, graph, { ...k.inputs, ...given });
-    const zeros = (shape: number[], rows: number) => new Float32Array(rows * numel(shape));
-    return {
-      params: new Map(k.graph.params.map((p) => [p.path, out[gradOutput(p.path)] ?? zeros(p.shape, 1)])),
-      inputs: Object.fromEntries(k.graph.inputs.map((i) => [i.name, out[gradOutput(i.name)] ?? zeros(i.shape, k.batch)])),
-    };
-  },
+  backward: (k, seeds) => differentiated(k, seeds, (graph, inputs) => onDevice(device(), k, graph, inputs)),
 });
 
 const isGradient = (t: string) => t.startsWith('g_') || t.startsWith('grad.') || t.startsWith('lossgrad.');

@@ -1,7 +1,7 @@
 // A hand-built IR graph through the compiler's own GraphBuilder (shape rules, batched flags),
 // for tests of single ops. Node n gets the source line n + 1 of a file named hand.sdn.
 import { GraphBuilder } from '../../compiler/elaborate/graph-builder.js';
-import type { Span } from '../../compiler/diagnostics/diagnostic.js';
+import type { Span } from '../../diagnostics/diagnostic.js';
 import type { TensorValue } from '../../compiler/elaborate/values.js';
 import type { Attr, IrGraph, OpName } from '../../runtime/ir.js';
 

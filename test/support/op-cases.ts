@@ -1,5 +1,5 @@
 // Small graphs that together use every differentiable IR op, with the value ranges each needs.
-// The CPU tape is checked against finite differences on them (test/runtime/cpu/backward.test.ts),
+// The CPU tape (test/support/tape.ts) is checked against finite differences on them (test/runtime/cpu/backward.test.ts),
 // the differentiated graph against the tape (test/compiler/autodiff) and its WebGPU kernels
 // against the interpreter (test/runtime/webgpu/train-graph.test.ts).
 import type { IrGraph, OpName } from '../../runtime/ir.js';

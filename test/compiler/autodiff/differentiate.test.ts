@@ -1,5 +1,5 @@
 // The differentiated graph (compiler/autodiff) run by the CPU interpreter against the CPU tape
-// (runtime/cpu/backward.ts, itself checked against finite differences): every op's rule, and
+// (test/support/tape.ts, itself checked against finite differences): every op's rule, and
 // whole models. In float64, so any disagreement is a wrong rule, not round-off.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { differentiate } from '../../../compiler/autodiff/differentiate.js';
 import { buildArtifact, trainingGraph } from '../../../compiler/compile.js';
 import { compileModel } from '../../../compiler/pipeline.js';
-import { gradients } from '../../../runtime/cpu/backward.js';
+import { gradients } from '../../support/tape.js';
 import { runGraph, type RunEnv } from '../../../runtime/cpu/interpreter.js';
 import { gradOutput, numel, seedInput, type IrGraph } from '../../../runtime/ir.js';
 import { initParams } from '../../../runtime/init.js';

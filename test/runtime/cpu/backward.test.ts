@@ -1,4 +1,4 @@
-// Every gradient rule against float64 central differences of the interpreter itself.
+// The tape oracle (test/support/tape.ts): every gradient rule against float64 central differences of the interpreter itself.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../../compiler/pipeline.js';
 import { handGraph as graph } from '../../support/hand-graph.js';
 import { numel, type IrGraph } from '../../../runtime/ir.js';
-import { gradients } from '../../../runtime/cpu/backward.js';
+import { gradients } from '../../support/tape.js';
 import { runGraph, type RunEnv } from '../../../runtime/cpu/interpreter.js';
 import { dot, gradErr, rand } from '../../support/gradcheck.js';
 import { OP_CASES } from '../../support/op-cases.js';

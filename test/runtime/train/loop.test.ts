@@ -1,6 +1,6 @@
 // runTraining's schedule of evaluations.
 import { describe, expect, it } from 'vitest';
-import { CpuGradientEngine } from '../../../runtime/train/cpu-engine.js';
+import { GraphGradientEngine } from '../../../runtime/train/graph-engine.js';
 import { runTraining } from '../../../runtime/train/loop.js';
 import { Trainer, type EvalRecord } from '../../../runtime/train/trainer.js';
 import { cpuBackend } from '../../../runtime/session.js';
@@ -10,7 +10,7 @@ describe('training loop', () => {
   it('evaluates once at step 0 with evalRaw (the EMA is the raw weights), twice after', async () => {
     const model = tinyModel();
     const t = new Trainer({
-      model, engine: new CpuGradientEngine(model.graphs.elbo.ir), evalBackend: cpuBackend,
+      model, engine: new GraphGradientEngine(cpuBackend, model.graphs.train), evalBackend: cpuBackend,
       train: dataset(syntheticImages(12), 'synthetic/train'), test: dataset(syntheticImages(8, 99), 'synthetic/test'),
       recipe: recipe({ batch: 4, evalEvery: 1, evalImages: 8, evalRaw: true, steps: 1 }),
     });
@@ -29,7 +29,7 @@ describe('training loop', () => {
   it('trains without an onStep hook', async () => {
     const model = tinyModel();
     const t = new Trainer({
-      model, engine: new CpuGradientEngine(model.graphs.elbo.ir), evalBackend: cpuBackend,
+      model, engine: new GraphGradientEngine(cpuBackend, model.graphs.train), evalBackend: cpuBackend,
       train: dataset(syntheticImages(12), 'synthetic/train'), test: dataset(syntheticImages(8, 99), 'synthetic/test'),
       recipe: recipe({ batch: 4, evalEvery: 1, evalImages: 8, steps: 2 }),
     });

@@ -7,7 +7,8 @@ import type { GraphProgram } from '../../../runtime/program.js';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
 import { checkBufferLimits, createExecutor, splitGroups } from '../../../runtime/webgpu/executor.js';
 import { CompileInterrupted, pipelineCount } from '../../../runtime/webgpu/pipelines.js';
-import { fill, GraphBuilder } from './support.js';
+import { GraphBuilder } from '../../../bench/graph-builder.js';
+import { fill } from './support.js';
 
 let device: GPUDevice;
 beforeAll(async () => {
@@ -52,7 +53,7 @@ describe('executor', () => {
     const k = program.kernels.findIndex((x) => x.name.startsWith('conv2d'));
     program.kernels[k] = { ...program.kernels[k], wgsl: program.kernels[k].wgsl.replace('let wid', 'let wid: f32 = 1.0; let widx') };
     const err = await createExecutor(device, program, { batch: 2 }).then(() => undefined, (e: Error) => e);
-    expect(err?.message).toContain(`kernel "${program.kernels[k].name}" (from test.sdn:${program.kernels[k].source!.line})`);
+    expect(err?.message).toContain(`kernel "${program.kernels[k].name}" (from hand.sdn:${program.kernels[k].source!.line})`);
     expect(err?.message).toMatch(/error:/);
   });
 

@@ -3,7 +3,8 @@
 // elementwise chains that feed them. No adapter: the tests fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
-import { type CompareOptions, expectAgreement, fill, GraphBuilder, kernelOps } from './support.js';
+import { GraphBuilder } from '../../../bench/graph-builder.js';
+import { type CompareOptions, expectAgreement, fill, kernelOps } from './support.js';
 
 let device: GPUDevice;
 beforeAll(async () => {

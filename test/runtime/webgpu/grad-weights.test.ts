@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convMask } from '../../../runtime/cpu/kernels/conv2d.js';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
-import { type CompareOptions, expectAgreement, GraphBuilder } from './support.js';
+import { GraphBuilder } from '../../../bench/graph-builder.js';
+import { type CompareOptions, expectAgreement } from './support.js';
 
 let device: GPUDevice;
 beforeAll(async () => {

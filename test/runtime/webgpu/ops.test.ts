@@ -2,7 +2,8 @@
 // interpreter (relative error ≤ 1e-4), on small shapes at batch 2. No adapter: the tests fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
-import { type CompareOptions, expectAgreement, GraphBuilder, kernelOps } from './support.js';
+import { GraphBuilder } from '../../../bench/graph-builder.js';
+import { type CompareOptions, expectAgreement, kernelOps } from './support.js';
 
 let device: GPUDevice;
 beforeAll(async () => {

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lowerGraph } from '../../../compiler/lower/index.js';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
-import { expectAgreement, GraphBuilder } from './support.js';
+import { GraphBuilder } from '../../../bench/graph-builder.js';
+import { expectAgreement } from './support.js';
 
 let device: GPUDevice;
 beforeAll(async () => {

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
 import { kernelForDevice, oneSubgroupPerWorkgroup } from '../../../runtime/webgpu/pipelines.js';
-import { expectAgreement, GraphBuilder } from './support.js';
+import { GraphBuilder } from '../../../bench/graph-builder.js';
+import { expectAgreement } from './support.js';
 
 let plain: GPUDevice, subgroups: GPUDevice;
 beforeAll(async () => {

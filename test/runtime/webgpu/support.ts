@@ -1,10 +1,11 @@
-// Helpers for the WebGPU tests: hand-built IR graphs, deterministic data, and running a graph on
-// both executors (CPU reference interpreter and the lowered kernels) with the same Philox noise.
-import { OPS } from '../../../compiler/ops/index.js';
+// Helpers for the WebGPU tests: deterministic data, and running a graph (hand-built with
+// bench/graph-builder.ts, or compiled) on both executors (CPU reference interpreter and the
+// lowered kernels) with the same Philox noise.
+import type { GraphBuilder } from '../../../bench/graph-builder.js';
 import { lowerGraph } from '../../../compiler/lower/index.js';
 import type { LowerOptions } from '../../../compiler/lower/state.js';
 import { runGraph } from '../../../runtime/cpu/interpreter.js';
-import { numel, type Attr, type IrGraph, type IrNode, type OpName } from '../../../runtime/ir.js';
+import { numel, type IrGraph } from '../../../runtime/ir.js';
 import type { GraphProgram } from '../../../runtime/program.js';
 import { noiseFor } from '../../../runtime/session.js';
 import { createExecutor } from '../../../runtime/webgpu/executor.js';
@@ -20,44 +21,6 @@ export function fill(n: number, seed: number, lo = -1, hi = 1): Float32Array {
     out[i] = lo + ((hi - lo) * s) / 2 ** 32;
   }
   return out;
-}
-
-export class GraphBuilder {
-  readonly g: IrGraph = { mode: 'elbo', nodes: [], params: [], layers: [], inputs: [], outputs: [] };
-  private line = 1;
-
-  add(op: OpName, inputs: number[], attrs: Record<string, Attr> = {}, batched?: boolean): number {
-    const ins = inputs.map((i) => ({ shape: this.g.nodes[i].shape, batched: this.g.nodes[i].batched }));
-    const shape = OPS[op].shape(ins, attrs);
-    if (typeof shape === 'string') throw new Error(`${op}: ${shape}`);
-    const id = this.g.nodes.length;
-    const node: IrNode = {
-      id, op, inputs, attrs, shape, batched: batched ?? ins.some((i) => i.batched), layer: -1,
-      source: { file: 'test.sdn', line: this.line++, col: 1 },
-    };
-    this.g.nodes.push(node);
-    return id;
-  }
-
-  input(name: string, shape: number[]): number {
-    const id = this.add('input', [], { name, shape }, true);
-    this.g.inputs.push({ name, node: id, shape });
-    return id;
-  }
-
-  param(path: string, shape: number[]): number {
-    this.g.params.push({ path, torch: path, shape, init: { kind: 'zeros' }, layer: -1 });
-    return this.add('param', [], { path, shape }, false);
-  }
-
-  const(value: number): number {
-    return this.add('const', [], { value }, false);
-  }
-
-  output(name: string, node: number): this {
-    this.g.outputs.push({ name, node });
-    return this;
-  }
 }
 
 export interface CompareOptions {

@@ -2,7 +2,8 @@
 // H ≠ W, the sweep's output read in its line layout, the upstream gradient an expression.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
-import { compareOnDevice, GraphBuilder, worst } from './support.js';
+import { GraphBuilder } from '../../../bench/graph-builder.js';
+import { compareOnDevice, worst } from './support.js';
 
 let device: GPUDevice;
 beforeAll(async () => {

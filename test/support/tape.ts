@@ -1,14 +1,16 @@
-// Reverse-mode autodiff over the IR on the CPU: runs the graph keeping every value, then walks the
-// nodes backwards with one vector-Jacobian rule per op (the kernels' backward functions where
-// there is one). Gradients of unbatched operands of batched ops are summed over the batch.
-import { GRAD_OPS, numel, type IrGraph, type IrNode, type OpName } from '../ir.js';
+// The tests' oracle for compiler/autodiff: a hand-written reverse-mode tape over the IR on the CPU,
+// independent of the differentiated graph the product trains with. It runs the graph keeping every
+// value, then walks the nodes backwards with one vector-Jacobian rule per op (the kernels'
+// backward functions where there is one). Gradients of unbatched operands of batched ops are
+// summed over the batch. test/runtime/cpu/backward.test.ts checks it against finite differences.
+import { GRAD_OPS, numel, type IrGraph, type IrNode, type OpName } from '../../runtime/ir.js';
 import {
   type Arr, type Shape4, bernoulliLogProbBackward, conv2dBackward, convMask, convTranspose2dBackward, dlLogProbBackward,
   dmlLogProbBackward, eluBackward, gruCellBackward, linearBackward, sdnSweepBackward, sigmoidBackward, sigmoidScalar, softplusBackward,
   tanhBackward, type SweepDirection,
-} from './kernels/index.js';
-import { evaluate, InterpreterError, where, type RunEnv } from './interpreter.js';
-import { attrNum, bIndex, gruOf, layoutIndex, shape4, tile, type Val } from './ops.js';
+} from '../../runtime/cpu/kernels/index.js';
+import { evaluate, InterpreterError, where, type RunEnv } from '../../runtime/cpu/interpreter.js';
+import { attrNum, bIndex, gruOf, layoutIndex, shape4, tile, type Val } from '../../runtime/cpu/ops.js';
 
 export interface BackCtx {
   node: IrNode;

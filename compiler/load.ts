@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type * as A from '../grammar/ast.js';
 import { parseSource } from '../grammar/parse.js';
-import { DiagnosticError, error, type Diagnostic, type Span } from './diagnostics/diagnostic.js';
+import { DiagnosticError, error, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
 import { Env } from './elaborate/scope.js';
 import { evalConst } from './elaborate/const-eval.js';
 import { hasType, KNOWN_TYPES, show, type Value } from './elaborate/values.js';
