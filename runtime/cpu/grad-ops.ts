@@ -3,7 +3,7 @@
 // kernels, so a differentiated graph run here equals the tests' tape (test/support/tape.ts).
 import { numel, type GradOp, type OpName } from '../ir.js';
 import {
-  type Shape4, conv2dBackward, convMask, convTranspose2dBackward, dlTerm, dmlLogProbBackward, linearBackward,
+  type Shape4, conv2dWeightGrad, convMask, convTranspose2dWeightGrad, dlTerm, dmlLogProbBackward, linearBackward,
   sdnSweepGrad, sdnSweepGradWih, type SweepDirection,
 } from './kernels/index.js';
 import { attrNum, gruOf, shape4, tile, type ForwardFn } from './ops.js';
@@ -70,13 +70,11 @@ export const GRAD_FORWARD: Record<GradOp, ForwardFn> = {
   },
   conv2d_grad_weight: ([g, x], ctx) => {
     const ws = kernel4(ctx.node.shape), mask = ctx.node.attrs.mask ? convMask(ctx.node.attrs.mask as 'A' | 'B', ...ws) : null;
-    return conv2dBackward(g.data, tile(x, ctx.batch), shape4(ctx.batch, ctx.inShapes[1]), ctx.alloc(numel(ws)), ws,
-      attrNum(ctx.node, 'stride'), attrNum(ctx.node, 'padding'), mask).dw;
+    return conv2dWeightGrad(g.data, tile(x, ctx.batch), shape4(ctx.batch, ctx.inShapes[1]), ws, attrNum(ctx.node, 'stride'), attrNum(ctx.node, 'padding'), mask);
   },
   conv_transpose2d_grad_weight: ([g, x], ctx) => {
     const ws = kernel4(ctx.node.shape);
-    const dw = convTranspose2dBackward(g.data, tile(x, ctx.batch), shape4(ctx.batch, ctx.inShapes[1]), ctx.alloc(numel(ws)), ws,
-      attrNum(ctx.node, 'stride'), attrNum(ctx.node, 'padding')).dw;
+    const dw = convTranspose2dWeightGrad(g.data, tile(x, ctx.batch), shape4(ctx.batch, ctx.inShapes[1]), ws, attrNum(ctx.node, 'stride'), attrNum(ctx.node, 'padding'));
     if (ctx.node.attrs.mask) {
       const m = convMask(ctx.node.attrs.mask as 'A' | 'B', ...ws);
       for (let i = 0; i < dw.length; i++) dw[i] *= m[i];

@@ -102,3 +102,36 @@ export function convTranspose2dBackward<T extends Arr>(
   }
   return { dx: fromF64(gy, dx), dw: fromF64(gy, dw), dbias: fromF64(gy, db) };
 }
+
+/** ∂L/∂w of `convTranspose2d` alone (the conv_transpose2d_grad_weight op), summed over the batch. */
+export function convTranspose2dWeightGrad<T extends Arr>(gy: T, x: Arr, xShape: Shape4, wShape: Shape4, stride: number, padding: number): T {
+  const [B, C, H, W] = xShape;
+  const [, O, kh, kw] = wShape;
+  const [, , Ho, Wo] = convTranspose2dOutputShape(xShape, wShape, stride, padding);
+  checkLen('convTranspose2dWeightGrad gy', gy, B * O * Ho * Wo);
+  checkLen('convTranspose2dWeightGrad x', x, numel(xShape));
+  const dw = new Float64Array(numel(wShape));
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      const xBase = (b * C + c) * H * W;
+      for (let o = 0; o < O; o++) {
+        const gBase = (b * O + o) * Ho * Wo;
+        for (let ky = 0; ky < kh; ky++) {
+          for (let kx = 0; kx < kw; kx++) {
+            let acc = 0;
+            for (let iy = 0; iy < H; iy++) {
+              const oy = iy * stride - padding + ky;
+              if (oy < 0 || oy >= Ho) continue;
+              for (let ix = 0; ix < W; ix++) {
+                const ox = ix * stride - padding + kx;
+                if (ox >= 0 && ox < Wo) acc += gy[gBase + oy * Wo + ox] * x[xBase + iy * W + ix];
+              }
+            }
+            dw[((c * O + o) * kh + ky) * kw + kx] += acc;
+          }
+        }
+      }
+    }
+  }
+  return fromF64(gy, dw);
+}

@@ -140,3 +140,40 @@ export function conv2dBackward<T extends Arr>(
   }
   return { dx: fromF64(gy, dx), dw: fromF64(gy, dw), dbias: fromF64(gy, db) };
 }
+
+/** ∂L/∂w of `conv2d` alone (the conv2d_grad_weight op), summed over the batch; masked taps stay 0. */
+export function conv2dWeightGrad<T extends Arr>(
+  gy: T, x: Arr, xShape: Shape4, wShape: Shape4, stride: number, padding: number, mask?: Arr | null,
+): T {
+  const [B, C, H, W] = xShape;
+  const [O, , kh, kw] = wShape;
+  const [, , Ho, Wo] = conv2dOutputShape(xShape, wShape, stride, padding);
+  checkLen('conv2dWeightGrad gy', gy, B * O * Ho * Wo);
+  checkLen('conv2dWeightGrad x', x, numel(xShape));
+  const dw = new Float64Array(numel(wShape));
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < O; o++) {
+      const gBase = (b * O + o) * Ho * Wo;
+      for (let c = 0; c < C; c++) {
+        const xBase = (b * C + c) * H * W;
+        for (let ky = 0; ky < kh; ky++) {
+          for (let kx = 0; kx < kw; kx++) {
+            const wi = ((o * C + c) * kh + ky) * kw + kx;
+            if (mask && mask[wi] === 0) continue;
+            let acc = 0;
+            for (let oy = 0; oy < Ho; oy++) {
+              const iy = oy * stride - padding + ky;
+              if (iy < 0 || iy >= H) continue;
+              for (let ox = 0; ox < Wo; ox++) {
+                const ix = ox * stride - padding + kx;
+                if (ix >= 0 && ix < W) acc += gy[gBase + oy * Wo + ox] * x[xBase + iy * W + ix];
+              }
+            }
+            dw[wi] += acc;
+          }
+        }
+      }
+    }
+  }
+  return fromF64(gy, dw);
+}

@@ -62,6 +62,17 @@ export function affineBackwardInto(
   }
 }
 
+/** out = wᵀ·g for w [rows, cols] and g [rows] (the input gradient of an affine map alone). */
+export function transposedProduct(w: Arr, rows: number, cols: number, g: Float64Array, out: Float64Array): void {
+  out.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const gr = g[r];
+    if (gr === 0) continue;
+    const wr = r * cols;
+    for (let c = 0; c < cols; c++) out[c] += gr * w[wr + c];
+  }
+}
+
 /** h'[k] for k < H from the affine halves gi, gh (3H each, at offsets gio/gho) and h (at ho). */
 export function gruPointwise(
   gi: Float64Array, gio: number, gh: Float64Array, gho: number, h: ArrayLike<number>, ho: number,

@@ -5,7 +5,7 @@
 // (neighbour-major concat, zero outside the image), where y(d∓1, ·) is the already corrected line.
 import { type Arr, type Shape4, checkLen, checkShape, fromF64, numel } from './util.js';
 import {
-  type GruWeightGrads, type GruWeights, affineBackwardInto, affineInto, gruPointwise, gruPointwiseBackward, gruSizes,
+  type GruWeightGrads, type GruWeights, affineBackwardInto, affineInto, gruPointwise, gruPointwiseBackward, gruSizes, transposedProduct,
 } from './gru.js';
 
 export type SweepDirection = 0 | 1 | 2 | 3;
@@ -168,7 +168,6 @@ export function sdnSweepGrad<T extends Arr>(gy: T, x: Arr, shape: Shape4, p: Gru
   for (let j = 0; j < index.length; j++) gY[j] = gy[index[j]];
   const G = new Float64Array((index.length / F) * 7 * F);
   const dgi = new Float64Array(3 * F), dgh = new Float64Array(3 * F), u = new Float64Array(3 * F), du = new Float64Array(3 * F);
-  const unusedDw = new Float64Array(p.wIh.length), unusedDb = new Float64Array(3 * F);
   for (let b = 0; b < B; b++) {
     for (let s = L - 1; s >= 1; s--) {
       const prevBase = (b * L + s - 1) * P * F;
@@ -178,8 +177,7 @@ export function sdnSweepGrad<T extends Arr>(gy: T, x: Arr, shape: Shape4, p: Gru
         G.set(dgi, q * 7 * F);
         G.set(dgh, q * 7 * F + 3 * F);
         neighbours(ly, prevBase, i, P, F, u);
-        du.fill(0);
-        affineBackwardInto(p.wIh, 3 * F, 3 * F, dgi, 0, u, 0, du, 0, unusedDw, unusedDb);
+        transposedProduct(p.wIh, 3 * F, 3 * F, dgi, du);
         for (let k = 0; k < 3; k++) {
           const nq = i - 1 + k;
           if (nq < 0 || nq >= P) continue;
