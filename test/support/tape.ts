@@ -4,13 +4,10 @@
 // backward functions where there is one). Gradients of unbatched operands of batched ops are
 // summed over the batch. test/runtime/cpu/backward.test.ts checks it against finite differences.
 import { GRAD_OPS, numel, type IrGraph, type IrNode, type OpName } from '../../runtime/ir.js';
-import {
-  type Arr, type Shape4, bernoulliLogProbBackward, conv2dBackward, convMask, convTranspose2dBackward, dlLogProbBackward,
-  dmlLogProbBackward, eluBackward, gruCellBackward, linearBackward, sdnSweepBackward, sigmoidBackward, sigmoidScalar, softplusBackward,
-  tanhBackward, type SweepDirection,
-} from '../../runtime/cpu/kernels/index.js';
+import { type Arr, type Shape4, convMask, dmlLogProbBackward, linearBackward, sigmoidScalar, type SweepDirection } from '../../runtime/cpu/kernels/index.js';
 import { evaluate, InterpreterError, where, type RunEnv } from '../../runtime/cpu/interpreter.js';
 import { attrNum, bIndex, gruOf, layoutIndex, shape4, tile, type Val } from '../../runtime/cpu/ops.js';
+import { bernoulliLogProbBackward, conv2dBackward, convTranspose2dBackward, dlLogProbBackward, eluBackward, gruCellBackward, sdnSweepBackward, sigmoidBackward, softplusBackward, tanhBackward } from './backward-kernels.js';
 
 export interface BackCtx {
   node: IrNode;

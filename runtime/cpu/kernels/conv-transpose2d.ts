@@ -1,7 +1,7 @@
 // Transposed 2-D convolution (PyTorch nn.ConvTranspose2d, output_padding 0, no groups/dilation):
 // weight [C_in, C_out, kh, kw]; input pixel (iy, ix) scatters into output (iy·s − p + ky, ix·s − p + kx).
 import { type Arr, type Shape4, checkLen, checkShape, fromF64, numel } from './util.js';
-import type { Conv2dGrads, Conv2dResult } from './conv2d.js';
+import type { Conv2dResult } from './conv2d.js';
 
 /** Output shape [B, C_out, (H−1)·s − 2p + kh, (W−1)·s − 2p + kw]. */
 export function convTranspose2dOutputShape(xShape: Shape4, wShape: Shape4, stride: number, padding: number): Shape4 {
@@ -55,53 +55,6 @@ export function convTranspose2d<T extends Arr>(
   return { y: fromF64(x, y), shape };
 }
 
-/** Vector-Jacobian product of `convTranspose2d` for upstream gradient gy. */
-export function convTranspose2dBackward<T extends Arr>(
-  gy: T, x: Arr, xShape: Shape4, w: Arr, wShape: Shape4, stride: number, padding: number,
-): Conv2dGrads<T> {
-  const shape = convTranspose2dOutputShape(xShape, wShape, stride, padding);
-  const [B, C, H, W] = xShape;
-  const [, O, Ho, Wo] = shape;
-  const [, , kh, kw] = wShape;
-  checkLen('convTranspose2dBackward gy', gy, numel(shape));
-  checkLen('convTranspose2dBackward x', x, numel(xShape));
-  checkLen('convTranspose2dBackward w', w, numel(wShape));
-  const dx = new Float64Array(x.length);
-  const dw = new Float64Array(w.length);
-  const db = new Float64Array(O);
-  for (let b = 0; b < B; b++) {
-    for (let o = 0; o < O; o++) {
-      const gBase = (b * O + o) * Ho * Wo;
-      for (let i = 0; i < Ho * Wo; i++) db[o] += gy[gBase + i];
-    }
-    for (let c = 0; c < C; c++) {
-      const xBase = (b * C + c) * H * W;
-      for (let o = 0; o < O; o++) {
-        const gBase = (b * O + o) * Ho * Wo;
-        for (let ky = 0; ky < kh; ky++) {
-          for (let kx = 0; kx < kw; kx++) {
-            const wi = ((c * O + o) * kh + ky) * kw + kx;
-            const wv = w[wi];
-            let acc = 0;
-            for (let iy = 0; iy < H; iy++) {
-              const oy = iy * stride - padding + ky;
-              if (oy < 0 || oy >= Ho) continue;
-              for (let ix = 0; ix < W; ix++) {
-                const ox = ix * stride - padding + kx;
-                if (ox < 0 || ox >= Wo) continue;
-                const g = gy[gBase + oy * Wo + ox];
-                acc += g * x[xBase + iy * W + ix];
-                dx[xBase + iy * W + ix] += g * wv;
-              }
-            }
-            dw[wi] += acc;
-          }
-        }
-      }
-    }
-  }
-  return { dx: fromF64(gy, dx), dw: fromF64(gy, dw), dbias: fromF64(gy, db) };
-}
 
 /** ∂L/∂w of `convTranspose2d` alone (the conv_transpose2d_grad_weight op), summed over the batch. */
 export function convTranspose2dWeightGrad<T extends Arr>(gy: T, x: Arr, xShape: Shape4, wShape: Shape4, stride: number, padding: number): T {

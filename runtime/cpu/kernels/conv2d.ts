@@ -7,13 +7,6 @@ export interface Conv2dResult<T extends Arr> {
   shape: Shape4;
 }
 
-export interface Conv2dGrads<T extends Arr> {
-  dx: T;
-  /** Gradient w.r.t. the raw (unmasked) weight: zero where the mask is zero. */
-  dw: T;
-  dbias: T;
-}
-
 /**
  * PixelCNN mask as in the authors' MaskedConv2d: type A zeroes the centre and everything after it
  * in raster order; type B keeps the centre.
@@ -94,52 +87,6 @@ export function conv2d<T extends Arr>(
   return { y: fromF64(x, y), shape };
 }
 
-/** Vector-Jacobian product of `conv2d` for upstream gradient gy (shape conv2dOutputShape(...)). */
-export function conv2dBackward<T extends Arr>(
-  gy: T, x: Arr, xShape: Shape4, w: Arr, wShape: Shape4,
-  stride: number, padding: number, mask?: Arr | null,
-): Conv2dGrads<T> {
-  const shape = conv2dOutputShape(xShape, wShape, stride, padding);
-  const [B, C, H, W] = xShape;
-  const [, O, Ho, Wo] = shape;
-  const [, , kh, kw] = wShape;
-  checkLen('conv2dBackward gy', gy, numel(shape));
-  checkLen('conv2dBackward x', x, numel(xShape));
-  const wm = maskedWeight(w, wShape, mask);
-  const dx = new Float64Array(x.length);
-  const dw = new Float64Array(w.length);
-  const db = new Float64Array(O);
-  for (let b = 0; b < B; b++) {
-    for (let o = 0; o < O; o++) {
-      const gBase = (b * O + o) * Ho * Wo;
-      for (let i = 0; i < Ho * Wo; i++) db[o] += gy[gBase + i];
-      for (let c = 0; c < C; c++) {
-        const xBase = (b * C + c) * H * W;
-        for (let ky = 0; ky < kh; ky++) {
-          for (let kx = 0; kx < kw; kx++) {
-            const wi = ((o * C + c) * kh + ky) * kw + kx;
-            if (mask && mask[wi] === 0) continue;
-            const wv = wm[wi];
-            let acc = 0;
-            for (let oy = 0; oy < Ho; oy++) {
-              const iy = oy * stride - padding + ky;
-              if (iy < 0 || iy >= H) continue;
-              for (let ox = 0; ox < Wo; ox++) {
-                const ix = ox * stride - padding + kx;
-                if (ix < 0 || ix >= W) continue;
-                const g = gy[gBase + oy * Wo + ox];
-                acc += g * x[xBase + iy * W + ix];
-                dx[xBase + iy * W + ix] += g * wv;
-              }
-            }
-            dw[wi] += mask ? acc * mask[wi] : acc;
-          }
-        }
-      }
-    }
-  }
-  return { dx: fromF64(gy, dx), dw: fromF64(gy, dw), dbias: fromF64(gy, db) };
-}
 
 /** ∂L/∂w of `conv2d` alone (the conv2d_grad_weight op), summed over the batch; masked taps stay 0. */
 export function conv2dWeightGrad<T extends Arr>(

@@ -3,7 +3,7 @@
 //   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h.
 // The pointwise part works on precomputed affine halves gi = W_ih x + b_ih and gh = W_hh h + b_hh
 // so the SDN sweep can reuse it with gh computed once for all positions.
-import { type Arr, allocLike, checkLen, fromF64 } from './util.js';
+import { type Arr, allocLike, checkLen } from './util.js';
 import { sigmoidScalar } from './elementwise.js';
 
 /** weight_ih [3H, I], weight_hh [3H, H], bias_ih [3H], bias_hh [3H]. */
@@ -12,13 +12,6 @@ export interface GruWeights {
   wHh: Arr;
   bIh: Arr;
   bHh: Arr;
-}
-
-export interface GruWeightGrads<T extends Arr> {
-  dwIh: T;
-  dwHh: T;
-  dbIh: T;
-  dbHh: T;
 }
 
 /** Hidden and input sizes implied by the weights (validated). */
@@ -45,22 +38,6 @@ export function affineInto(
   }
 }
 
-/** Backward of affineInto for upstream g: dv += wᵀ g (if dv), dw += g ⊗ v, db += g. */
-export function affineBackwardInto(
-  w: Arr, rows: number, cols: number, g: Float64Array, go: number, v: ArrayLike<number>, vo: number,
-  dv: Float64Array | null, dvo: number, dw: Float64Array, db: Float64Array,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const gr = g[go + r];
-    if (gr === 0) continue;
-    db[r] += gr;
-    const wr = r * cols;
-    for (let c = 0; c < cols; c++) {
-      dw[wr + c] += gr * v[vo + c];
-      if (dv) dv[dvo + c] += gr * w[wr + c];
-    }
-  }
-}
 
 /** out = wᵀ·g for w [rows, cols] and g [rows] (the input gradient of an affine map alone). */
 export function transposedProduct(w: Arr, rows: number, cols: number, g: Float64Array, out: Float64Array): void {
@@ -131,31 +108,3 @@ export function gruCell<T extends Arr>(x: T, h: Arr, N: number, p: GruWeights): 
   return y;
 }
 
-/** Vector-Jacobian product of gruCell for upstream gradient gHNew [N, H]. */
-export function gruCellBackward<T extends Arr>(
-  gHNew: T, x: Arr, h: Arr, N: number, p: GruWeights,
-): { dx: T; dh: T } & GruWeightGrads<T> {
-  const { hidden: H, input: I } = gruSizes(p);
-  checkLen('gruCellBackward gHNew', gHNew, N * H);
-  checkLen('gruCellBackward x', x, N * I);
-  checkLen('gruCellBackward h', h, N * H);
-  const gi = new Float64Array(3 * H);
-  const gh = new Float64Array(3 * H);
-  const dgi = new Float64Array(3 * H);
-  const dgh = new Float64Array(3 * H);
-  const dx = new Float64Array(N * I);
-  const dh = new Float64Array(N * H);
-  const dwIh = new Float64Array(p.wIh.length);
-  const dwHh = new Float64Array(p.wHh.length);
-  const dbIh = new Float64Array(3 * H);
-  const dbHh = new Float64Array(3 * H);
-  for (let n = 0; n < N; n++) {
-    affineInto(p.wIh, p.bIh, 3 * H, I, x, n * I, gi, 0);
-    affineInto(p.wHh, p.bHh, 3 * H, H, h, n * H, gh, 0);
-    gruPointwiseBackward(gi, 0, gh, 0, h, n * H, H, gHNew, n * H, dgi, dgh, dh, n * H);
-    affineBackwardInto(p.wIh, 3 * H, I, dgi, 0, x, n * I, dx, n * I, dwIh, dbIh);
-    affineBackwardInto(p.wHh, 3 * H, H, dgh, 0, h, n * H, dh, n * H, dwHh, dbHh);
-  }
-  const f = (a: Float64Array) => fromF64(gHNew, a);
-  return { dx: f(dx), dh: f(dh), dwIh: f(dwIh), dwHh: f(dwHh), dbIh: f(dbIh), dbHh: f(dbHh) };
-}

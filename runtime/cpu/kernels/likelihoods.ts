@@ -5,7 +5,7 @@ import { type Arr, checkLen, fromF64, numel } from './util.js';
 import { sigmoidScalar as sig, softplusScalar as softplus } from './elementwise.js';
 
 
-function batchOf(what: string, a: Arr, x: Arr, shape: readonly number[]): { B: number; per: number } {
+export function batchOf(what: string, a: Arr, x: Arr, shape: readonly number[]): { B: number; per: number } {
   if (shape.length < 1 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new Error(`${what}: bad shape [${shape.join(', ')}]`);
   }
@@ -47,25 +47,6 @@ export function dlLogProb<T extends Arr>(mean: T, logscale: number, x: Arr, shap
   return fromF64(mean, out);
 }
 
-/** Gradients of Σ_b gLogp[b] · logp[b] w.r.t. mean and logscale. */
-export function dlLogProbBackward<T extends Arr>(
-  gLogp: Arr, mean: T, logscale: number, x: Arr, shape: readonly number[], nbits: number,
-): { dMean: T; dLogscale: number } {
-  const { B, per } = batchOf('dlLogProbBackward', mean, x, shape);
-  checkLen('dlLogProbBackward gLogp', gLogp, B);
-  const bin = 1 / 2 ** nbits;
-  const dMean = new Float64Array(mean.length);
-  let dLogscale = 0;
-  const r = new Float64Array(3);
-  for (let b = 0; b < B; b++) {
-    for (let j = b * per; j < (b + 1) * per; j++) {
-      dlTerm(mean[j], x[j], logscale, bin, r);
-      dMean[j] = gLogp[b] * r[1];
-      dLogscale += gLogp[b] * r[2];
-    }
-  }
-  return { dMean: fromF64(mean, dMean), dLogscale };
-}
 
 /** Bernoulli(logits) log-likelihood per image [B]: Σ x·l − softplus(l). */
 export function bernoulliLogProb<T extends Arr>(logits: T, x: Arr, shape: readonly number[]): T {
@@ -77,13 +58,3 @@ export function bernoulliLogProb<T extends Arr>(logits: T, x: Arr, shape: readon
   return fromF64(logits, out);
 }
 
-/** Gradient w.r.t. logits of Σ_b gLogp[b] · logp[b]: gLogp[b] · (x − σ(l)). */
-export function bernoulliLogProbBackward<T extends Arr>(gLogp: Arr, logits: T, x: Arr, shape: readonly number[]): T {
-  const { B, per } = batchOf('bernoulliLogProbBackward', logits, x, shape);
-  checkLen('bernoulliLogProbBackward gLogp', gLogp, B);
-  const d = new Float64Array(logits.length);
-  for (let b = 0; b < B; b++) {
-    for (let j = b * per; j < (b + 1) * per; j++) d[j] = gLogp[b] * (x[j] - sig(logits[j]));
-  }
-  return fromF64(logits, d);
-}

@@ -5,7 +5,7 @@
 // (neighbour-major concat, zero outside the image), where y(d∓1, ·) is the already corrected line.
 import { type Arr, type Shape4, checkLen, checkShape, fromF64, numel } from './util.js';
 import {
-  type GruWeightGrads, type GruWeights, affineBackwardInto, affineInto, gruPointwise, gruPointwiseBackward, gruSizes, transposedProduct,
+  type GruWeights, affineInto, gruPointwise, gruPointwiseBackward, gruSizes, transposedProduct,
 } from './gru.js';
 
 export type SweepDirection = 0 | 1 | 2 | 3;
@@ -58,7 +58,7 @@ function checkArgs(x: Arr, shape: Shape4, p: GruWeights, dir: number): number {
 }
 
 /** Gathers the three neighbours (i−1, i, i+1) of line `prev` of ly into u (zero outside). */
-function neighbours(ly: Float64Array, lineBase: number, i: number, P: number, F: number, u: Float64Array): void {
+export function neighbours(ly: Float64Array, lineBase: number, i: number, P: number, F: number, u: Float64Array): void {
   u.fill(0);
   for (let k = 0; k < 3; k++) {
     const q = i - 1 + k;
@@ -68,7 +68,7 @@ function neighbours(ly: Float64Array, lineBase: number, i: number, P: number, F:
   }
 }
 
-function forwardState(x: Arr, shape: Shape4, p: GruWeights, dir: SweepDirection): SweepState {
+export function forwardState(x: Arr, shape: Shape4, p: GruWeights, dir: SweepDirection): SweepState {
   const F = checkArgs(x, shape, p, dir);
   const B = shape[0];
   const { L, P, index } = lineIndex(shape, dir);
@@ -104,54 +104,6 @@ export function sdnSweep<T extends Arr>(x: T, shape: Shape4, p: GruWeights, dire
   return fromF64(x, y);
 }
 
-/**
- * Vector-Jacobian product of sdnSweep for upstream gradient gy [B, F, H, W]: recomputes the forward
- * sweep, then scans the lines in reverse, pushing each line's input gradient onto the previous line.
- */
-export function sdnSweepBackward<T extends Arr>(
-  gy: T, x: Arr, shape: Shape4, p: GruWeights, direction: SweepDirection,
-): { dx: T } & GruWeightGrads<T> {
-  const st = forwardState(x, shape, p, direction);
-  const { F, L, P, index, lx, ly, gi, gh } = st;
-  checkLen('sdnSweepBackward gy', gy, index.length);
-  const B = shape[0];
-  const gY = new Float64Array(index.length); // dL/dy in the line view, grows as later lines are processed
-  for (let j = 0; j < index.length; j++) gY[j] = gy[index[j]];
-  const dlx = new Float64Array(index.length);
-  const dwIh = new Float64Array(p.wIh.length);
-  const dwHh = new Float64Array(p.wHh.length);
-  const dbIh = new Float64Array(3 * F);
-  const dbHh = new Float64Array(3 * F);
-  const dgi = new Float64Array(3 * F);
-  const dgh = new Float64Array(3 * F);
-  const u = new Float64Array(3 * F);
-  const du = new Float64Array(3 * F);
-  for (let b = 0; b < B; b++) {
-    for (let s = L - 1; s >= 1; s--) {
-      const prevBase = (b * L + s - 1) * P * F;
-      for (let i = 0; i < P; i++) {
-        const q = (b * L + s) * P + i;
-        gruPointwiseBackward(gi, q * 3 * F, gh, q * 3 * F, lx, q * F, F, gY, q * F, dgi, dgh, dlx, q * F);
-        affineBackwardInto(p.wHh, 3 * F, F, dgh, 0, lx, q * F, dlx, q * F, dwHh, dbHh);
-        neighbours(ly, prevBase, i, P, F, u);
-        du.fill(0);
-        affineBackwardInto(p.wIh, 3 * F, 3 * F, dgi, 0, u, 0, du, 0, dwIh, dbIh);
-        for (let k = 0; k < 3; k++) {
-          const nq = i - 1 + k;
-          if (nq < 0 || nq >= P) continue;
-          for (let f = 0; f < F; f++) gY[prevBase + nq * F + f] += du[k * F + f];
-        }
-      }
-    }
-    // The first swept line passes through unchanged.
-    const base = b * L * P * F;
-    for (let j = 0; j < P * F; j++) dlx[base + j] += gY[base + j];
-  }
-  const dx = new Float64Array(index.length);
-  for (let j = 0; j < index.length; j++) dx[index[j]] = dlx[j];
-  const f = (a: Float64Array) => fromF64(gy, a);
-  return { dx: f(dx), dwIh: f(dwIh), dwHh: f(dwHh), dbIh: f(dbIh), dbHh: f(dbHh) };
-}
 
 /**
  * The sweep's backward as the `sweep_grad` op computes it, for upstream gradient gy [B, F, H, W]:

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { conv2d } from '../../../../runtime/cpu/kernels/conv2d.js';
-import {
-  convTranspose2d, convTranspose2dBackward, convTranspose2dOutputShape,
-} from '../../../../runtime/cpu/kernels/conv-transpose2d.js';
+import { convTranspose2d, convTranspose2dOutputShape } from '../../../../runtime/cpu/kernels/conv-transpose2d.js';
 import type { Shape4 } from '../../../../runtime/cpu/kernels/util.js';
 import { dot, gradErr, rand } from '../../../support/gradcheck.js';
+import { convTranspose2dBackward } from '../../../support/backward-kernels.js';
 
 const CASES: [string, Shape4, Shape4, number, number][] = [
   ['4x4 stride 2 pad 1 (upsample)', [2, 3, 3, 4], [3, 2, 4, 4], 2, 1],

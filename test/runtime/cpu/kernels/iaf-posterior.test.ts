@@ -1,10 +1,11 @@
 // The IAF posterior (authors' IAF.reparameterize with one flow step through ARCNN) composed from the
 // kernels and checked forward and backward against the iaf_posterior golden case.
 import { describe, it } from 'vitest';
-import { conv2d, conv2dBackward, convMask } from '../../../../runtime/cpu/kernels/conv2d.js';
-import { elu, eluBackward } from '../../../../runtime/cpu/kernels/elementwise.js';
+import { conv2d, convMask } from '../../../../runtime/cpu/kernels/conv2d.js';
+import { elu } from '../../../../runtime/cpu/kernels/elementwise.js';
 import type { Shape4 } from '../../../../runtime/cpu/kernels/util.js';
 import { expectGolden, loadGolden } from '../../../support/golden.js';
+import { conv2dBackward, eluBackward } from '../../../support/backward-kernels.js';
 
 /** Channels [c0, c1) of a [B, C, H, W] tensor. */
 function channels(a: Float32Array, [B, C, H, W]: Shape4, c0: number, c1: number): Float32Array {

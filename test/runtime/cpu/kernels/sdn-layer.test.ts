@@ -2,12 +2,13 @@
 // sweeps in `dirs` order, 1×1 project-out; res: σ(gate)·cnn + (1 − σ(gate))·value), checked
 // forward and backward against the golden cases.
 import { describe, it } from 'vitest';
-import { conv2d, conv2dBackward } from '../../../../runtime/cpu/kernels/conv2d.js';
-import { convTranspose2d, convTranspose2dBackward } from '../../../../runtime/cpu/kernels/conv-transpose2d.js';
-import { sigmoid, tanh, tanhBackward } from '../../../../runtime/cpu/kernels/elementwise.js';
-import { type SweepDirection, sdnSweep, sdnSweepBackward } from '../../../../runtime/cpu/kernels/sdn-sweep.js';
+import { conv2d } from '../../../../runtime/cpu/kernels/conv2d.js';
+import { convTranspose2d } from '../../../../runtime/cpu/kernels/conv-transpose2d.js';
+import { sigmoid, tanh } from '../../../../runtime/cpu/kernels/elementwise.js';
+import { type SweepDirection, sdnSweep } from '../../../../runtime/cpu/kernels/sdn-sweep.js';
 import type { Shape4 } from '../../../../runtime/cpu/kernels/util.js';
 import { type GoldenCase, expectGolden, goldenGru, loadGolden } from '../../../support/golden.js';
+import { conv2dBackward, convTranspose2dBackward, sdnSweepBackward, tanhBackward } from '../../../support/backward-kernels.js';
 
 type Grads = Record<string, Float32Array>;
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type GruWeights, gruCell } from '../../../../runtime/cpu/kernels/gru.js';
-import { type SweepDirection, sdnSweep, sdnSweepBackward } from '../../../../runtime/cpu/kernels/sdn-sweep.js';
+import { type SweepDirection, sdnSweep } from '../../../../runtime/cpu/kernels/sdn-sweep.js';
 import type { Shape4 } from '../../../../runtime/cpu/kernels/util.js';
 import { expectGolden, goldenGru, loadGolden, relErr } from '../../../support/golden.js';
 import { dot, gradErr, rand } from '../../../support/gradcheck.js';
+import { sdnSweepBackward } from '../../../support/backward-kernels.js';
 
 const DIRS: SweepDirection[] = [0, 1, 2, 3];
 
