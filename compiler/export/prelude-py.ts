@@ -342,4 +342,20 @@ def philox_normals(seed, stream, n):
 def sdn_noise(table, seed, batch):
     """The noise tensors of a table (NOISE or SAMPLE_NOISE) that sdn draws for a batch under a seed."""
     return [philox_normals(seed, stream_id(s), batch * math.prod(shape)).reshape((batch,) + tuple(shape)) for s, shape in table]
+
+
+def _mix32(x):
+    x ^= x >> 16
+    x = (x * 0x21F0AAAD) & _M32
+    x ^= x >> 15
+    x = (x * 0x735A2D97) & _M32
+    return x ^ (x >> 15)
+
+
+_SALTS = {"train": 0x7A1, "eval": 0xE7A1, "sample": 0x5A3B}
+
+
+def noise_seed(seed, purpose, counter):
+    """sdn's Philox seed for one purpose and counter (runtime/train/schedule.ts, noiseSeed)."""
+    return _mix32((_mix32((seed ^ _SALTS[purpose]) & _M32) + counter * 0x9E3779B9) & _M32)
 `;

@@ -53,8 +53,9 @@ sdn elbo ${o.sourcePath}${sets}${o.data === 'fashion-mnist' ? '' : ` --data ${o.
 sdn sample ${o.sourcePath}${sets} --weights runs/${o.model}/weights-ema.safetensors -n 64 -o samples.png
 ${fence}
 
-train.py's test −ELBO uses sdn's own noise (Philox, \`model.sdn_noise\`), so \`sdn elbo --limit
-EVAL_IMAGES --batch EVAL_BATCH\` prints the same number for the same weights.
+train.py's test −ELBO uses sdn's own noise (Philox, \`model.sdn_noise\` under \`model.noise_seed\`),
+so \`sdn elbo --limit EVAL_IMAGES --batch EVAL_BATCH --seed SEED\` prints the same number for the same
+weights, as \`sdn train\` reports it.
 
 ## In Python
 

@@ -155,17 +155,19 @@ def load_state(path, module, optimizer, device):
 
 @torch.no_grad()
 def evaluate(module, test, args, device):
-    """-ELBO and KL in bits/dim of the first --eval-images test images, as sdn elbo computes them."""
+    """-ELBO and KL in bits/dim of the first --eval-images test images, as sdn (elbo, eval, train) computes them."""
     module.eval()
     n = min(args.eval_images, test.shape[0])
     batch = min(args.eval_batch, n)
     dims = math.prod(test.shape[1:])
     elbo = kl = seen = 0.0
-    for start in range(0, n - batch + 1, batch):
-        x = data.scale(test[start:start + batch], sdn.LIKELIHOOD, sdn.NBITS).to(device)
-        eps = [e.to(device) for e in sdn.sdn_noise(sdn.NOISE, start, batch)]
+    for start in range(0, n, batch):
+        b = min(batch, n - start)
+        x = data.scale(test[start:start + b], sdn.LIKELIHOOD, sdn.NBITS).to(device)
+        seed = sdn.noise_seed(sdn.noise_seed(args.seed, "eval", 0), "eval", start)
+        eps = [e.to(device) for e in sdn.sdn_noise(sdn.NOISE, seed, b)]
         out = module(x, eps=eps)
-        elbo, kl, seen = elbo + out["elbo"].double().sum().item(), kl + out["kl"].double().sum().item(), seen + batch
+        elbo, kl, seen = elbo + out["elbo"].double().sum().item(), kl + out["kl"].double().sum().item(), seen + b
     module.train()
     return {"images": int(seen), "elboBpd": -elbo / seen / (dims * math.log(2)), "klBpd": kl / seen / (dims * math.log(2))}
 

@@ -51,7 +51,10 @@ describe('executor', () => {
   it('reports a WGSL error with the kernel name, the model line it came from and the compiler message', async () => {
     const program = small();
     const k = program.kernels.findIndex((x) => x.name.startsWith('conv2d'));
-    program.kernels[k] = { ...program.kernels[k], wgsl: program.kernels[k].wgsl.replace('let wid', 'let wid: f32 = 1.0; let widx') };
+    // The device may run the kernel's subgroup variant: break both texts.
+    const broken = (wgsl: string) => wgsl.replace('let wid', 'let wid: f32 = 1.0; let widx');
+    const { subgroup } = program.kernels[k];
+    program.kernels[k] = { ...program.kernels[k], wgsl: broken(program.kernels[k].wgsl), ...(subgroup ? { subgroup: { ...subgroup, wgsl: broken(subgroup.wgsl) } } : {}) };
     const err = await createExecutor(device, program, { batch: 2 }).then(() => undefined, (e: Error) => e);
     expect(err?.message).toContain(`kernel "${program.kernels[k].name}" (from hand.sdn:${program.kernels[k].source!.line})`);
     expect(err?.message).toMatch(/error:/);
