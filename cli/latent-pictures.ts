@@ -2,6 +2,7 @@
 // one row per latent dimension, the posterior mean of one image with that dimension set to
 // −2 … 2 (the prior's ±2σ); and interpolation.png, one row per pair of random images: the first
 // image, the decodings of `steps` codes evenly between their posterior means, the second image.
+import { imageLikelihood } from '../runtime/likelihood.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { lowerGraph } from '../compiler/lower/index.js';
@@ -44,7 +45,7 @@ export async function writeLatentPictures(o: PictureOptions): Promise<string[]> 
   if (index < 0 || index >= count) throw new UsageError(`--index must be a grid index in 0..${count - 1}, got ${index}`);
   const rows = Uint32Array.from([index, ...Array.from({ length: 2 * pairs }, () => rng.int(count))]);
   const originals = source.images(rows);
-  const { kind, nbits } = model.likelihood;
+  const { kind, nbits } = imageLikelihood(model);
   const encoder = await backend.prepare(lowerGraph(posterior.graph), rows.length);
   const dec = await backend.prepare(lowerGraph(decoder), steps);
   try {

@@ -1,5 +1,6 @@
 // What `sdn elbo` and `sdn eval` share: the test set a model is scored on and one evaluation of
 // it, runtime/train/evaluate.ts's (the one training reports), with progress on stderr.
+import { imageLikelihood } from '../runtime/likelihood.js';
 import { firstN, type Dataset } from '../runtime/data/batches.js';
 import { loadDataset } from '../runtime/data/datasets.js';
 import type { CompiledModel } from '../runtime/program.js';
@@ -24,7 +25,7 @@ export async function testSetFor(model: CompiledModel, dataSpec: string, args: P
 export async function evaluateTestSet(session: ModelSession, model: CompiledModel, test: Dataset, args: ParsedArgs, from: string): Promise<EvalResult> {
   const k = args.flags.has('k') ? intFlag(args, 'k', { min: 1 }) : 1;
   const batch = Math.min(intFlag(args, 'batch', { min: 1 }), test.count), seed = seedFlag(args, 'seed');
-  const { kind, nbits } = model.likelihood;
+  const { kind, nbits } = imageLikelihood(model);
   const onProgress = phaseReporter({
     start: (total) => `evaluating ${total} test images (K = ${k}, batch ${batch})`,
     step: (done, total) => `evaluating ${done}/${total} test images`,

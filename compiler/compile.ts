@@ -2,7 +2,7 @@
 // training) lowered to WGSL kernels, plus the IR the CPU interpreter runs, plus every parameter
 // with its PyTorch name.
 import type { IrGraph } from '../runtime/ir.js';
-import { likelihoodOf } from '../runtime/likelihood.js';
+import { findLikelihood } from '../runtime/likelihood.js';
 import type { CompiledModel } from '../runtime/program.js';
 import type { Compiled } from './pipeline.js';
 import { differentiate } from './autodiff/differentiate.js';
@@ -24,7 +24,12 @@ export function buildArtifact(compiled: Compiled): CompiledModel {
   const programs = { elbo: lazy(() => lowerGraph(elbo)), sample: lazy(() => lowerGraph(sample)), train: lazy(() => lowerGraph(trainingGraph(elbo))) };
   const graphs = {} as CompiledModel['graphs'];
   for (const [name, get] of Object.entries(programs)) Object.defineProperty(graphs, name, { get, enumerable: true });
-  return { format: 'sdn-compiled/1', model: compiled.program.model.name.name, params: elbo.params, likelihood: likelihoodOf(elbo), graphs };
+  return { format: 'sdn-compiled/1', model: compiled.program.model.name.name, params: elbo.params, ...likelihoodField(elbo), graphs };
+}
+
+function likelihoodField(elbo: IrGraph): Pick<CompiledModel, 'likelihood'> {
+  const likelihood = findLikelihood(elbo);
+  return likelihood ? { likelihood } : {};
 }
 
 /** The ELBO graph with the gradients of Σ seed·loss w.r.t. every parameter (the training step's graph). */

@@ -8,7 +8,7 @@ export { createWebGpuBackend } from './webgpu/backend.js';
 export { initParams } from './init.js';
 export { bindWeights, WeightsError, type NamedTensor, type BindOptions } from './weights.js';
 export { readSafetensors, writeSafetensors, type SafetensorsFile, type SafeTensor, type TensorInput } from './safetensors.js';
-export { likelihoodOf, bitsPerDim, type LikelihoodKind } from './likelihood.js';
+export { likelihoodOf, imageLikelihood, bitsPerDim, type LikelihoodKind } from './likelihood.js';
 export { imageGrid, type ImageGrid } from './image/grid.js';
 export { encodePng, decodePng, PngError, type PngImage } from './image/png.js';
 export { batchIterator, firstN, scaleBatch, toPixels, type Dataset, type Batch } from './data/batches.js';

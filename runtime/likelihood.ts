@@ -20,5 +20,11 @@ export function likelihoodOf(elbo: IrGraph): { kind: LikelihoodKind; nbits: numb
   throw new Error('the model has no image likelihood (DML, DL or Bernoulli) in its ELBO graph');
 }
 
+/** A compiled model's image likelihood (CompiledModel.likelihood), for commands that scale data or draw samples. */
+export function imageLikelihood(model: { model: string; likelihood?: { kind: LikelihoodKind; nbits: number } }): { kind: LikelihoodKind; nbits: number } {
+  if (model.likelihood) return model.likelihood;
+  throw new Error(`${model.model}: the model has no image likelihood (DML, DL or Bernoulli) in its ELBO graph`);
+}
+
 /** −ELBO in bits per dimension for per-image ELBOs in nats over images of `dims` values. */
 export const bitsPerDim = (elbo: number, dims: number) => -elbo / (dims * Math.LN2);

@@ -13,7 +13,7 @@ export interface ModelManifest {
   format: 'sdn-manifest/1';
   model: string;
   params: IrParam[];
-  likelihood: { kind: LikelihoodKind; nbits: number };
+  likelihood?: { kind: LikelihoodKind; nbits: number };
   /** File of each graph, relative to the manifest. */
   graphs: Record<GraphName, string>;
 }
@@ -32,7 +32,7 @@ type StoredKernel = Omit<KernelSpec, 'wgsl' | 'subgroup'> & { wgsl: number; subg
 /** File name → JSON text: the manifest `<name>.json` first, then each graph's file. */
 export function programFiles(model: CompiledModel, name: string): Map<string, string> {
   const graphs = Object.fromEntries(GRAPH_NAMES.map((g) => [g, `${name}.${g}.json`])) as Record<GraphName, string>;
-  const manifest: ModelManifest = { format: 'sdn-manifest/1', model: model.model, params: model.params, likelihood: model.likelihood, graphs };
+  const manifest: ModelManifest = { format: 'sdn-manifest/1', model: model.model, params: model.params, ...(model.likelihood ? { likelihood: model.likelihood } : {}), graphs };
   const files = new Map([[`${name}.json`, JSON.stringify(manifest)]]);
   for (const g of GRAPH_NAMES) {
     const program = model.graphs[g];
@@ -77,7 +77,7 @@ export async function loadCompiledModel(manifestPath: string, read: (path: strin
       get: () => loaded.get(g) ?? fail(`${manifestPath}: the ${g} graph was not loaded (loadCompiledModel was asked for ${only.join(', ')})`),
     });
   }
-  return { format: 'sdn-compiled/1', model: manifest.model, params: manifest.params, likelihood: manifest.likelihood, graphs };
+  return { format: 'sdn-compiled/1', model: manifest.model, params: manifest.params, ...(manifest.likelihood ? { likelihood: manifest.likelihood } : {}), graphs };
 }
 
 function parse(path: string, text: string): unknown {

@@ -76,8 +76,8 @@ export interface CompiledModel {
   model: string;
   /** Every trainable parameter of the model (the ELBO graph's), with its PyTorch name. */
   params: IrParam[];
-  /** The image likelihood: how data is scaled and samples become pixels (runtime/likelihood.ts). */
-  likelihood: { kind: LikelihoodKind; nbits: number };
+  /** The image likelihood: how data is scaled and samples become pixels (runtime/likelihood.ts); none for a model without one. */
+  likelihood?: { kind: LikelihoodKind; nbits: number };
   /** train: the ELBO graph differentiated (compiler/autodiff), seeded at `loss`, with a `grad:` output per parameter. */
   graphs: { elbo: GraphProgram; sample: GraphProgram; train: GraphProgram };
 }

@@ -5,6 +5,7 @@
 // every image of the 3D Shapes grid (or of an evenly spaced coarser grid, --factor-sizes). From a
 // run, the codes and scores are also written to the run folder (codes.safetensors, disentanglement.json),
 // and with the latent pictures (cli/latent-pictures.ts: traversal.png, interpolation.png) there or in -o.
+import { imageLikelihood } from '../../runtime/likelihood.js';
 import { join } from 'node:path';
 import { lowerGraph } from '../../compiler/lower/index.js';
 import { encodeImages } from '../../runtime/metrics/encode.js';
@@ -90,7 +91,7 @@ async function scoreModel(args: ParsedArgs, o: ScoreInputs): Promise<{ codes: Fl
   const runner = await backend.prepare(lowerGraph(posterior.graph), batch);
   runner.setParams(o.params);
   const { dim, width, offset } = posterior;
-  const { kind, nbits } = o.model.likelihood;
+  const { kind, nbits } = imageLikelihood(o.model);
   const tty = isTerminal(process.stderr);
   let codes: Float32Array;
   try {

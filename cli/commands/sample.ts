@@ -1,5 +1,6 @@
 // sdn sample model.sdn (--weights FILE | --init-seed N): a PNG grid of samples from the prior.
 // Flags and their defaults: cli/commands.ts (`sdn sample --help`).
+import { imageLikelihood } from '../../runtime/likelihood.js';
 import { writePngFile } from '../../runtime/image/png-node.js';
 import { imageGrid } from '../../runtime/image/grid.js';
 import { toPixels } from '../../runtime/data/batches.js';
@@ -33,7 +34,7 @@ export async function sampleCommand(args: ParsedArgs): Promise<number> {
     const samples = await session.sample({ n, temperature, seed });
     report(1, 1);
     const [c, h, w] = model.graphs.sample.outputs[0].shape;
-    const pixels = toPixels(samples, model.likelihood.kind);
+    const pixels = toPixels(samples, imageLikelihood(model).kind);
     const grid = imageGrid(pixels, n, c, h, w, Math.ceil(Math.sqrt(n)));
     await writePngFile(out, { width: grid.width, height: grid.height, channels: grid.channels as 1 | 3, pixels: grid.pixels });
     process.stdout.write(`wrote ${n} samples (${c}×${h}×${w}) to ${out} using ${session.backend.describe()}\n`);

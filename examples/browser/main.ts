@@ -2,7 +2,7 @@
 // Bundled by examples/browser/build.ts into main.js; it imports only the browser-safe entry point
 // (`sdn/runtime/browser` in the package).
 import {
-  bindWeights, createWebGpuBackend, imageGrid, initParams, loadCompiledModel, ModelSession, readSafetensors, toPixels,
+  bindWeights, createWebGpuBackend, imageGrid, imageLikelihood, initParams, loadCompiledModel, ModelSession, readSafetensors, toPixels,
 } from '../../runtime/browser.js';
 
 declare global {
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const n = Number(q.get('n') ?? 16);
   const samples = await session.sample({ n, temperature: Number(q.get('temperature') ?? 1), seed: Number(q.get('seed') ?? 0) });
   const [c, h, w] = model.graphs.sample.outputs[0].shape;
-  const pixels = toPixels(samples, model.likelihood.kind);
+  const pixels = toPixels(samples, imageLikelihood(model).kind);
   draw(imageGrid(pixels, n, c, h, w, Math.ceil(Math.sqrt(n))));
   status.textContent = `${n} samples of ${model.model} on ${backend.describe()}`;
   window.sdnResult = { pixels: Array.from(pixels), adapter: backend.describe() };

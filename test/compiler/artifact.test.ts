@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildArtifact } from '../../compiler/compile.js';
 import { compileModel } from '../../compiler/pipeline.js';
+import { imageLikelihood } from '../../runtime/likelihood.js';
 
 describe('buildArtifact', () => {
   it('lowers each graph when it is first read, once, and serializes all of them', () => {
@@ -14,5 +15,12 @@ describe('buildArtifact', () => {
     expect(Object.keys(json.graphs)).toEqual(['elbo', 'sample', 'train']);
     expect(json.graphs.train.kernels.length).toBe(model.graphs.train.kernels.length);
     expect(json.graphs.sample).toEqual(JSON.parse(JSON.stringify(sample)));
+  });
+
+  it('carries the image likelihood, and none for a model without one (a single layer)', () => {
+    expect(buildArtifact(compileModel('models/fmnist-cnn.sdn')).likelihood).toEqual({ kind: 'DML', nbits: 8 });
+    const layer = buildArtifact(compileModel('bench/sdn-layer-16.sdn'));
+    expect(layer.likelihood).toBeUndefined();
+    expect(() => imageLikelihood(layer)).toThrow(`${layer.model}: the model has no image likelihood (DML, DL or Bernoulli) in its ELBO graph`);
   });
 });

@@ -58,7 +58,7 @@ describe('browser example', () => {
 
     const session = new ModelSession(model, await createWebGpuBackend());
     session.setParams(initParams(model.params, initSeed));
-    const node = toPixels(await session.sample({ n, temperature, seed }), model.likelihood.kind);
+    const node = toPixels(await session.sample({ n, temperature, seed }), model.likelihood!.kind);
     session.destroy();
 
     const page = await browser.newPage();
