@@ -3,7 +3,8 @@
 // (test/runtime/cpu/kernels). The product's backward is the differentiated graph alone.
 import {
   type Arr, type GruWeights, type Shape4, type SweepDirection, affineInto, allocLike, batchOf, checkLen, conv2dOutputShape,
-  convTranspose2dOutputShape, dlTerm, fromF64, gruPointwiseBackward, gruSizes, maskedWeight, numel, sigmoidScalar,
+  conv2dWeightGrad, convTranspose2dOutputShape, convTranspose2dWeightGrad, dlTerm, fromF64, gruPointwiseBackward, gruSizes,
+  maskedWeight, numel, sigmoidScalar,
 } from '../../runtime/cpu/kernels/index.js';
 import { forwardState, neighbours } from '../../runtime/cpu/kernels/sdn-sweep.js';
 
@@ -189,7 +190,6 @@ export function conv2dBackward<T extends Arr>(
   checkLen('conv2dBackward x', x, numel(xShape));
   const wm = maskedWeight(w, wShape, mask);
   const dx = new Float64Array(x.length);
-  const dw = new Float64Array(w.length);
   const db = new Float64Array(O);
   for (let b = 0; b < B; b++) {
     for (let o = 0; o < O; o++) {
@@ -202,25 +202,20 @@ export function conv2dBackward<T extends Arr>(
             const wi = ((o * C + c) * kh + ky) * kw + kx;
             if (mask && mask[wi] === 0) continue;
             const wv = wm[wi];
-            let acc = 0;
             for (let oy = 0; oy < Ho; oy++) {
               const iy = oy * stride - padding + ky;
               if (iy < 0 || iy >= H) continue;
               for (let ox = 0; ox < Wo; ox++) {
                 const ix = ox * stride - padding + kx;
-                if (ix < 0 || ix >= W) continue;
-                const g = gy[gBase + oy * Wo + ox];
-                acc += g * x[xBase + iy * W + ix];
-                dx[xBase + iy * W + ix] += g * wv;
+                if (ix >= 0 && ix < W) dx[xBase + iy * W + ix] += gy[gBase + oy * Wo + ox] * wv;
               }
             }
-            dw[wi] += mask ? acc * mask[wi] : acc;
           }
         }
       }
     }
   }
-  return { dx: fromF64(gy, dx), dw: fromF64(gy, dw), dbias: fromF64(gy, db) };
+  return { dx: fromF64(gy, dx), dw: conv2dWeightGrad(gy, x, xShape, wShape, stride, padding, mask), dbias: fromF64(gy, db) };
 }
 
 /** Vector-Jacobian product of `convTranspose2d` for upstream gradient gy. */
@@ -235,7 +230,6 @@ export function convTranspose2dBackward<T extends Arr>(
   checkLen('convTranspose2dBackward x', x, numel(xShape));
   checkLen('convTranspose2dBackward w', w, numel(wShape));
   const dx = new Float64Array(x.length);
-  const dw = new Float64Array(w.length);
   const db = new Float64Array(O);
   for (let b = 0; b < B; b++) {
     for (let o = 0; o < O; o++) {
@@ -248,25 +242,19 @@ export function convTranspose2dBackward<T extends Arr>(
         const gBase = (b * O + o) * Ho * Wo;
         for (let ky = 0; ky < kh; ky++) {
           for (let kx = 0; kx < kw; kx++) {
-            const wi = ((c * O + o) * kh + ky) * kw + kx;
-            const wv = w[wi];
-            let acc = 0;
+            const wv = w[((c * O + o) * kh + ky) * kw + kx];
             for (let iy = 0; iy < H; iy++) {
               const oy = iy * stride - padding + ky;
               if (oy < 0 || oy >= Ho) continue;
               for (let ix = 0; ix < W; ix++) {
                 const ox = ix * stride - padding + kx;
-                if (ox < 0 || ox >= Wo) continue;
-                const g = gy[gBase + oy * Wo + ox];
-                acc += g * x[xBase + iy * W + ix];
-                dx[xBase + iy * W + ix] += g * wv;
+                if (ox >= 0 && ox < Wo) dx[xBase + iy * W + ix] += gy[gBase + oy * Wo + ox] * wv;
               }
             }
-            dw[wi] += acc;
           }
         }
       }
     }
   }
-  return { dx: fromF64(gy, dx), dw: fromF64(gy, dw), dbias: fromF64(gy, db) };
+  return { dx: fromF64(gy, dx), dw: convTranspose2dWeightGrad(gy, x, xShape, wShape, stride, padding), dbias: fromF64(gy, db) };
 }
