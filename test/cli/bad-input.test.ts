@@ -6,32 +6,20 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildArtifact } from '../../compiler/compile.js';
-import { compileModel } from '../../compiler/pipeline.js';
 import { initParams } from '../../runtime/init.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
 import { CHECKPOINT_FORMAT } from '../../runtime/train/checkpoint-node.js';
 import { REPO, syntheticImages, writeIdxDataset } from '../runtime/train/helpers.js';
 import { runCli } from './run-cli.js';
+import { writeTinyModel } from './tiny-model.js';
 import { MODEL_CASES } from './bad-models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sdn-bad-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const TINY = `import "lib/density-vae.sdn"
-model tiny {
-  input x: image(1, 8, 8)
-  density_vae(x, channels = 1, size = 8, depth = 2, h = 6, z = 2, context = 6, downsample_at = [1], sdn_min_scale = 0,
-              sdn_max_scale = 8, features = 5, features_step = 2, dirs = 2, mixtures = 2, bits = 8, free_bits = 0.01)
-}
-`;
-
 beforeAll(async () => {
-  cpSync(join(REPO, 'models/lib'), join(dir, 'lib'), { recursive: true });
-  writeFileSync(join(dir, 'tiny.sdn'), TINY);
+  const model = writeTinyModel(dir);
   cpSync(join(REPO, 'models/fmnist-sdn.sdn'), join(dir, 'fmnist-sdn.sdn'));
-  const compiled = compileModel(join(dir, 'tiny.sdn'));
-  const model = buildArtifact(compiled);
   const params = initParams(model.params, 0);
   const tensors = (values: Map<string, Float32Array>) => new Map(model.params.map((p) => [p.path, { shape: p.shape, data: values.get(p.path)! }]));
   await saveSafetensorsFile(join(dir, 'w.safetensors'), tensors(params));

@@ -1,32 +1,21 @@
 // `sdn elbo` and `sdn eval` are one evaluation (cli/test-set.ts → runtime/train/evaluate.ts): on
 // the same weights, seed and batch they report the same −ELBO over every test image, the last
 // partial batch included, and both say on stderr how far they are.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildArtifact } from '../../compiler/compile.js';
-import { compileModel } from '../../compiler/pipeline.js';
 import { initParams } from '../../runtime/init.js';
 import { saveSafetensorsFile } from '../../runtime/safetensors-node.js';
-import { REPO, syntheticImages, writeIdxDataset } from '../runtime/train/helpers.js';
+import { syntheticImages, writeIdxDataset } from '../runtime/train/helpers.js';
 import { runCli } from './run-cli.js';
+import { writeTinyModel } from './tiny-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sdn-evaluate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const TINY = `import "lib/density-vae.sdn"
-model tiny {
-  input x: image(1, 8, 8)
-  density_vae(x, channels = 1, size = 8, depth = 2, h = 6, z = 2, context = 6, downsample_at = [1], sdn_min_scale = 0,
-              sdn_max_scale = 8, features = 5, features_step = 2, dirs = 2, mixtures = 2, bits = 8, free_bits = 0.01)
-}
-`;
-
 beforeAll(async () => {
-  cpSync(join(REPO, 'models/lib'), join(dir, 'lib'), { recursive: true });
-  writeFileSync(join(dir, 'tiny.sdn'), TINY);
-  const model = buildArtifact(compileModel(join(dir, 'tiny.sdn')));
+  const model = writeTinyModel(dir);
   const params = initParams(model.params, 3);
   await saveSafetensorsFile(join(dir, 'w.safetensors'), new Map(model.params.map((p) => [p.path, { shape: p.shape, data: params.get(p.path)! }])));
   writeIdxDataset(join(dir, 'data'), syntheticImages(8), syntheticImages(7, 3));
