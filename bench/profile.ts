@@ -1,6 +1,7 @@
 // Where a graph's time goes: each kernel of a model's graph run alone on WebGPU (best of 3, after
 // one full run that compiles everything), summed by kernel kind, with each kind's FLOP rate.
-//   npx tsx bench/profile.ts [models/fmnist-sdn.sdn] [train|elbo|sample] [--batch 32] [--top 25]
+//   npx tsx bench/profile.ts [models/fmnist-sdn.sdn] [train|elbo|sample] [--batch 32] [--top 25] [--kind K]
+// --kind also lists every kernel of kind K with its time and thread count.
 import { buildArtifact } from '../compiler/compile.js';
 import { compileModel } from '../compiler/pipeline.js';
 import { nodeFlops } from '../compiler/summary/summary.js';
@@ -13,6 +14,7 @@ const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
 const [file = 'models/fmnist-sdn.sdn', graph = 'train'] = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
 const batch = flag('batch', 32), top = flag('top', 25);
+const listKind = args.includes('--kind') ? args[args.indexOf('--kind') + 1] : undefined;
 const model = buildArtifact(compileModel(file));
 const program = model.graphs[graph as 'train' | 'elbo' | 'sample'];
 const { device } = await acquireDevice({ dawnOptions: process.env.SDN_DAWN ? process.env.SDN_DAWN.split(' ') : [] });
@@ -40,6 +42,12 @@ times.forEach(({ name, ms }, k) => {
   const e = byKind.get(kind) ?? { ms: 0, flops: 0, n: 0 };
   byKind.set(kind, { ms: e.ms + ms, flops: e.flops + f, n: e.n + 1 });
 });
+if (listKind) {
+  times.forEach(({ name, ms }, k) => {
+    const t = program.kernels[k].threads;
+    if (name.split('@')[0] === listKind) console.log(`${ms.toFixed(2).padStart(8)} ms  ${(t.perExample * batch + t.fixed).toString().padStart(9)} threads  ${name}`);
+  });
+}
 const total = times.reduce((s, x) => s + x.ms, 0);
 console.log(`${file} ${graph}, batch ${batch}: whole run ${Math.min(...whole).toFixed(0)} ms; kernels alone ${total.toFixed(0)} ms over ${times.length} kernels`);
 for (const [kind, e] of [...byKind].sort((a, b) => b[1].ms - a[1].ms).slice(0, top)) {

@@ -96,13 +96,15 @@ function correlation(st: LowerState, node: IrNode): Correlation {
 /**
  * One tile per lane layout, so that a model's weight gradients share two kernels: positions
  * 16 rows × 8 columns, channels 16 rows × 4 lane columns. Operands with fewer channels compute
- * clamped duplicate rows or columns and store none of them.
+ * clamped duplicate rows or columns and store none of them. The positions kernel's subgroup
+ * variant is the channels layout with 32 rows: on maps of 16×16 and up its fewer loads per
+ * multiply-add win (1.2–1.4×, bench/weight-grad.ts), on smaller maps its fewer workgroups lose.
  */
-const SUBGROUP_TILE: WeightGradTile = { positions: false, rows: 16, cols: 4, wg: 8 };
+const SUBGROUP_TILE: WeightGradTile = { positions: false, rows: 32, cols: 4, wg: 8 };
 
 function weightGradTileFor(a: Operand): WeightGradTile {
   const positions = a.h * a.w >= 256;
-  return positions ? { positions, rows: 16, cols: 8, wg: 8 } : { positions, rows: 16, cols: 4, wg: 8 };
+  return positions ? { positions, rows: 16, cols: 8, wg: 8 } : { positions, rows: 32, cols: 4, wg: 8 };
 }
 
 export function weightGradKernel(st: LowerState, name: string, node: IrNode, out: Loc, nodes: number[], tile?: WeightGradTile): KernelSpec {
