@@ -8,6 +8,7 @@
 #  - PyTorch (python3-torch, CPU) for the tests of `sdn export` and the benchmarks' same-run baseline.
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
+trap 'echo "setup-system: failed (line $LINENO: $BASH_COMMAND)" >&2' ERR
 
 mesa_ok() {
   local v
@@ -29,13 +30,16 @@ export DEBIAN_FRONTEND=noninteractive
 if [ $mesa -eq 1 ]; then
   # Enable bookworm-backports by reusing the mirror URI the machine already uses for bookworm.
   if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    uri=$(grep -rhs '^URIs:' /etc/apt/sources.list.d/*.sources | grep -v security | head -n1 | awk '{print $2}')
-    [ -n "$uri" ] || uri=$(grep -hs '^deb ' /etc/apt/sources.list | grep -v security | head -n1 | awk '{print $2}')
+    # Either format may be absent (a debootstrapped machine has only a one-line sources.list),
+    # so a lookup that finds nothing must not end the script under pipefail.
+    uri=$(grep -rhs '^URIs:' /etc/apt/sources.list.d/ --include='*.sources' | grep -v security | head -n1 | awk '{print $2}' || true)
+    [ -n "$uri" ] || uri=$(grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | grep -v security | grep -o 'https\?://[^ ]*' | head -n1 || true)
     [ -n "$uri" ] || { echo "setup-system: no Debian mirror URI found in the apt sources" >&2; exit 1; }
     printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$uri" \
       | $SUDO tee /etc/apt/sources.list.d/sdn-backports.sources >/dev/null
   fi
 fi
+echo "setup-system: installing ${wanted[*]}$([ $mesa -eq 1 ] && echo ' and lavapipe (Mesa 25, bookworm-backports)') (once per machine)" >&2
 $SUDO apt-get update -qq
 if [ $mesa -eq 1 ]; then
   $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh "$@"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing the npm packages (npm ci)" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
 npx tsc -p tsconfig.build.json
