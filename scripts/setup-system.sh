@@ -39,7 +39,9 @@ if [ $mesa -eq 1 ]; then
       | $SUDO tee /etc/apt/sources.list.d/sdn-backports.sources >/dev/null
   fi
 fi
-echo "setup-system: installing ${wanted[*]}$([ $mesa -eq 1 ] && echo ' and lavapipe (Mesa 25, bookworm-backports)') (once per machine)" >&2
+todo=("${need[@]}")
+[ $mesa -eq 1 ] && todo+=("lavapipe (Mesa 25 from bookworm-backports)")
+echo "setup-system: installing ${todo[*]} (once per machine)" >&2
 $SUDO apt-get update -qq
 if [ $mesa -eq 1 ]; then
   $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
