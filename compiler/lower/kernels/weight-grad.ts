@@ -22,6 +22,7 @@ import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { chw, weightGradKind, type Loc, type LowerState } from '../state.js';
 import { KernelBuilder, U } from '../wgsl.js';
+import { rowTapsApply, rowTapsVariant } from './weight-grad-taps.js';
 
 export interface WeightGradTile {
   /** Lanes split the positions (else they take channels). */
@@ -31,7 +32,7 @@ export interface WeightGradTile {
   wg: number;
 }
 
-interface Operand {
+export interface Operand {
   loc: Loc;
   ch: number;
   h: number;
@@ -45,7 +46,7 @@ interface Operand {
  * and is masked (empty) when t / kw > maskRow, or t / kw == maskRow and t % kw ≥ maskCol. All of
  * it is uniforms, so one kernel serves every kernel size, padding, stride, mask and direction.
  */
-interface Correlation {
+export interface Correlation {
   A: Operand;
   B: Operand;
   s: number;
@@ -215,7 +216,9 @@ ${lines.join('\n')}
   const threads = { perExample: 0, fixed: groups * t.wg };
   // With subgroups, lanes over channels with broadcast rows beat lanes over positions on every
   // map size measured (bench/weight-grad.ts --tiles), so a positions kernel's variant is that one.
-  const subgroup = pos
+  const subgroup = rowTapsApply(k)
+    ? rowTapsVariant(k, out)
+    : pos
     ? weightGradKernel(st, name, node, out, nodes, SUBGROUP_TILE).subgroup
     : { wgsl: `enable subgroups;\n${kb.module(main(G, ', @builtin(subgroup_invocation_id) sid: u32'), decls)}`, dims: kb.dims(), threads, bindings: kb.specBindings() };
   return {

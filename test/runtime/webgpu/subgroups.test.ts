@@ -1,11 +1,14 @@
-// Kernels with a subgroup variant (conv, transposed conv, linear): where a workgroup is one
-// subgroup the executor runs the variant, whose rows are loaded one per lane and shared by
-// subgroup broadcasts; elsewhere the plain kernel. Both agree with the interpreter, and with each
-// other bit for bit (the same products summed in the same order).
+// Kernels with a subgroup variant (conv, transposed conv, linear, weight gradients): where a
+// workgroup is one subgroup the executor runs the variant, whose rows are loaded one per lane and
+// shared by subgroup broadcasts; elsewhere the plain kernel. Both agree with the interpreter; the
+// convs' variants also with each other bit for bit (the same products summed in the same order),
+// the weight gradients' within rounding (their sums run in another order).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
 import { kernelForDevice, oneSubgroupPerWorkgroup } from '../../../runtime/webgpu/pipelines.js';
 import { GraphBuilder } from '../../../bench/graph-builder.js';
+import type { KernelSpec } from '../../../runtime/program.js';
+import { convMask } from '../../../runtime/cpu/kernels/conv2d.js';
 import { expectAgreement } from './support.js';
 
 let plain: GPUDevice, subgroups: GPUDevice;
@@ -51,5 +54,55 @@ describe('subgroup variants', () => {
       expect(kernelForDevice(subgroups, conv).wgsl, name).toBe(supported ? conv.subgroup!.wgsl : conv.wgsl);
       expect(Array.from(g.gpu.y), name).toEqual(Array.from(a.gpu.y));
     }
+  });
+});
+
+// Stride-1 weight gradients with 16+ channels in B take the variant that does a kernel row at
+// once, sliding a window of B values along x (compiler/lower/kernels/weight-grad-taps.ts).
+describe('the kernel-row weight-gradient variant', () => {
+  type GradOp = 'conv2d_grad_weight' | 'conv_transpose2d_grad_weight';
+  const convGrad = (op: GradOp, b: GraphBuilder, xs: number[], o: number, k: number, padding: number, mask?: 'A' | 'B') => {
+    const x = b.input(`x${b.g.nodes.length}`, xs);
+    const size = (n: number) => (op === 'conv2d_grad_weight' ? n + 2 * padding - k + 1 : n - 2 * padding + k - 1);
+    const g = b.input(`g${b.g.nodes.length}`, [o, size(xs[1]), size(xs[2])]);
+    return b.add(op, [g, x], { stride: 1, padding, kernel: [k, k], ...(mask ? { mask } : {}) }, false);
+  };
+  const rowTaps = (r: { program: { kernels: KernelSpec[] } }, n: number) => {
+    const variants = r.program.kernels.filter((k) => k.subgroup?.wgsl.includes('win0_0'));
+    expect(variants.length).toBe(n);
+    for (const k of variants) expect(kernelForDevice(subgroups, k).wgsl).toBe(oneSubgroupPerWorkgroup(subgroups, 8) ? k.subgroup!.wgsl : k.wgsl);
+  };
+
+  it.each([1, 3])('conv2d: 3×3 padding 1 and 0, 5×5, non-square maps, channels past a tile (batch %i)', async (batch) => {
+    const b = new GraphBuilder();
+    b.output('p1', convGrad('conv2d_grad_weight', b, [20, 7, 9], 11, 3, 1));
+    b.output('p0', convGrad('conv2d_grad_weight', b, [16, 6, 8], 5, 3, 0));
+    b.output('k5', convGrad('conv2d_grad_weight', b, [17, 6, 5], 18, 5, 2));
+    for (const device of [plain, subgroups]) rowTaps(await expectAgreement(device, b, { batch }), 3);
+  });
+
+  for (const mask of ['A', 'B'] as const) {
+    it(`masked (type ${mask}) 3×3 and 5×5: masked taps exactly 0`, async () => {
+      const b = new GraphBuilder();
+      b.output('k3', convGrad('conv2d_grad_weight', b, [18, 6, 7], 6, 3, 1, mask));
+      b.output('k5', convGrad('conv2d_grad_weight', b, [17, 6, 5], 9, 5, 2, mask));
+      const r = await expectAgreement(subgroups, b, { batch: 2 });
+      rowTaps(r, 2);
+      for (const [name, o, c, k] of [['k3', 6, 18, 3], ['k5', 9, 17, 5]] as const) {
+        const m = convMask(mask, o, c, k, k), dw = r.gpu[name];
+        expect(dw.every((v, i) => m[i] !== 0 || v === 0), name).toBe(true);
+        expect(dw.some((v, i) => m[i] !== 0 && v !== 0), name).toBe(true);
+      }
+    });
+  }
+
+  it('conv_transpose2d 3×3 stride 1, and a W_ih gradient of sweeps along rows, from channel slices', async () => {
+    const b = new GraphBuilder();
+    b.output('convT', convGrad('conv_transpose2d_grad_weight', b, [5, 6, 7], 18, 3, 1));
+    const F = 16;
+    const dgi = b.add('slice_channels', [b.input('dgi', [3 * F + 5, 5, 7])], { start: 5, size: 3 * F });
+    const y = b.add('slice_channels', [b.input('y', [F + 3, 5, 7])], { start: 1, size: F });
+    for (const direction of [2, 3]) b.output(`wih${direction}`, b.add('sweep_grad_wih', [dgi, y], { direction }, false));
+    rowTaps(await expectAgreement(subgroups, b, { batch: 3 }), 3);
   });
 });

@@ -1,0 +1,96 @@
+// The subgroup variant of a stride-1 conv's (or transposed conv's, or a row sweep's W_ih) weight
+// gradient that does a whole kernel row at once. A workgroup owns 16 rows of A (8 past kw = 3),
+// 32 channels of B and one kernel row ky; along x, the kw taps of that row read B at
+// x − pad … x − pad + kw − 1, so each lane keeps a window of its B values that slides one
+// position per step: one new B load per column feeds kw taps' multiply-adds, where the one-tap
+// kernel loads B once per tap. On lavapipe a storage load costs as much as ~17 multiply-adds and
+// a broadcast ~2 (bench/access-costs.ts), so loads per multiply-add decide the rate;
+// docs/kernels.md has the count and the measurement.
+import type { KernelVariant } from '../../../runtime/program.js';
+import type { Loc } from '../state.js';
+import { KernelBuilder, U } from '../wgsl.js';
+import type { Correlation, Operand } from './weight-grad.js';
+
+const COLS = 4, LANES = 8;
+/** 16 rows × 4 columns × kw taps of accumulators, 8 rows past kw = 3 (5×5: 160, not 320, compiled in a third of the time). */
+const rowsFor = (kw: number) => (kw <= 3 ? 16 : 8);
+
+/**
+ * Whether `rowTapsVariant` serves this correlation: stride 1, a kernel row of 2+ taps whose
+ * shift grows along x (a conv's, or a sweep's along rows: one kernel row), and enough B
+ * channels to fill the lanes.
+ */
+export function rowTapsApply(k: Correlation): boolean {
+  const { shift: sh } = k;
+  const alongX = sh.colY === 0 && sh.rowX === 0 && sh.colX === 1 && (sh.rowY === 1 || k.taps === k.kw);
+  return alongX && k.s === 1 && k.kw >= 2 && k.kw <= 7 && k.B.ch >= 16 && k.A.ch >= 4;
+}
+
+export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
+  const { A, B } = k;
+  const KW = k.kw, KH = k.taps / KW, ROWS = rowsFor(KW);
+  const RT = Math.ceil(A.ch / ROWS), CG = Math.ceil(B.ch / (LANES * COLS)), groups = RT * KH * CG;
+  const kb = new KernelBuilder();
+  const D = (n: number, key: string) => kb.dim(n, key), I = (n: number, key: string) => kb.idim(n, key);
+  const bufA = kb.buf(A.loc.buffer), bufB = kb.buf(B.loc.buffer), O = kb.buf(out.buffer, 'read_write');
+  const strides = (o: Operand) => o.loc.strides ?? { c: o.h * o.w, y: o.w, x: 1 };
+  const [sa, sb] = [strides(A), strides(B)];
+  const Js = [...Array(ROWS).keys()], Ps = [...Array(COLS).keys()], Ts = [...Array(KW).keys()];
+  const L: string[] = [];
+  const e = (line: string) => L.push(`  ${line}`);
+  e('let wid = wg.x + wg.y * u.wgx;');
+  e(`if (wid >= ${D(groups, 'groups')}) { return; }`);
+  e(`let cg = ${U.mod('wid', D(CG, 'CG'))};`);
+  e(`let ky = i32(${U.mod(U.div('wid', D(CG, 'CG')), D(KH, 'KH'))});`);
+  e(`let rt = ${U.div(U.div('wid', D(CG, 'CG')), D(KH, 'KH'))};`);
+  e(`let dy = ky * ${kb.sdim(k.shift.rowY, 'rowY')} + ${kb.sdim(k.shift.offY, 'offY')};`);
+  e(`let dx = ${kb.sdim(k.shift.offX, 'offX')};`);
+  // The rows y whose B row y + dy lies inside B; a kernel row wholly below the mask has none.
+  e('let y0 = select(0, -dy, dy < 0);');
+  e(`let y1 = select(min(${I(A.h, 'A.h')}, ${I(B.h, 'B.h')} - dy), 0, ky > ${I(k.maskRow, 'maskRow')});`);
+  const row = (j: string) => U.mul(`min(${U.add(U.mul('rt', ROWS), j)}, ${D(A.ch, 'A.ch')} - 1u)`, D(sa.c, 'sa.c'));
+  const Ls = [...Array(ROWS / LANES).keys()];
+  for (const l of Ls) e(`let ra${l} = ${U.add(D(A.loc.offset, 'A.loc.offset'), row(l === 0 ? 'sid' : U.add('sid', l * LANES)))};`);
+  const col = (p: number) => U.add(U.mul('cg', LANES * COLS), U.add('sid', p * LANES));
+  for (const p of Ps) e(`let qb${p} = ${U.add(D(B.loc.offset, 'B.loc.offset'), U.mul(`min(${col(p)}, ${D(B.ch, 'B.ch')} - 1u)`, D(sb.c, 'sb.c')))};`);
+  for (const j of Js) for (const p of Ps) for (const t of Ts) e(`var acc${j}_${p}_${t} = 0.0;`);
+  // B at column xq of the current row, 0 outside the map.
+  const loadB = (p: number, xq: string) =>
+    `select(0.0, ${bufB}[qb${p} + by + u32(clamp(${xq}, 0, ${I(B.w, 'B.w')} - 1)) * ${D(sb.x, 'sb.x')}], u32(${xq}) < ${D(B.w, 'B.w')})`;
+  e('for (var b = 0u; b < u.batch; b++) {');
+  e('  for (var y = y0; y < y1; y++) {');
+  e(`    let ay = ${U.add(U.mul('b', D(A.loc.batchStride, 'A.loc.batchStride')), U.mul('u32(y)', D(sa.y, 'sa.y')))};`);
+  e(`    let by = ${U.add(U.mul('b', D(B.loc.batchStride, 'B.loc.batchStride')), U.mul('u32(y + dy)', D(sb.y, 'sb.y')))};`);
+  // Window slot t holds B at x + dx + t; before x = 0 the slots 1 … kw − 1 are filled.
+  for (const p of Ps) for (const t of Ts) e(`    var win${p}_${t} = ${t === 0 ? '0.0' : loadB(p, `dx + ${t - 1}`)};`);
+  e(`    for (var x = 0; x < ${I(A.w, 'A.w')}; x++) {`);
+  for (const p of Ps) {
+    for (const t of Ts.slice(0, -1)) e(`      win${p}_${t} = win${p}_${t + 1};`);
+    e(`      win${p}_${KW - 1} = ${loadB(p, `x + dx + ${KW - 1}`)};`);
+  }
+  for (const l of Ls) e(`      let rl${l} = ${bufA}[ra${l} + ay + u32(x) * ${D(sa.x, 'sa.x')}];`);
+  for (const j of Js) {
+    e(`      let rv${j} = subgroupBroadcast(rl${Math.floor(j / LANES)}, ${j % LANES}u);`);
+    for (const p of Ps) for (const t of Ts) e(`      acc${j}_${p}_${t} += rv${j} * win${p}_${t};`);
+  }
+  e('    }');
+  e('  }');
+  e('}');
+  // Masked taps (ky, t) past the mask's centre store zeros, as their correlation is not taken.
+  const masked = (t: number) => `ky > ${I(k.maskRow, 'maskRow')} || (ky == ${I(k.maskRow, 'maskRow')} && ${t} >= ${I(k.maskCol, 'maskCol')})`;
+  for (const j of Js) {
+    for (const p of Ps) {
+      const a = U.add(U.mul('rt', ROWS), j), c = col(p);
+      for (const t of Ts) {
+        const tap = `u32(ky) * ${KW}u + ${t}u`;
+        const idx = U.add(U.add(U.add(D(out.offset, 'out.offset'), U.mul(a, D(k.outA, 'outA'))), U.mul(c, D(k.outB, 'outB'))), U.mul(`(${tap})`, D(k.outT, 'outT')));
+        e(`if (${a} < ${D(A.ch, 'A.ch')} && ${c} < ${D(B.ch, 'B.ch')}) { ${O}[${idx}] = select(acc${j}_${p}_${t}, 0.0, ${masked(t)}); }`);
+      }
+    }
+  }
+  const main = `enable subgroups;\n${kb.module(`@compute @workgroup_size(${LANES})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) sid: u32) {
+${L.join('\n')}
+}`)}`;
+  return { wgsl: main, dims: kb.dims(), threads: { perExample: 0, fixed: groups * LANES }, bindings: kb.specBindings() };
+}
