@@ -1,12 +1,16 @@
 // Where a graph's time goes: each kernel of a model's graph run alone on WebGPU (best of 3, after
 // one full run that compiles everything), summed by kernel kind, with each kind's FLOP rate.
-//   npx tsx bench/profile.ts [models/fmnist-sdn.sdn] [train|elbo|sample] [--batch 32] [--top 25] [--kind K]
-// --kind also lists every kernel of kind K with its time and thread count.
+//   npx tsx bench/profile.ts [models/fmnist-sdn.sdn] [train|elbo|sample] [--batch 32] [--top 25] [--kind K] [--seed OUT]
+// --kind also lists every kernel of kind K with its time and thread count; --seed profiles the ELBO
+// graph differentiated from output OUT instead (a model without a loss: bench/sdn-layer.sdn, y).
+import { differentiate } from '../compiler/autodiff/differentiate.js';
 import { buildArtifact } from '../compiler/compile.js';
+import { eliminateDeadCode } from '../compiler/ir/dce.js';
+import { lowerGraph } from '../compiler/lower/index.js';
 import { compileModel } from '../compiler/pipeline.js';
 import { nodeFlops } from '../compiler/summary/summary.js';
 import { initParams } from '../runtime/init.js';
-import { numel } from '../runtime/ir.js';
+import { numel, seedInput } from '../runtime/ir.js';
 import { acquireDevice } from '../runtime/webgpu/device.js';
 import { createExecutor } from '../runtime/webgpu/executor.js';
 
@@ -15,13 +19,15 @@ const flag = (name: string, fallback: number) => (args.includes(`--${name}`) ? N
 const [file = 'models/fmnist-sdn.sdn', graph = 'train'] = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
 const batch = flag('batch', 32), top = flag('top', 25);
 const listKind = args.includes('--kind') ? args[args.indexOf('--kind') + 1] : undefined;
-const model = buildArtifact(compileModel(file));
-const program = model.graphs[graph as 'train' | 'elbo' | 'sample'];
+const seed = args.includes('--seed') ? args[args.indexOf('--seed') + 1] : undefined;
+const compiled = compileModel(file);
+const model = seed ? undefined : buildArtifact(compiled);
+const program = model ? model.graphs[graph as 'train' | 'elbo' | 'sample'] : lowerGraph(eliminateDeadCode(differentiate(compiled.graphs!.elbo, { seeds: [seed!] })));
 const { device } = await acquireDevice({ dawnOptions: process.env.SDN_DAWN ? process.env.SDN_DAWN.split(' ') : [] });
 const ex = await createExecutor(device, program, { batch });
-ex.setParams(initParams(model.params, 0));
+ex.setParams(initParams(model?.params ?? compiled.graphs!.elbo.params, 0));
 const wave = (n: number) => new Float32Array(n).map((_, k) => Math.sin(k) * 0.5);
-const inputs = Object.fromEntries(program.inputs.map((i) => [i.name, i.name.startsWith('seed:') ? new Float32Array(batch * numel(i.shape)).fill(1) : wave(batch * numel(i.shape))]));
+const inputs = Object.fromEntries(program.inputs.map((i) => [i.name, i.name.startsWith('seed:') || i.name === seedInput(seed ?? '') ? new Float32Array(batch * numel(i.shape)).fill(1) : wave(batch * numel(i.shape))]));
 const args2 = { inputs, scalars: { beta: 1 }, seed: 1 };
 let t = performance.now();
 await ex.run(args2);

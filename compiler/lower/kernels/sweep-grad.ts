@@ -16,7 +16,7 @@ import { addBuffer, chw, type Loc, type LowerState } from '../state.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
 import { KernelBuilder, U } from '../wgsl.js';
 
-const TK = 4, TP = 4, WG = 8;
+const TK = 8, TP = 4, WG = 8;
 
 /** WGSL address of element (b, c, row, col) of a [C, H, W] value stored at loc. */
 export function emitSweepGrad(st: LowerState, n: IrNode): void {
@@ -53,8 +53,16 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   // Line layout of the running gradient (as lineLayout): image line d, position i, feature f.
   const aAt = (b: string, d: string, i: string, f: string) => `${A}[${b} * ${D(F * L * P, 'F * L * P')} + (${d} * ${Pd} + ${i}) * ${Fd} + ${f}]`;
   const Ps = [...Array(TP).keys()], Ks = [...Array(TK).keys()], Gs = [0, 1, 2];
-  const S: string[] = [];
-  const e = (line: string) => S.push(`  ${line}`);
+  // Two variants, line by line the same but for the weight loads: plain (workgroup-uniform
+  // addresses), and with each lane loading one weight row and the rows shared by subgroup
+  // broadcasts (KernelSpec.subgroup), as the conv kernels do.
+  const S: string[] = [], SG: string[] = [];
+  const e = (line: string) => (S.push(`  ${line}`), SG.push(`  ${line}`));
+  const plain = (line: string) => S.push(`  ${line}`), shared = (line: string) => SG.push(`  ${line}`);
+  // Weight row j of the tile's 3·TK (gate g = j / TK, feature k = j % TK) for lane sid, 8 rows per load.
+  const gateRows = [...Array(Math.ceil((3 * TK) / WG)).keys()];
+  const gateRow = (l: number) => `min(${l === 0 ? 'sid' : `sid + ${l * WG}u`}, ${3 * TK - 1}u)`;
+  const broadcastRow = (name: string, j: number) => `subgroupBroadcast(${name}${Math.floor(j / WG)}, ${j % WG}u)`;
   e('let wid = wg.x + wg.y * u.wgx;');
   e(`let ncols = u.batch * ${Pd};`);
   e(`let ncg = (ncols + ${WG * TP - 1}u) / ${WG * TP}u;`);
@@ -71,6 +79,8 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
     e(`let i${p} = cc${p} % ${Pd};`);
   }
   for (const k of Ks) e(`let k${k} = min(kt * ${TK}u + ${k}u, ${Fd} - 1u);`);
+  for (const l of gateRows) shared(`let gr${l} = (${gateRow(l)} / ${TK}u) * ${Fd} + min(kt * ${TK}u + ${gateRow(l)} % ${TK}u, ${Fd} - 1u);`);
+  shared(`let kl = min(kt * ${TK}u + sid % ${TK}u, ${Fd} - 1u);`);
   // The tile's outputs one at a time (column pc, feature kk), so this code exists once.
   const eachOutput = (body: string[]) => {
     e(`for (var o = 0u; o < ${opaque(TK * TP)}; o++) {`);
@@ -104,9 +114,11 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   }
   e(`  for (var f = 0u; f < ${Fd}; f++) {`);
   for (const p of Ps) e(`    let v${p} = select(0.0, ${Y}[yp${p} + f * ${ys.c}], ok${p});`);
+  for (const l of gateRows) shared(`    let wl${l} = ${Wi}[gr${l} * 3u * ${Fd} + s * ${Fd} + f];`);
   for (const g of Gs) {
     for (const k of Ks) {
-      e(`    let w${g}_${k} = ${Wi}[(${U.mul(Fd, g)} + k${k}) * 3u * ${Fd} + s * ${Fd} + f];`);
+      plain(`    let w${g}_${k} = ${Wi}[(${U.mul(Fd, g)} + k${k}) * 3u * ${Fd} + s * ${Fd} + f];`);
+      shared(`    let w${g}_${k} = ${broadcastRow('wl', g * TK + k)};`);
       for (const p of Ps) e(`    a${g}_${k}_${p} += w${g}_${k} * v${p};`);
     }
   }
@@ -115,9 +127,11 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   for (const p of Ps) e(`let xb${p} = ${xs.base(`b${p}`, 'd')} + i${p} * ${xs.i};`);
   e(`for (var f = 0u; f < ${Fd}; f++) {`);
   for (const p of Ps) e(`  let v${p} = ${X}[xb${p} + f * ${xs.c}];`);
+  for (const l of gateRows) shared(`  let wl${l} = ${Wh}[gr${l} * ${Fd} + f];`);
   for (const g of Gs) {
     for (const k of Ks) {
-      e(`  let w${g}_${k} = ${Wh}[(${U.mul(Fd, g)} + k${k}) * ${Fd} + f];`);
+      plain(`  let w${g}_${k} = ${Wh}[(${U.mul(Fd, g)} + k${k}) * ${Fd} + f];`);
+      shared(`  let w${g}_${k} = ${broadcastRow('wl', g * TK + k)};`);
       for (const p of Ps) e(`  h${g}_${k}_${p} += w${g}_${k} * v${p};`);
     }
   }
@@ -150,8 +164,10 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   }
   e(`  for (var c = 0u; c < 3u * ${Fd}; c++) {`);
   for (const p of Ps) e(`    let v${p} = select(0.0, ${G}[gp${p} + c * ${gs.c}], ok${p});`);
+  shared(`    let wk = ${Wi}[c * 3u * ${Fd} + s * ${Fd} + kl];`);
   for (const k of Ks) {
-    e(`    let w${k} = ${Wi}[c * 3u * ${Fd} + s * ${Fd} + k${k}];`);
+    plain(`    let w${k} = ${Wi}[c * 3u * ${Fd} + s * ${Fd} + k${k}];`);
+    shared(`    let w${k} = subgroupBroadcast(wk, ${k}u);`);
     for (const p of Ps) e(`    q${k}_${p} += w${k} * v${p};`);
   }
   e('  }');
@@ -160,14 +176,16 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   for (const k of Ks) for (const p of Ps) e(`sums[${k * TP + p}] = q${k}_${p};`);
   eachOutput([`${aAt('b', 'dp', 'i', 'kk')} += sums[o];`]);
   e('}');
-  const main = `@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-${S.join('\n')}
+  const main = (lines: string[], extra = '') => `@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${extra}) {
+${lines.join('\n')}
 }`;
   const KT = Math.ceil(F / TK);
+  const threads = { perExample: KT * Math.ceil(P / TP), fixed: KT * WG };
   st.kernels.push({
-    name: kernelName(st, n, [], 'scan:'), wgsl: kb.module(main), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
-    threads: { perExample: KT * Math.ceil(P / TP), fixed: KT * WG }, workgroupSize: WG,
+    name: kernelName(st, n, [], 'scan:'), wgsl: kb.module(main(S)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
+    threads, workgroupSize: WG,
+    subgroup: { wgsl: `enable subgroups;\n${kb.module(main(SG, ', @builtin(subgroup_invocation_id) sid: u32'))}`, dims: kb.dims(), threads, bindings: kb.specBindings() },
     steps: 2 * L - 1, nodes: [n.id], ...(n.source ? { source: n.source } : {}),
   });
 }

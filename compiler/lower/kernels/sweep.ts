@@ -73,9 +73,14 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   const kb = new KernelBuilder();
   const D = (n: number, key: string) => kb.dim(n, key);
   const Y = kb.buf(a.y.buffer, 'read_write'), Wi = kb.buf(wih), Bi = kb.buf(bih), G = kb.buf(a.scratch);
-  const S: string[] = [];
-  const e = (s: string) => S.push(`  ${s}`);
+  // Two variants, line by line the same but for the W_ih loads: plain (workgroup-uniform
+  // addresses) and with each lane loading one of the tile's 3·TK weight rows, shared by subgroup
+  // broadcasts (KernelSpec.subgroup), as the conv kernels do.
+  const S: string[] = [], SG: string[] = [];
+  const e = (s: string) => (S.push(`  ${s}`), SG.push(`  ${s}`));
+  const plain = (s: string) => S.push(`  ${s}`), shared = (s: string) => SG.push(`  ${s}`);
   const Ks = [...Array(TK).keys()], Ps = [...Array(TP).keys()], Gs = [0, 1, 2];
+  const rowLoads = [...Array(Math.ceil((3 * TK) / WG)).keys()];
   e('let wid = wg.x + wg.y * u.wgx;');
   e(`let ncols = u.batch * ${D(P, 'P')};`);
   e(`let ncg = (ncols + ${per - 1}u) / ${per}u;`);
@@ -100,19 +105,26 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
     e(`let ok0_${p} = i${p} > 0u;`);
     e(`let ok2_${p} = i${p} + 1u < ${D(P, 'P')};`);
   }
-  for (const g of Gs) for (const k of Ks) e(`let w${g}_${k} = (${U.mul(D(F, 'F'), g)} + min(kt * ${TK}u + ${k}u, ${D(F, 'F')} - 1u)) * ${D(3 * F, '3 * F')};`);
+  for (const g of Gs) for (const k of Ks) plain(`let w${g}_${k} = (${U.mul(D(F, 'F'), g)} + min(kt * ${TK}u + ${k}u, ${D(F, 'F')} - 1u)) * ${D(3 * F, '3 * F')};`);
+  for (const l of rowLoads) {
+    const j = `min(${l === 0 ? 'sid' : `sid + ${l * WG}u`}, ${3 * TK - 1}u)`;
+    shared(`let wl${l} = (${j} / ${TK}u * ${D(F, 'F')} + min(kt * ${TK}u + ${j} % ${TK}u, ${D(F, 'F')} - 1u)) * ${D(3 * F, '3 * F')};`);
+  }
   for (const g of Gs) for (const k of Ks) for (const p of Ps) e(`var acc${g}_${k}_${p} = 0.0;`);
   // One product per accumulator update (llvmpipe masks each loop-carried update; wider sums
-  // per update measured slower), W_ih loads uniform across the workgroup.
+  // per update measured slower).
   for (const seg of [0, 1, 2]) {
     e(`for (var f = 0u; f < ${D(F, 'F')}; f++) {`);
     for (const p of Ps) {
       const load = `${Y}[n${seg}_${p} + f]`;
       e(`  let x${p} = ${seg === 1 ? load : `select(0.0, ${load}, ok${seg}_${p})`};`);
     }
+    for (const l of rowLoads) shared(`  let wr${l} = ${Wi}[wl${l} + ${U.mul(D(F, 'F'), seg)} + f];`);
     for (const g of Gs) {
       for (const k of Ks) {
-        e(`  let wv${g}_${k} = ${Wi}[w${g}_${k} + ${U.mul(D(F, 'F'), seg)} + f];`);
+        const j = g * TK + k;
+        plain(`  let wv${g}_${k} = ${Wi}[w${g}_${k} + ${U.mul(D(F, 'F'), seg)} + f];`);
+        shared(`  let wv${g}_${k} = subgroupBroadcast(wr${Math.floor(j / WG)}, ${j % WG}u);`);
         for (const p of Ps) e(`  acc${g}_${k}_${p} += wv${g}_${k} * x${p};`);
       }
     }
@@ -137,13 +149,14 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   e(`  let nv = ${tanh}(accs[${2 * n}u + t] + ${Bi}[${D(2 * F, '2 * F')} + kk] + r * ${G}[gh + ${D(2 * F, '2 * F')}]);`);
   e(`  ${Y}[at] = (1.0 - z) * nv + z * ${Y}[at];`);
   e('}');
-  const main = `@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-${S.join('\n')}
+  const main = (lines: string[], extra = '') => `@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${extra}) {
+${lines.join('\n')}
 }`;
+  const threads = { perExample: KT * Math.ceil(P / TP), fixed: KT * WG };
   return {
-    name: a.name, wgsl: kb.module(main), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
-    threads: { perExample: KT * Math.ceil(P / TP), fixed: KT * WG }, workgroupSize: WG,
+    name: a.name, wgsl: kb.module(main(S)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(), threads, workgroupSize: WG,
+    subgroup: { wgsl: `enable subgroups;\n${kb.module(main(SG, ', @builtin(subgroup_invocation_id) sid: u32'))}`, dims: kb.dims(), threads, bindings: kb.specBindings() },
     steps: L - 1, nodes: a.nodes, ...(a.node.source ? { source: a.node.source } : {}),
   };
 }

@@ -1,15 +1,21 @@
 // The sweep's reverse scan (sweep_grad) on WebGPU against the CPU interpreter: every direction,
-// H ≠ W, the sweep's output read in its line layout, the upstream gradient an expression.
+// H ≠ W, the sweep's output read in its line layout, the upstream gradient an expression; the
+// plain kernel and its subgroup variant (weight rows shared by broadcasts), with features that
+// fill one tile partly and two tiles.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
 import { GraphBuilder } from '../../../bench/graph-builder.js';
 import { compareOnDevice, worst } from './support.js';
 
-let device: GPUDevice;
+let device: GPUDevice, plain: GPUDevice;
 beforeAll(async () => {
   ({ device } = await acquireDevice());
+  ({ device: plain } = await acquireDevice({ subgroups: false }));
 });
-afterAll(() => device?.destroy());
+afterAll(() => {
+  device?.destroy();
+  plain?.destroy();
+});
 
 function sweepGradGraph(f: number, h: number, w: number, dir: number) {
   const b = new GraphBuilder();
@@ -30,4 +36,14 @@ describe('sweep_grad', () => {
       expect(r.cpu.G.some((v) => v !== 0)).toBe(true);
     });
   }
+
+  it.each([0, 3])('direction %i, 11 features (two feature tiles): the plain kernel and the subgroup variant', async (dir) => {
+    const g = sweepGradGraph(11, 4, 6, dir).g;
+    const scan = (r: Awaited<ReturnType<typeof compareOnDevice>>) => r.program.kernels.find((k) => k.name.startsWith('scan:sweep_grad'))!;
+    for (const d of [plain, device]) {
+      const r = await compareOnDevice(d, g, { batch: 2 });
+      expect(worst(r.errors)).toBeLessThanOrEqual(1e-4);
+      expect(scan(r).subgroup?.wgsl).toContain('subgroupBroadcast');
+    }
+  });
 });
