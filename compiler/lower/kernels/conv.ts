@@ -69,20 +69,22 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const X = kb.buf(xl.buffer), Wt = kb.buf(wl.buffer), B = bl && kb.buf(bl.buffer);
   const out = kb.buf(k.out.buffer, 'read_write');
   // Two variants, line by line the same but for the weight loads: plain, and with each lane
-  // loading one row and the rows shared by subgroup broadcasts (KernelSpec.subgroupWgsl).
-  const L: string[] = [], G: string[] = [];
+  // loading one row and the rows shared by subgroup broadcasts (KernelSpec.subgroup). A stride-1
+  // conv whose output rows hold whole column tiles has a third, windowed (V): below.
+  const L: string[] = [], G: string[] = [], V: string[] = [];
   const both = { push: (...lines: string[]) => (L.push(...lines), G.push(...lines)) };
-  const e = (line: string) => both.push(`  ${line}`);
+  const all = { push: (...lines: string[]) => (L.push(...lines), G.push(...lines), V.push(...lines)) };
+  const e = (line: string) => both.push(`  ${line}`), ea = (line: string) => all.push(`  ${line}`);
   const R = [...Array(t.rows).keys()], P = [...Array(t.cols).keys()], K = k.chunks.map((_, i) => i);
   // A strided transposed conv runs as s² phases (oy mod s, ox mod s), one per workgroup, each a
   // plain conv over the taps that reach it: no lanes spend work on taps that miss their pixel.
   const phased = tr && s > 1;
   const Hq = phased ? Math.ceil(Ho / s) : Ho, Wq = phased ? Math.ceil(Wo / s) : Wo, per = Hq * Wq, S2 = phased ? s * s : 1;
-  e('let wid = wg.x + wg.y * u.wgx;');
-  e(`let ncols = ${conv.batched ? `u.batch * ${D(per, 'per')}` : D(per, 'per')};`);
-  e(`let ncg = (ncols + ${perGroup - 1}u) / ${perGroup}u;`);
-  e(`let rt = wid / (ncg * ${S2}u);`);
-  e(`if (rt >= ${D(RT, 'RT')}) { return; }`);
+  ea('let wid = wg.x + wg.y * u.wgx;');
+  ea(`let ncols = ${conv.batched ? `u.batch * ${D(per, 'per')}` : D(per, 'per')};`);
+  ea(`let ncg = (ncols + ${perGroup - 1}u) / ${perGroup}u;`);
+  ea(`let rt = wid / (ncg * ${S2}u);`);
+  ea(`if (rt >= ${D(RT, 'RT')}) { return; }`);
   e(`let ph = (wid / ncg) % ${S2}u;`);
   e(`let colbase = (wid % ncg) * ${perGroup}u + lid.x;`);
   if (phased) {
@@ -114,6 +116,51 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   // Taps in a loop (unrolling them multiplied compile time ~9× for no measured gain), the
   // input channels in an inner loop: one product per accumulator update, tap addresses hoisted.
   const guarded = tr || pad > 0 || (Ho - 1) * s + kh > H || (Wo - 1) * s + kw > W;
+  // The windowed variant (stride 1, transposed or not): lane l owns columns l·cols … l·cols +
+  // cols − 1, one output row's consecutive pixels (the row width is a multiple of cols), so
+  // across a kernel row's kw taps its input pixels form one window of cols + kw − 1 loads per
+  // input channel, where the other kernels load cols per tap. The kernel width is a literal
+  // here (the taps are unrolled).
+  const windowed = !lin && s === 1 && kw >= 2 && kw <= 5 && Wo % t.cols === 0;
+  const windowLoop = () => {
+    const Wn = [...Array(t.cols + kw - 1).keys()], KX = [...Array(kw).keys()];
+    const v: string[] = [];
+    const w = (line: string) => v.push(`  ${line}`);
+    w(`let cb = (wid % ncg) * ${perGroup}u + lid.x * ${t.cols}u;`);
+    v.push(...column('0', 'cb', '  '));
+    w(`let xb = ${U.add(D(xl.offset, 'xl.offset'), U.mul('b0', D(xl.batchStride, 'xl.batchStride')))};`);
+    for (const c of K) for (const j of L8) w(`let wl${c}_${j} = ${rowStart(c, j === 0 ? 'sid' : `${j * t.wg}u + sid`)};`);
+    for (const c of K) for (const r of R) for (const p of P) w(`var acc${c}_${r}_${p} = 0.0;`);
+    w(`for (var ky = 0; ky < ${I(kh, 'kh')}; ky++) {`);
+    w(`  if (ky > ${I(cy, 'cy')}) { continue; }`);
+    w(`  let iy = ${tr ? `oy0 + ${I(pad, 'pad')} - ky` : `oy0 + ky - ${I(pad, 'pad')}`};`);
+    w(`  let ay = xb + u32(clamp(iy, 0, ${I(H, 'H')} - 1)) * ${D(xs.y, 'xs.y')};`);
+    for (const q of Wn) {
+      // A transposed conv reads pixel ox + pad − kx: window slot q is tap kx of column q + kx − kw + 1.
+      w(`  let ix${q} = ${tr ? `ox0 + ${q - kw + 1} + ${I(pad, 'pad')}` : `ox0 + ${q} - ${I(pad, 'pad')}`};`);
+      if (guarded) w(`  let ok${q} = iy >= 0 && iy < ${I(H, 'H')} && ix${q} >= 0 && ix${q} < ${I(W, 'W')};`);
+      w(`  let a${q} = ay + u32(clamp(ix${q}, 0, ${I(W, 'W')} - 1)) * ${D(xs.x, 'xs.x')};`);
+    }
+    w(`  for (var c = 0u; c < ${D(C, 'C')}; c++) {`);
+    for (const q of Wn) {
+      const load = `${X}[a${q} + c * ${D(xs.c, 'xs.c')}]`;
+      w(`    let x${q} = ${guarded ? `select(0.0, ${load}, ok${q})` : load};`);
+    }
+    for (const kx of KX) {
+      // A masked conv's taps on the centre row from cx on add nothing.
+      const masked = `ky == ${I(cy, 'cy')} && ${kx} >= ${I(cx, 'cx')}`;
+      for (const c of K) {
+        for (const j of L8) w(`    let wl${c}_${j}v${kx} = select(${Wt}[wl${c}_${j} + c * ${D(cStride, 'cStride')} + u32(ky) * ${kw}u + ${kx}u], 0.0, ${masked});`);
+        for (const r of R) {
+          w(`    let wv${c}_${r}_${kx} = subgroupBroadcast(wl${c}_${Math.floor(r / t.wg)}v${kx}, ${r % t.wg}u);`);
+          for (const p of P) w(`    acc${c}_${r}_${p} += wv${c}_${r}_${kx} * x${tr ? p - kx + kw - 1 : p + kx};`);
+        }
+      }
+    }
+    w('  }');
+    w('}');
+    return v;
+  };
   // The geometry is uniforms: one kernel serves every kernel size, stride and padding.
   const [si, padi, khi, kwi] = [I(s, 's'), I(pad, 'pad'), I(kh, 'kh'), I(kw, 'kw')];
   if (phased) {
@@ -169,16 +216,18 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   e('  }');
   e('}');
   if (phased) e('}');
+  if (windowed) V.push(...windowLoop());
   // Epilogue, in a loop over the tile's outputs so its code exists once: bias, the fused
   // expression, the store (skipped past the last row or column). The accumulators go through a
   // private array, read back at a dynamic index.
   const n = t.rows * t.cols;
-  e(`var accs: array<f32, ${K.length * n}>;`);
-  for (const c of K) for (const r of R) for (const p of P) e(`accs[${c * n + r * t.cols + p}] = acc${c}_${r}_${p};`);
-  e(`for (var i = 0u; i < ${opaque(n)}; i++) {`);
-  e(`  let r = i / ${t.cols}u;`);
-  e(`  let pc = i % ${t.cols}u;`);
+  ea(`var accs: array<f32, ${K.length * n}>;`);
+  for (const c of K) for (const r of R) for (const p of P) ea(`accs[${c * n + r * t.cols + p}] = acc${c}_${r}_${p};`);
+  ea(`for (var i = 0u; i < ${opaque(n)}; i++) {`);
+  ea(`  let r = i / ${t.cols}u;`);
+  ea(`  let pc = i % ${t.cols}u;`);
   both.push(...column('E', `colbase + pc * ${t.wg}u`, '    '));
+  V.push(...column('E', 'cb + pc', '    '));
   const body = new Body('e', '    ');
   const row = body.let(`rt * ${t.rows}u + r`);
   const overrides = new Map<number, string>();
@@ -191,10 +240,10 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const j = body.let(U.add(U.mul(row, D(Ho * Wo, 'Ho * Wo')), 'pE'));
   const v = k.epilogue ? k.epilogue(gen, 'bE', j) : overrides.get(conv.id)!;
   body.stmt(`${out}[${gen.address(k.out, k.root, 'bE', j)}] = ${v};`);
-  e(`  if (liveE && rt * ${t.rows}u + r < ${D(Cr, 'Cr')}) {`);
-  both.push(body.text());
-  e('  }');
-  e('}');
+  ea(`  if (liveE && rt * ${t.rows}u + r < ${D(Cr, 'Cr')}) {`);
+  all.push(body.text());
+  ea('  }');
+  ea('}');
   const main = (lines: string[], extra = '') => `@compute @workgroup_size(${t.wg})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${extra}) {
 ${lines.join('\n')}
@@ -205,6 +254,6 @@ ${lines.join('\n')}
   return {
     name: k.name, wgsl: kb.module(main(L)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(), threads,
     workgroupSize: t.wg, nodes: k.nodes, ...(k.root.source ? { source: k.root.source } : {}),
-    subgroup: { wgsl: `enable subgroups;\n${kb.module(main(G, ', @builtin(subgroup_invocation_id) sid: u32'))}`, dims: kb.dims(), threads, bindings: kb.specBindings() },
+    subgroup: { wgsl: `enable subgroups;\n${kb.module(main(windowed ? V : G, ', @builtin(subgroup_invocation_id) sid: u32'))}`, dims: kb.dims(), threads, bindings: kb.specBindings() },
   };
 }

@@ -106,3 +106,44 @@ describe('the kernel-row weight-gradient variant', () => {
     rowTaps(await expectAgreement(subgroups, b, { batch: 3 }), 3);
   });
 });
+
+// Stride-1 convs whose output rows hold whole column tiles take the windowed variant: a lane's
+// columns are consecutive pixels of one row, so a kernel row's taps share one window of input
+// loads (compiler/lower/kernels/conv.ts). It sums in another order than the plain kernel.
+describe('the windowed conv variant', () => {
+  const windowed = (r: { program: { kernels: KernelSpec[] } }, n: number) => {
+    const variants = r.program.kernels.filter((k) => k.subgroup?.wgsl.includes('let cb = '));
+    expect(variants.length).toBe(n);
+    for (const k of variants) expect(kernelForDevice(subgroups, k).wgsl).toBe(oneSubgroupPerWorkgroup(subgroups, 8) ? k.subgroup!.wgsl : k.wgsl);
+  };
+  const conv = (b: GraphBuilder, xs: number[], o: number, k: number, padding: number, extra: Record<string, string> = {}) =>
+    b.add('conv2d', [b.input(`x${b.g.nodes.length}`, xs), b.param(`w${b.g.nodes.length}`, [o, xs[0], k, k]), b.param(`b${b.g.nodes.length}`, [o])], { stride: 1, padding, ...extra });
+
+  it.each([1, 3])('3×3 padding 1 and 0, 5×5 on a 4-wide map, 20 output channels, a fused tanh (batch %i)', async (batch) => {
+    const b = new GraphBuilder();
+    b.output('p1', b.add('tanh', [conv(b, [5, 8, 8], 20, 3, 1)]));
+    b.output('p0', conv(b, [3, 10, 10], 6, 3, 0));
+    b.output('k5', conv(b, [4, 6, 4], 7, 5, 2));
+    for (const device of [plain, subgroups]) windowed(await expectAgreement(device, b, { batch }), 3);
+  });
+
+  it('masked types A and B, and two chunks of one conv read by a gated epilogue', async () => {
+    const b = new GraphBuilder();
+    b.output('A', conv(b, [4, 8, 8], 6, 3, 1, { mask: 'A' }));
+    b.output('B', conv(b, [4, 8, 8], 6, 5, 2, { mask: 'B' }));
+    const y = conv(b, [5, 6, 4], 10, 3, 1);
+    const half = (start: number) => b.add('slice_channels', [y], { start, size: 5 });
+    b.output('gated', b.add('mul', [b.add('sigmoid', [half(0)]), half(5)]));
+    windowed(await expectAgreement(subgroups, b, { batch: 2 }), 3);
+  });
+
+  it('transposed, stride 1: 3×3 and 5×5, masked type B, with and without a bias', async () => {
+    const b = new GraphBuilder();
+    const convT = (xs: number[], o: number, k: number, padding: number, extra: Record<string, unknown> = {}, bias = true) =>
+      b.add('conv_transpose2d', [b.input(`x${b.g.nodes.length}`, xs), b.param(`w${b.g.nodes.length}`, [xs[0], o, k, k]), ...(bias ? [b.param(`b${b.g.nodes.length}`, [o])] : [])], { stride: 1, padding, ...extra });
+    b.output('k3', b.add('elu', [convT([6, 8, 8], 18, 3, 1)]));
+    b.output('k5', convT([5, 6, 4], 7, 5, 2, {}, false));
+    b.output('B', convT([4, 8, 8], 6, 3, 1, { mask: 'B' }, false));
+    for (const device of [plain, subgroups]) windowed(await expectAgreement(device, b, { batch: 2 }), 3);
+  });
+});
