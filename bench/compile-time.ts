@@ -8,6 +8,7 @@ const { compileModel } = await import('../compiler/pipeline.js');
 const { buildArtifact } = await import('../compiler/compile.js');
 const { acquireDevice } = await import('../runtime/webgpu/device.js');
 const { createExecutor } = await import('../runtime/webgpu/executor.js');
+const { kernelForDevice } = await import('../runtime/webgpu/pipelines.js');
 
 const [file, graph = 'elbo'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const top = Number(process.argv[process.argv.indexOf('--top') + 1]) || 10;
@@ -16,9 +17,10 @@ if (!file || !['elbo', 'sample', 'train'].includes(graph)) {
   process.exit(2);
 }
 const program = buildArtifact(compileModel(file)).graphs[graph as 'elbo' | 'sample' | 'train'];
-// compilePipelines warms the distinct kernels in program order.
-const distinct = [...new Map(program.kernels.map((k) => [k.wgsl, k])).values()];
 const { device, adapterInfo } = await acquireDevice();
+// compilePipelines warms the distinct kernels this device runs (a subgroup variant where it
+// applies, so two plain kernels may share one) in program order.
+const distinct = [...new Map(program.kernels.map((k) => kernelForDevice(device, k)).map((k) => [k.wgsl, k])).values()];
 const stamps: number[] = [];
 const t0 = performance.now();
 const ex = await createExecutor(device, program, { batch: 1, onCompile: () => void stamps.push(performance.now()) });

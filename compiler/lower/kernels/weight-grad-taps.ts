@@ -8,6 +8,7 @@
 // docs/kernels.md has the count and the measurement.
 import type { KernelVariant } from '../../../runtime/program.js';
 import type { Loc } from '../state.js';
+import { opaque } from '../../../runtime/webgpu/uniforms.js';
 import { KernelBuilder, U } from '../wgsl.js';
 import type { Correlation, Operand } from './weight-grad.js';
 
@@ -76,18 +77,20 @@ export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
   e('    }');
   e('  }');
   e('}');
+  // The stores in a loop over the tile, reading the accumulators back from a private array, so
+  // their code exists once (unrolled, they doubled the kernel's text and its compile time).
   // Masked taps (ky, t) past the mask's centre store zeros, as their correlation is not taken.
-  const masked = (t: number) => `ky > ${I(k.maskRow, 'maskRow')} || (ky == ${I(k.maskRow, 'maskRow')} && ${t} >= ${I(k.maskCol, 'maskCol')})`;
-  for (const j of Js) {
-    for (const p of Ps) {
-      const a = U.add(U.mul('rt', ROWS), j), c = col(p);
-      for (const t of Ts) {
-        const tap = `u32(ky) * ${KW}u + ${t}u`;
-        const idx = U.add(U.add(U.add(D(out.offset, 'out.offset'), U.mul(a, D(k.outA, 'outA'))), U.mul(c, D(k.outB, 'outB'))), U.mul(`(${tap})`, D(k.outT, 'outT')));
-        e(`if (${a} < ${D(A.ch, 'A.ch')} && ${c} < ${D(B.ch, 'B.ch')}) { ${O}[${idx}] = select(acc${j}_${p}_${t}, 0.0, ${masked(t)}); }`);
-      }
-    }
-  }
+  const n = ROWS * COLS * KW;
+  e(`var accs: array<f32, ${n}>;`);
+  for (const j of Js) for (const p of Ps) for (const t of Ts) e(`accs[${(j * COLS + p) * KW + t}] = acc${j}_${p}_${t};`);
+  e(`for (var i = 0u; i < ${opaque(n)}; i++) {`);
+  e(`  let t = i % ${KW}u;`);
+  e(`  let a = rt * ${ROWS}u + i / ${COLS * KW}u;`);
+  e(`  let c = cg * ${LANES * COLS}u + sid + (i / ${KW}u) % ${COLS}u * ${LANES}u;`);
+  e(`  let masked = ky > ${I(k.maskRow, 'maskRow')} || (ky == ${I(k.maskRow, 'maskRow')} && i32(t) >= ${I(k.maskCol, 'maskCol')});`);
+  const idx = U.add(U.add(U.add(D(out.offset, 'out.offset'), U.mul('a', D(k.outA, 'outA'))), U.mul('c', D(k.outB, 'outB'))), U.mul(`(u32(ky) * ${KW}u + t)`, D(k.outT, 'outT')));
+  e(`  if (a < ${D(A.ch, 'A.ch')} && c < ${D(B.ch, 'B.ch')}) { ${O}[${idx}] = select(accs[i], 0.0, masked); }`);
+  e('}');
   const main = `enable subgroups;\n${kb.module(`@compute @workgroup_size(${LANES})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) sid: u32) {
 ${L.join('\n')}

@@ -21,6 +21,7 @@
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { chw, weightGradKind, type Loc, type LowerState } from '../state.js';
+import { opaque } from '../../../runtime/webgpu/uniforms.js';
 import { KernelBuilder, U } from '../wgsl.js';
 import { rowTapsApply, rowTapsVariant } from './weight-grad-taps.js';
 
@@ -207,7 +208,13 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
     e(`  ${store(rowOf(U.div('i', t.cols)), U.add(U.mul('cg', perGroup), U.mod('i', t.cols)), 'sum')}`);
     e('}');
   } else {
-    for (const r of Rs) for (const p of Ps) e(store(rowOf(r), colOf(p), `acc${r}_${p}`));
+    // In a loop over the tile from a private array, so the store code exists once.
+    const n = t.rows * t.cols;
+    e(`var accs: array<f32, ${n}>;`);
+    for (const r of Rs) for (const p of Ps) e(`accs[${r * t.cols + p}] = acc${r}_${p};`);
+    e(`for (var i = 0u; i < ${opaque(n)}; i++) {`);
+    e(`  ${store(rowOf(U.div('i', t.cols)), U.add(U.mul('cg', perGroup), U.add('lid.x', U.mul(U.mod('i', t.cols), t.wg))), 'accs[i]')}`);
+    e('}');
   }
   const main = (lines: string[], extra = '') => `@compute @workgroup_size(${t.wg})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${extra}) {
