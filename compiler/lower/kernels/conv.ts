@@ -116,14 +116,14 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   // Taps in a loop (unrolling them multiplied compile time ~9× for no measured gain), the
   // input channels in an inner loop: one product per accumulator update, tap addresses hoisted.
   const guarded = tr || pad > 0 || (Ho - 1) * s + kh > H || (Wo - 1) * s + kw > W;
-  // The windowed variant (stride 1, transposed or not): lane l owns columns l·cols … l·cols +
-  // cols − 1, one output row's consecutive pixels (the row width is a multiple of cols), so
-  // across a kernel row's kw taps its input pixels form one window of cols + kw − 1 loads per
-  // input channel, where the other kernels load cols per tap. The kernel width is a literal
-  // here (the taps are unrolled).
-  const windowed = !lin && s === 1 && kw >= 2 && kw <= 5 && Wo % t.cols === 0;
+  // The windowed variant (stride 1, transposed or not, or a stride-2 conv): lane l owns columns
+  // l·cols … l·cols + cols − 1, one output row's consecutive pixels (the row width is a multiple
+  // of cols), so across a kernel row's kw taps its input pixels form one window of
+  // s·(cols − 1) + kw loads per input channel, where the other kernels load cols per tap. The
+  // kernel width and stride are literals here (the taps are unrolled).
+  const windowed = !lin && (s === 1 || (!tr && s === 2)) && kw >= 2 && kw <= 5 && Wo % t.cols === 0;
   const windowLoop = () => {
-    const Wn = [...Array(t.cols + kw - 1).keys()], KX = [...Array(kw).keys()];
+    const Wn = [...Array(s * (t.cols - 1) + kw).keys()], KX = [...Array(kw).keys()];
     const v: string[] = [];
     const w = (line: string) => v.push(`  ${line}`);
     w(`let cb = (wid % ncg) * ${perGroup}u + lid.x * ${t.cols}u;`);
@@ -133,11 +133,11 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     for (const c of K) for (const r of R) for (const p of P) w(`var acc${c}_${r}_${p} = 0.0;`);
     w(`for (var ky = 0; ky < ${I(kh, 'kh')}; ky++) {`);
     w(`  if (ky > ${I(cy, 'cy')}) { continue; }`);
-    w(`  let iy = ${tr ? `oy0 + ${I(pad, 'pad')} - ky` : `oy0 + ky - ${I(pad, 'pad')}`};`);
+    w(`  let iy = ${tr ? `oy0 + ${I(pad, 'pad')} - ky` : `oy0 * ${s} + ky - ${I(pad, 'pad')}`};`);
     w(`  let ay = xb + u32(clamp(iy, 0, ${I(H, 'H')} - 1)) * ${D(xs.y, 'xs.y')};`);
     for (const q of Wn) {
       // A transposed conv reads pixel ox + pad − kx: window slot q is tap kx of column q + kx − kw + 1.
-      w(`  let ix${q} = ${tr ? `ox0 + ${q - kw + 1} + ${I(pad, 'pad')}` : `ox0 + ${q} - ${I(pad, 'pad')}`};`);
+      w(`  let ix${q} = ${tr ? `ox0 + ${q - kw + 1} + ${I(pad, 'pad')}` : `ox0 * ${s} + ${q} - ${I(pad, 'pad')}`};`);
       if (guarded) w(`  let ok${q} = iy >= 0 && iy < ${I(H, 'H')} && ix${q} >= 0 && ix${q} < ${I(W, 'W')};`);
       w(`  let a${q} = ay + u32(clamp(ix${q}, 0, ${I(W, 'W')} - 1)) * ${D(xs.x, 'xs.x')};`);
     }
@@ -153,7 +153,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
         for (const j of L8) w(`    let wl${c}_${j}v${kx} = select(${Wt}[wl${c}_${j} + c * ${D(cStride, 'cStride')} + u32(ky) * ${kw}u + ${kx}u], 0.0, ${masked});`);
         for (const r of R) {
           w(`    let wv${c}_${r}_${kx} = subgroupBroadcast(wl${c}_${Math.floor(r / t.wg)}v${kx}, ${r % t.wg}u);`);
-          for (const p of P) w(`    acc${c}_${r}_${p} += wv${c}_${r}_${kx} * x${tr ? p - kx + kw - 1 : p + kx};`);
+          for (const p of P) w(`    acc${c}_${r}_${p} += wv${c}_${r}_${kx} * x${tr ? p - kx + kw - 1 : s * p + kx};`);
         }
       }
     }

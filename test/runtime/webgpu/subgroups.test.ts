@@ -116,7 +116,7 @@ describe('the windowed conv variant', () => {
     expect(variants.length).toBe(n);
     for (const k of variants) expect(kernelForDevice(subgroups, k).wgsl).toBe(oneSubgroupPerWorkgroup(subgroups, 8) ? k.subgroup!.wgsl : k.wgsl);
   };
-  const conv = (b: GraphBuilder, xs: number[], o: number, k: number, padding: number, extra: Record<string, string> = {}) =>
+  const conv = (b: GraphBuilder, xs: number[], o: number, k: number, padding: number, extra: Record<string, string | number> = {}) =>
     b.add('conv2d', [b.input(`x${b.g.nodes.length}`, xs), b.param(`w${b.g.nodes.length}`, [o, xs[0], k, k]), b.param(`b${b.g.nodes.length}`, [o])], { stride: 1, padding, ...extra });
 
   it.each([1, 3])('3×3 padding 1 and 0, 5×5 on a 4-wide map, 20 output channels, a fused tanh (batch %i)', async (batch) => {
@@ -135,6 +135,13 @@ describe('the windowed conv variant', () => {
     const half = (start: number) => b.add('slice_channels', [y], { start, size: 5 });
     b.output('gated', b.add('mul', [b.add('sigmoid', [half(0)]), half(5)]));
     windowed(await expectAgreement(subgroups, b, { batch: 2 }), 3);
+  });
+
+  it('stride 2: 4×4 and 3×3, padding 1', async () => {
+    const b = new GraphBuilder();
+    b.output('k4', conv(b, [5, 8, 16], 9, 4, 1, { stride: 2 }));
+    b.output('k3', b.add('elu', [conv(b, [3, 7, 7], 17, 3, 1, { stride: 2 })]));
+    for (const device of [plain, subgroups]) windowed(await expectAgreement(device, b, { batch: 3 }), 2);
   });
 
   it('transposed, stride 1: 3×3 and 5×5, masked type B, with and without a bias', async () => {

@@ -1,0 +1,56 @@
+// Benchmark (not a test): one graph of a model lowered by another checkout of this repository and
+// by this one, run round-robin on one device, so that a speed-up is measured under the same load
+// (this machine's speed drifts by a third within a session). Both programs run on this
+// checkout's executor, so it compares the compilers' kernels.
+//   git worktree add ../sdn-before <commit> && ln -s "$PWD/node_modules" ../sdn-before/
+//   npx tsx bench/checkout-ab.ts ../sdn-before [train|elbo|sample] [--batch 32] [--reps 5] [--model models/fmnist-sdn.sdn]
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { CompiledModel } from '../runtime/program.js';
+import { initParams } from '../runtime/init.js';
+import { numel } from '../runtime/ir.js';
+import { acquireDevice } from '../runtime/webgpu/device.js';
+import { createExecutor } from '../runtime/webgpu/executor.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+const [other, graph = 'train'] = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+if (!other || !['train', 'elbo', 'sample'].includes(graph)) {
+  console.error('usage: npx tsx bench/checkout-ab.ts OTHER_CHECKOUT [train|elbo|sample] [--batch N] [--reps N] [--model FILE]');
+  process.exit(2);
+}
+const batch = Number(flag('batch', '32')), reps = Number(flag('reps', '5')), model = resolve(flag('model', 'models/fmnist-sdn.sdn'));
+
+async function artifactOf(root: string): Promise<CompiledModel> {
+  const at = (path: string) => pathToFileURL(resolve(root, path)).href;
+  const { compileModel } = await import(at('compiler/pipeline.ts'));
+  const { buildArtifact } = await import(at('compiler/compile.ts'));
+  return buildArtifact(compileModel(model));
+}
+
+const { device, adapterInfo } = await acquireDevice();
+const wave = (n: number) => new Float32Array(n).map((_, k) => Math.sin(k) * 0.5);
+const sides = [];
+for (const root of [resolve(other), resolve('.')]) {
+  const art = await artifactOf(root);
+  const program = art.graphs[graph as 'train' | 'elbo' | 'sample'];
+  const ex = await createExecutor(device, program, { batch });
+  ex.setParams(initParams(art.params, 0));
+  const inputs = Object.fromEntries(program.inputs.map((i) => [i.name, i.name.startsWith('seed:') ? new Float32Array(batch * numel(i.shape)).fill(1) : wave(batch * numel(i.shape))]));
+  const run = { inputs, scalars: { beta: 1 }, seed: 1 };
+  await ex.run(run);
+  sides.push({ root, ex, run, times: [] as number[] });
+}
+for (let r = 0; r < reps; r++) {
+  for (const s of sides) {
+    const t = performance.now();
+    await s.ex.run(s.run);
+    s.times.push(performance.now() - t);
+  }
+}
+console.log(`${adapterInfo}: ${model} ${graph}, batch ${batch}, ${reps} rounds`);
+for (const s of sides) console.log(`  ${s.root}: best ${Math.min(...s.times).toFixed(0)} ms (${s.times.map((t) => t.toFixed(0)).join(' ')})`);
+const [a, b] = sides.map((s) => Math.min(...s.times));
+console.log(`  this checkout runs it ${(a / b).toFixed(2)}× as fast`);
+for (const s of sides) s.ex.destroy();
+device.destroy();
