@@ -185,7 +185,7 @@ ${lines.join('\n')}
   st.kernels.push({
     name: kernelName(st, n, [], 'scan:'), wgsl: kb.module(main(S)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads, workgroupSize: WG,
-    subgroup: { wgsl: `enable subgroups;\n${kb.module(main(SG, ', @builtin(subgroup_invocation_id) sid: u32'))}`, dims: kb.dims(), threads, bindings: kb.specBindings() },
     steps: 2 * L - 1, nodes: [n.id], ...(n.source ? { source: n.source } : {}),
+    subgroup: { wgsl: `enable subgroups;\n${kb.module(main(SG, ', @builtin(subgroup_invocation_id) sid: u32'))}`, dims: kb.dims(), threads, bindings: kb.specBindings() },
   });
 }

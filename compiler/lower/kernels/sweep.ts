@@ -156,8 +156,8 @@ ${lines.join('\n')}
   const threads = { perExample: KT * Math.ceil(P / TP), fixed: KT * WG };
   return {
     name: a.name, wgsl: kb.module(main(S)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(), threads, workgroupSize: WG,
-    subgroup: { wgsl: `enable subgroups;\n${kb.module(main(SG, ', @builtin(subgroup_invocation_id) sid: u32'))}`, dims: kb.dims(), threads, bindings: kb.specBindings() },
     steps: L - 1, nodes: a.nodes, ...(a.node.source ? { source: a.node.source } : {}),
+    subgroup: { wgsl: `enable subgroups;\n${kb.module(main(SG, ', @builtin(subgroup_invocation_id) sid: u32'))}`, dims: kb.dims(), threads, bindings: kb.specBindings() },
   };
 }
 
