@@ -1,6 +1,7 @@
-// Pieces shared by the kernel emitters: naming, and the one-thread-per-element kernel shape.
+// Pieces shared by the kernel emitters: naming, the one-thread-per-element kernel shape, the
+// workgroup-indexed entry point and subgroup variants.
 import type { IrNode } from '../../../runtime/ir.js';
-import type { KernelSpec } from '../../../runtime/program.js';
+import type { Extent, KernelSpec, KernelVariant } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';
 import { describe, numelOf, type Loc, type LowerState } from '../state.js';
 import { Body, KernelBuilder, threadIndex } from '../wgsl.js';
@@ -56,3 +57,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (tid >= u.threads) { return; }
 ${body.text()}
 }`;
+
+/** `main` of a kernel indexed by workgroup (`wg`) and lane (`lid`); a subgroup variant's also has the lane's subgroup id `sid`. */
+export const workgroupMain = (wg: number, lines: string[], subgroup = false): string => `@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${subgroup ? ', @builtin(subgroup_invocation_id) sid: u32' : ''}) {
+${lines.join('\n')}
+}`;
+
+/** A kernel's subgroup variant (KernelSpec.subgroup): `main` as a module of this builder's uniforms and bindings. */
+export const subgroupVariant = (kb: KernelBuilder, main: string, threads: Extent, decls = ''): KernelVariant =>
+  ({ wgsl: `enable subgroups;\n${kb.module(main, decls)}`, dims: kb.dims(), threads, bindings: kb.specBindings() });
+
+/** Row j of a tile whose rows were loaded `lanes` to a load, into `${name}0`, `${name}1`, …, broadcast to every lane. */
+export const broadcastRow = (name: string, j: number, lanes: number): string => `subgroupBroadcast(${name}${Math.floor(j / lanes)}, ${j % lanes}u)`;

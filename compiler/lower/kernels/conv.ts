@@ -12,6 +12,7 @@ import { ExprGen } from '../expr.js';
 import { chw, denseKind, type Loc, type LowerState } from '../state.js';
 import { Body, KernelBuilder, U } from '../wgsl.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
+import { subgroupVariant, workgroupMain } from './common.js';
 
 export interface ConvTile {
   rows: number;
@@ -69,8 +70,8 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const X = kb.buf(xl.buffer), Wt = kb.buf(wl.buffer), B = bl && kb.buf(bl.buffer);
   const out = kb.buf(k.out.buffer, 'read_write');
   // Two variants, line by line the same but for the weight loads: plain, and with each lane
-  // loading one row and the rows shared by subgroup broadcasts (KernelSpec.subgroup). A stride-1
-  // conv whose output rows hold whole column tiles has a third, windowed (V): below.
+  // loading one row and the rows shared by subgroup broadcasts (KernelSpec.subgroup). A conv of
+  // stride 1 or 2 whose output rows hold whole column tiles has a third, windowed (V): below.
   const L: string[] = [], G: string[] = [], V: string[] = [];
   const both = { push: (...lines: string[]) => (L.push(...lines), G.push(...lines)) };
   const all = { push: (...lines: string[]) => (L.push(...lines), G.push(...lines), V.push(...lines)) };
@@ -244,16 +245,12 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   all.push(body.text());
   ea('  }');
   ea('}');
-  const main = (lines: string[], extra = '') => `@compute @workgroup_size(${t.wg})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${extra}) {
-${lines.join('\n')}
-}`;
   // Threads: RT row tiles × ⌈columns / (wg·cols)⌉ workgroups; the bound below covers the ceiling.
   const colsPer = S2 * Math.ceil(per / t.cols);
   const threads = conv.batched ? { perExample: RT * colsPer, fixed: RT * S2 * t.wg } : { perExample: 0, fixed: RT * (colsPer + S2 * t.wg) };
   return {
-    name: k.name, wgsl: kb.module(main(L)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(), threads,
+    name: k.name, wgsl: kb.module(workgroupMain(t.wg, L)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(), threads,
     workgroupSize: t.wg, nodes: k.nodes, ...(k.root.source ? { source: k.root.source } : {}),
-    subgroup: { wgsl: `enable subgroups;\n${kb.module(main(windowed ? V : G, ', @builtin(subgroup_invocation_id) sid: u32'))}`, dims: kb.dims(), threads, bindings: kb.specBindings() },
+    subgroup: subgroupVariant(kb, workgroupMain(t.wg, windowed ? V : G, true), threads),
   };
 }

@@ -10,7 +10,7 @@
 // L−1−⌊step/2⌋ on even steps, phase B on odd ones. Each invocation owns TK features × TP
 // positions; the feature tile comes from the workgroup id so weight loads are uniform.
 import type { IrNode } from '../../../runtime/ir.js';
-import { elementKernel, kernelName } from './common.js';
+import { broadcastRow, elementKernel, kernelName, subgroupVariant, workgroupMain } from './common.js';
 import { lineLayout } from '../layout.js';
 import { addBuffer, chw, type Loc, type LowerState } from '../state.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
@@ -62,7 +62,6 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   // Weight row j of the tile's 3·TK (gate g = j / TK, feature k = j % TK) for lane sid, 8 rows per load.
   const gateRows = [...Array(Math.ceil((3 * TK) / WG)).keys()];
   const gateRow = (l: number) => `min(${l === 0 ? 'sid' : `sid + ${l * WG}u`}, ${3 * TK - 1}u)`;
-  const broadcastRow = (name: string, j: number) => `subgroupBroadcast(${name}${Math.floor(j / WG)}, ${j % WG}u)`;
   e('let wid = wg.x + wg.y * u.wgx;');
   e(`let ncols = u.batch * ${Pd};`);
   e(`let ncg = (ncols + ${WG * TP - 1}u) / ${WG * TP}u;`);
@@ -118,7 +117,7 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   for (const g of Gs) {
     for (const k of Ks) {
       plain(`    let w${g}_${k} = ${Wi}[(${U.mul(Fd, g)} + k${k}) * 3u * ${Fd} + s * ${Fd} + f];`);
-      shared(`    let w${g}_${k} = ${broadcastRow('wl', g * TK + k)};`);
+      shared(`    let w${g}_${k} = ${broadcastRow('wl', g * TK + k, WG)};`);
       for (const p of Ps) e(`    a${g}_${k}_${p} += w${g}_${k} * v${p};`);
     }
   }
@@ -131,7 +130,7 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   for (const g of Gs) {
     for (const k of Ks) {
       plain(`  let w${g}_${k} = ${Wh}[(${U.mul(Fd, g)} + k${k}) * ${Fd} + f];`);
-      shared(`  let w${g}_${k} = ${broadcastRow('wl', g * TK + k)};`);
+      shared(`  let w${g}_${k} = ${broadcastRow('wl', g * TK + k, WG)};`);
       for (const p of Ps) e(`  h${g}_${k}_${p} += w${g}_${k} * v${p};`);
     }
   }
@@ -176,16 +175,12 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   for (const k of Ks) for (const p of Ps) e(`sums[${k * TP + p}] = q${k}_${p};`);
   eachOutput([`${aAt('b', 'dp', 'i', 'kk')} += sums[o];`]);
   e('}');
-  const main = (lines: string[], extra = '') => `@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${extra}) {
-${lines.join('\n')}
-}`;
   const KT = Math.ceil(F / TK);
   const threads = { perExample: KT * Math.ceil(P / TP), fixed: KT * WG };
   st.kernels.push({
-    name: kernelName(st, n, [], 'scan:'), wgsl: kb.module(main(S)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
+    name: kernelName(st, n, [], 'scan:'), wgsl: kb.module(workgroupMain(WG, S)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads, workgroupSize: WG,
     steps: 2 * L - 1, nodes: [n.id], ...(n.source ? { source: n.source } : {}),
-    subgroup: { wgsl: `enable subgroups;\n${kb.module(main(SG, ', @builtin(subgroup_invocation_id) sid: u32'))}`, dims: kb.dims(), threads, bindings: kb.specBindings() },
+    subgroup: subgroupVariant(kb, workgroupMain(WG, SG, true), threads),
   });
 }

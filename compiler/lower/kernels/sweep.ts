@@ -9,7 +9,7 @@
 //      W_ih loads are uniform, lanes take consecutive positions (across the batch).
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
-import { elementKernel, kernelName } from './common.js';
+import { broadcastRow, elementKernel, kernelName, subgroupVariant, workgroupMain } from './common.js';
 import { matmulKernel, type MatmulTile } from './matmul.js';
 import { opaque, uniformStruct } from '../../../runtime/webgpu/uniforms.js';
 import type { Loc, LowerState } from '../state.js';
@@ -124,7 +124,7 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
       for (const k of Ks) {
         const j = g * TK + k;
         plain(`  let wv${g}_${k} = ${Wi}[w${g}_${k} + ${U.mul(D(F, 'F'), seg)} + f];`);
-        shared(`  let wv${g}_${k} = subgroupBroadcast(wr${Math.floor(j / WG)}, ${j % WG}u);`);
+        shared(`  let wv${g}_${k} = ${broadcastRow('wr', j, WG)};`);
         for (const p of Ps) e(`  acc${g}_${k}_${p} += wv${g}_${k} * x${p};`);
       }
     }
@@ -149,15 +149,11 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   e(`  let nv = ${tanh}(accs[${2 * n}u + t] + ${Bi}[${D(2 * F, '2 * F')} + kk] + r * ${G}[gh + ${D(2 * F, '2 * F')}]);`);
   e(`  ${Y}[at] = (1.0 - z) * nv + z * ${Y}[at];`);
   e('}');
-  const main = (lines: string[], extra = '') => `@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${extra}) {
-${lines.join('\n')}
-}`;
   const threads = { perExample: KT * Math.ceil(P / TP), fixed: KT * WG };
   return {
-    name: a.name, wgsl: kb.module(main(S)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(), threads, workgroupSize: WG,
+    name: a.name, wgsl: kb.module(workgroupMain(WG, S)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(), threads, workgroupSize: WG,
     steps: L - 1, nodes: a.nodes, ...(a.node.source ? { source: a.node.source } : {}),
-    subgroup: { wgsl: `enable subgroups;\n${kb.module(main(SG, ', @builtin(subgroup_invocation_id) sid: u32'))}`, dims: kb.dims(), threads, bindings: kb.specBindings() },
+    subgroup: subgroupVariant(kb, workgroupMain(WG, SG, true), threads),
   };
 }
 

@@ -10,6 +10,7 @@ import type { KernelVariant } from '../../../runtime/program.js';
 import type { Loc } from '../state.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
 import { KernelBuilder, U } from '../wgsl.js';
+import { broadcastRow, subgroupVariant, workgroupMain } from './common.js';
 import type { Correlation, Operand } from './weight-grad.js';
 
 const COLS = 4, LANES = 8;
@@ -71,7 +72,7 @@ export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
   }
   for (const l of Ls) e(`      let rl${l} = ${bufA}[ra${l} + ay + u32(x) * ${D(sa.x, 'sa.x')}];`);
   for (const j of Js) {
-    e(`      let rv${j} = subgroupBroadcast(rl${Math.floor(j / LANES)}, ${j % LANES}u);`);
+    e(`      let rv${j} = ${broadcastRow('rl', j, LANES)};`);
     for (const p of Ps) for (const t of Ts) e(`      acc${j}_${p}_${t} += rv${j} * win${p}_${t};`);
   }
   e('    }');
@@ -91,9 +92,5 @@ export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
   const idx = U.add(U.add(U.add(D(out.offset, 'out.offset'), U.mul('a', D(k.outA, 'outA'))), U.mul('c', D(k.outB, 'outB'))), U.mul(`(u32(ky) * ${KW}u + t)`, D(k.outT, 'outT')));
   e(`  if (a < ${D(A.ch, 'A.ch')} && c < ${D(B.ch, 'B.ch')}) { ${O}[${idx}] = select(accs[i], 0.0, masked); }`);
   e('}');
-  const main = `enable subgroups;\n${kb.module(`@compute @workgroup_size(${LANES})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) sid: u32) {
-${L.join('\n')}
-}`)}`;
-  return { wgsl: main, dims: kb.dims(), threads: { perExample: 0, fixed: groups * LANES }, bindings: kb.specBindings() };
+  return subgroupVariant(kb, workgroupMain(LANES, L, true), { perExample: 0, fixed: groups * LANES });
 }

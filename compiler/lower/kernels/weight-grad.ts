@@ -23,6 +23,7 @@ import type { KernelSpec } from '../../../runtime/program.js';
 import { chw, weightGradKind, type Loc, type LowerState } from '../state.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
 import { KernelBuilder, U } from '../wgsl.js';
+import { subgroupVariant, workgroupMain } from './common.js';
 import { rowTapsApply, rowTapsVariant } from './weight-grad-taps.js';
 
 export interface WeightGradTile {
@@ -216,10 +217,6 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
     e(`  ${store(rowOf(U.div('i', t.cols)), U.add(U.mul('cg', perGroup), U.add('lid.x', U.mul(U.mod('i', t.cols), t.wg))), 'accs[i]')}`);
     e('}');
   }
-  const main = (lines: string[], extra = '') => `@compute @workgroup_size(${t.wg})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${extra}) {
-${lines.join('\n')}
-}`;
   const threads = { perExample: 0, fixed: groups * t.wg };
   // With subgroups, lanes over channels with broadcast rows beat lanes over positions on every
   // map size measured (bench/weight-grad.ts --tiles), so a positions kernel's variant is that one.
@@ -227,9 +224,9 @@ ${lines.join('\n')}
     ? rowTapsVariant(k, out)
     : pos
     ? weightGradKernel(st, name, node, out, nodes, SUBGROUP_TILE).subgroup
-    : { wgsl: `enable subgroups;\n${kb.module(main(G, ', @builtin(subgroup_invocation_id) sid: u32'), decls)}`, dims: kb.dims(), threads, bindings: kb.specBindings() };
+    : subgroupVariant(kb, workgroupMain(t.wg, G, true), threads, decls);
   return {
-    name, wgsl: kb.module(main(L), decls), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
+    name, wgsl: kb.module(workgroupMain(t.wg, L), decls), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads, workgroupSize: t.wg, nodes, ...(node.source ? { source: node.source } : {}), subgroup,
   };
 }
