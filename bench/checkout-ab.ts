@@ -8,9 +8,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CompiledModel } from '../runtime/program.js';
 import { initParams } from '../runtime/init.js';
-import { numel } from '../runtime/ir.js';
 import { acquireDevice } from '../runtime/webgpu/device.js';
 import { createExecutor } from '../runtime/webgpu/executor.js';
+import { benchInputs } from './graph-builder.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
@@ -29,15 +29,13 @@ async function artifactOf(root: string): Promise<CompiledModel> {
 }
 
 const { device, adapterInfo } = await acquireDevice();
-const wave = (n: number) => new Float32Array(n).map((_, k) => Math.sin(k) * 0.5);
 const sides = [];
 for (const root of [resolve(other), resolve('.')]) {
   const art = await artifactOf(root);
   const program = art.graphs[graph as 'train' | 'elbo' | 'sample'];
   const ex = await createExecutor(device, program, { batch });
   ex.setParams(initParams(art.params, 0));
-  const inputs = Object.fromEntries(program.inputs.map((i) => [i.name, i.name.startsWith('seed:') ? new Float32Array(batch * numel(i.shape)).fill(1) : wave(batch * numel(i.shape))]));
-  const run = { inputs, scalars: { beta: 1 }, seed: 1 };
+  const run = { inputs: benchInputs(program.inputs, batch), scalars: { beta: 1 }, seed: 1 };
   await ex.run(run);
   sides.push({ root, ex, run, times: [] as number[] });
 }

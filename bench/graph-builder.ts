@@ -2,7 +2,7 @@
 // ops by their shape rule (compiler/ops). A node is batched when any operand is, unless
 // told; node n gets the source line n + 1 of a file named hand.sdn, for error messages.
 import { OPS } from '../compiler/ops/index.js';
-import type { Attr, IrGraph, IrNode, OpName } from '../runtime/ir.js';
+import { numel, type Attr, type IrGraph, type IrNode, type OpName } from '../runtime/ir.js';
 
 export class GraphBuilder {
   readonly g: IrGraph = { mode: 'elbo', nodes: [], params: [], layers: [], inputs: [], outputs: [] };
@@ -39,4 +39,10 @@ export class GraphBuilder {
     this.g.outputs.push({ name, node });
     return this;
   }
+}
+
+/** The benchmarks' inputs for `batch` examples: a sine wave as data, ones for the gradient seeds (`seed:…`). */
+export function benchInputs(inputs: { name: string; shape: number[] }[], batch: number): Record<string, Float32Array> {
+  const wave = (n: number) => new Float32Array(n).map((_, k) => Math.sin(k) * 0.5);
+  return Object.fromEntries(inputs.map((i) => [i.name, i.name.startsWith('seed:') ? new Float32Array(batch * numel(i.shape)).fill(1) : wave(batch * numel(i.shape))]));
 }

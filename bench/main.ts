@@ -19,19 +19,19 @@ import { compileModel } from '../compiler/pipeline.js';
 import { nodeFlops } from '../compiler/summary/summary.js';
 import type { Dataset } from '../runtime/data/batches.js';
 import { initParams } from '../runtime/init.js';
-import { numel, seedInput, type IrGraph } from '../runtime/ir.js';
+import type { IrGraph } from '../runtime/ir.js';
 import { GraphGradientEngine } from '../runtime/train/graph-engine.js';
 import { DEFAULT_RECIPE, Trainer } from '../runtime/train/trainer.js';
 import { createWebGpuBackend } from '../runtime/webgpu/backend.js';
 import { acquireDevice } from '../runtime/webgpu/device.js';
 import { createExecutor } from '../runtime/webgpu/executor.js';
+import { benchInputs } from './graph-builder.js';
 import { measureMatmulGflops } from './matmul.js';
 import { mainThreadCpuSeconds, measureFmaGflops } from './peak.js';
 import { findTorch, measurePytorch, type PytorchCase } from './pytorch.js';
 
 const root = repoRoot();
 const flopsOf = (g: IrGraph) => nodeFlops(g).reduce((a, b) => a + b, 0);
-const wave = (n: number) => new Float32Array(n).map((_, k) => Math.sin(k) * 0.5);
 
 interface Row {
   name: string;
@@ -72,7 +72,7 @@ async function graphCase(device: GPUDevice, name: string, file: string, batch: n
   const ex = await createExecutor(device, lowerGraph(g), { batch });
   const compileS = (performance.now() - t0) / 1000;
   ex.setParams(initParams(ir.params, 0));
-  const inputs = Object.fromEntries(g.inputs.map((i) => [i.name, i.name === seedInput(backward ?? '') ? wave(batch * numel(i.shape)).fill(1) : wave(batch * numel(i.shape))]));
+  const inputs = benchInputs(g.inputs, batch);
   const t = await time(() => ex.run({ inputs, scalars: { beta: 1 }, seed: 1 }), runs);
   t.firstS += compileS;
   ex.destroy();

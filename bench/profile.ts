@@ -10,9 +10,9 @@ import { lowerGraph } from '../compiler/lower/index.js';
 import { compileModel } from '../compiler/pipeline.js';
 import { nodeFlops } from '../compiler/summary/summary.js';
 import { initParams } from '../runtime/init.js';
-import { numel, seedInput } from '../runtime/ir.js';
 import { acquireDevice } from '../runtime/webgpu/device.js';
 import { createExecutor } from '../runtime/webgpu/executor.js';
+import { benchInputs } from './graph-builder.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
@@ -26,9 +26,7 @@ const program = model ? model.graphs[graph as 'train' | 'elbo' | 'sample'] : low
 const { device } = await acquireDevice({ dawnOptions: process.env.SDN_DAWN ? process.env.SDN_DAWN.split(' ') : [] });
 const ex = await createExecutor(device, program, { batch });
 ex.setParams(initParams(model?.params ?? compiled.graphs!.elbo.params, 0));
-const wave = (n: number) => new Float32Array(n).map((_, k) => Math.sin(k) * 0.5);
-const inputs = Object.fromEntries(program.inputs.map((i) => [i.name, i.name.startsWith('seed:') || i.name === seedInput(seed ?? '') ? new Float32Array(batch * numel(i.shape)).fill(1) : wave(batch * numel(i.shape))]));
-const args2 = { inputs, scalars: { beta: 1 }, seed: 1 };
+const args2 = { inputs: benchInputs(program.inputs, batch), scalars: { beta: 1 }, seed: 1 };
 let t = performance.now();
 await ex.run(args2);
 const whole = [];

@@ -5,10 +5,10 @@
 import { buildArtifact } from '../compiler/compile.js';
 import { compileModel } from '../compiler/pipeline.js';
 import { initParams } from '../runtime/init.js';
-import { numel } from '../runtime/ir.js';
 import { acquireDevice } from '../runtime/webgpu/device.js';
 import { createExecutor } from '../runtime/webgpu/executor.js';
 import { oneSubgroupPerWorkgroup } from '../runtime/webgpu/pipelines.js';
+import { benchInputs } from './graph-builder.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
@@ -17,9 +17,7 @@ const batch = flag('batch', 32), runs = flag('runs', 5);
 const model = buildArtifact(compileModel(file));
 const program = model.graphs[graph as 'train' | 'elbo' | 'sample'];
 const variants = program.kernels.filter((k) => k.subgroup).length;
-const wave = (n: number) => new Float32Array(n).map((_, k) => Math.sin(k) * 0.5);
-const inputs = Object.fromEntries(program.inputs.map((i) => [i.name, i.name.startsWith('seed:') ? new Float32Array(batch * numel(i.shape)).fill(1) : wave(batch * numel(i.shape))]));
-const runArgs = { inputs, scalars: { beta: 1 }, seed: 1 };
+const runArgs = { inputs: benchInputs(program.inputs, batch), scalars: { beta: 1 }, seed: 1 };
 const sides = [];
 for (const subgroups of [false, true]) {
   const { device } = await acquireDevice({ subgroups });
