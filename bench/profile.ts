@@ -38,18 +38,25 @@ for (let r = 0; r < 3; r++) {
 const times = await ex.profile(args2, 3, false);
 const flops = nodeFlops(program.ir);
 const byKind = new Map<string, { ms: number; flops: number; n: number }>();
+// FLOPs are per example: a node with a batched operand (the batch-summing weight gradients too) does them `batch` times.
+const perBatch = (n: number) => program.ir.nodes[n].batched || program.ir.nodes[n].inputs.some((i) => program.ir.nodes[i].batched);
+const kernelFlops = (k: number) => program.kernels[k].nodes.reduce((s, n) => s + flops[n] * (perBatch(n) ? batch : 1), 0);
 times.forEach(({ name, ms }, k) => {
   const kind = name.split('@')[0];
-  // FLOPs are per example: a node with a batched operand (the batch-summing weight gradients too) does them `batch` times.
-  const perBatch = (n: number) => program.ir.nodes[n].batched || program.ir.nodes[n].inputs.some((i) => program.ir.nodes[i].batched);
-  const f = program.kernels[k].nodes.reduce((s, n) => s + flops[n] * (perBatch(n) ? batch : 1), 0);
+  const f = kernelFlops(k);
   const e = byKind.get(kind) ?? { ms: 0, flops: 0, n: 0 };
   byKind.set(kind, { ms: e.ms + ms, flops: e.flops + f, n: e.n + 1 });
 });
 if (listKind) {
   times.forEach(({ name, ms }, k) => {
     const t = program.kernels[k].threads;
-    if (name.split('@')[0] === listKind) console.log(`${ms.toFixed(2).padStart(8)} ms  ${(t.perExample * batch + t.fixed).toString().padStart(9)} threads  ${name}`);
+    if (name.split('@')[0] !== listKind) return;
+    const first = program.ir.nodes[program.kernels[k].nodes[0]];
+    const shapes = first.inputs.map((i) => program.ir.nodes[i].shape.join('×')).join(', ');
+    const { kernel, stride } = first.attrs as { kernel?: number[]; stride?: number };
+    const conv = kernel ? ` ${kernel.join('×')}${stride && stride > 1 ? ` s${stride}` : ''}` : '';
+    const rate = `${(kernelFlops(k) / ms / 1e6).toFixed(1).padStart(5)} GFLOP/s`;
+    console.log(`${ms.toFixed(2).padStart(8)} ms  ${rate}  ${(t.perExample * batch + t.fixed).toString().padStart(9)} threads  ${name}  (${shapes}${conv})`);
   });
 }
 const total = times.reduce((s, x) => s + x.ms, 0);
