@@ -4,7 +4,7 @@ import type { IrNode } from '../../../runtime/ir.js';
 import type { Extent, KernelSpec, KernelVariant } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';
 import { describe, numelOf, type Loc, type LowerState } from '../state.js';
-import { Body, KernelBuilder, threadIndex } from '../wgsl.js';
+import { Body, KernelBuilder, threadIndex, U } from '../wgsl.js';
 
 /** `<ops>@<module>#<k>`: the root op, the ops fused into it, the module it came from. */
 export function kernelName(st: LowerState, root: IrNode, fused: number[], prefix = ''): string {
@@ -70,3 +70,25 @@ export const subgroupVariant = (kb: KernelBuilder, main: string, threads: Extent
 
 /** Row j of a tile whose rows were loaded `lanes` to a load, into `${name}0`, `${name}1`, …, broadcast to every lane. */
 export const broadcastRow = (name: string, j: number, lanes: number): string => `subgroupBroadcast(${name}${Math.floor(j / lanes)}, ${j % lanes}u)`;
+
+/**
+ * A register tile's `cols` consecutive columns as vectors of `width` (4, else 2, else scalars):
+ * lavapipe scalarizes a vector into the same code as `width` scalars, from a quarter of the text.
+ * `of(g, x)` is group g's vector of the values x(p) of its columns p; `at(v, p)` column p of v.
+ */
+export function columnVectors(cols: number) {
+  const width = cols % 4 === 0 ? 4 : cols % 2 === 0 ? 2 : 1;
+  const type = width === 1 ? 'f32' : `vec${width}<f32>`;
+  const groups = [...Array(cols / width).keys()];
+  return {
+    width, type, groups,
+    of: (g: number, x: (p: number) => string) => {
+      const xs = [...Array(width).keys()].map((i) => x(g * width + i));
+      return width === 1 ? xs[0] : `${type}(${xs.join(', ')})`;
+    },
+    /** Column p of a tile row held as vectors `${name}0`, `${name}1`, …. */
+    at: (name: string, p: number) => (width === 1 ? `${name}${p}` : `${name}${Math.floor(p / width)}[${p % width}]`),
+    /** Element f (a u32 expression) of an array of these vectors, counted in columns. */
+    element: (array: string, f: string) => (width === 1 ? `${array}[${f}]` : `${array}[${U.div(f, width)}][${U.mod(f, width)}]`),
+  };
+}

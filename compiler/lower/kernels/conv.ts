@@ -12,7 +12,7 @@ import { ExprGen } from '../expr.js';
 import { chw, denseKind, type Loc, type LowerState } from '../state.js';
 import { Body, KernelBuilder, U } from '../wgsl.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
-import { subgroupVariant, workgroupMain } from './common.js';
+import { columnVectors, subgroupVariant, workgroupMain } from './common.js';
 
 export interface ConvTile {
   rows: number;
@@ -77,14 +77,8 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const all = { push: (...lines: string[]) => (L.push(...lines), G.push(...lines), V.push(...lines)) };
   const e = (line: string) => both.push(`  ${line}`), ea = (line: string) => all.push(`  ${line}`);
   const R = [...Array(t.rows).keys()], P = [...Array(t.cols).keys()], K = k.chunks.map((_, i) => i);
-  // An accumulator holds GW consecutive columns of a row in one vector: lavapipe scalarizes it
-  // into the same code as GW scalars, from a quarter of the text (and of the compile time).
-  const GW = t.cols % 4 === 0 ? 4 : t.cols % 2 === 0 ? 2 : 1, Gs = [...Array(t.cols / GW).keys()];
-  const vt = GW === 1 ? 'f32' : `vec${GW}<f32>`;
-  const columns = (g: number, x: (p: number) => string) => {
-    const xs = P.slice(g * GW, (g + 1) * GW).map(x);
-    return GW === 1 ? xs[0] : `${vt}(${xs.join(', ')})`;
-  };
+  // An accumulator holds GW consecutive columns of a row (columnVectors).
+  const cv = columnVectors(t.cols), GW = cv.width, Gs = cv.groups, vt = cv.type, columns = cv.of;
   // A strided transposed conv runs as s² phases (oy mod s, ox mod s), one per workgroup, each a
   // plain conv over the taps that reach it: no lanes spend work on taps that miss their pixel.
   const phased = tr && s > 1;
@@ -100,8 +94,9 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     e(`let py = i32(ph / ${D(s, 's')});`);
     e(`let px = i32(ph % ${D(s, 's')});`);
   }
-  // Column p of the tile: example b, output pixel (oy, ox), its index p, live unless past the end.
-  const column = (p: string, col: string, ind: string) => [
+  // Column p of the tile: example b, output pixel (oy, ox), and for the epilogue (`stored`) its
+  // index p, live unless past the end.
+  const column = (p: string, col: string, ind: string, stored = false) => [
     `let col${p} = ${col};`,
     `let cc${p} = min(col${p}, ncols - 1u);`,
     `let b${p} = cc${p} / ${D(per, 'per')};`,
@@ -110,8 +105,10 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     `let qx${p} = i32(q${p} % ${D(Wq, 'Wq')});`,
     `let oy${p} = ${phased ? `py + ${I(s, 's')} * qy${p}` : `qy${p}`};`,
     `let ox${p} = ${phased ? `px + ${I(s, 's')} * qx${p}` : `qx${p}`};`,
-    `let live${p} = col${p} < ncols${phased ? ` && oy${p} < ${I(Ho, 'Ho')} && ox${p} < ${I(Wo, 'Wo')}` : ''};`,
-    `let p${p} = u32(min(oy${p}, ${I(Ho, 'Ho')} - 1)) * ${D(Wo, 'Wo')} + u32(min(ox${p}, ${I(Wo, 'Wo')} - 1));`,
+    ...(stored ? [
+      `let live${p} = col${p} < ncols${phased ? ` && oy${p} < ${I(Ho, 'Ho')} && ox${p} < ${I(Wo, 'Wo')}` : ''};`,
+      `let p${p} = u32(min(oy${p}, ${I(Ho, 'Ho')} - 1)) * ${D(Wo, 'Wo')} + u32(min(ox${p}, ${I(Wo, 'Wo')} - 1));`,
+    ] : []),
   ].map((l) => `${ind}${l}`);
   for (const p of P) {
     both.push(...column(`${p}`, `colbase + ${p * t.wg}u`, '  '));
@@ -237,14 +234,13 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   ea(`for (var i = 0u; i < ${opaque(n)}; i++) {`);
   ea(`  let r = i / ${t.cols}u;`);
   ea(`  let pc = i % ${t.cols}u;`);
-  both.push(...column('E', `colbase + pc * ${t.wg}u`, '    '));
-  V.push(...column('E', 'cb + pc', '    '));
+  both.push(...column('E', `colbase + pc * ${t.wg}u`, '    ', true));
+  V.push(...column('E', 'cb + pc', '    ', true));
   const body = new Body('e', '    ');
   const row = body.let(`rt * ${t.rows}u + r`);
   const overrides = new Map<number, string>();
   K.forEach((c) => {
-    const f = U.add('i', c * n);
-    const acc = GW === 1 ? `accs[${f}]` : `accs[${U.div(f, GW)}][${U.mod(f, GW)}]`;
+    const acc = cv.element('accs', U.add('i', c * n));
     const a = body.let(B ? `${acc} + ${B}[${U.add(row, D(k.chunks[c], 'k.chunks[c]'))}]` : acc);
     for (const [node, off] of k.chunkNodes) if (off === k.chunks[c]) overrides.set(node, a);
   });

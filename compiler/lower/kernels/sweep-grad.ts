@@ -10,7 +10,7 @@
 // L−1−⌊step/2⌋ on even steps, phase B on odd ones. Each invocation owns TK features × TP
 // positions; the feature tile comes from the workgroup id so weight loads are uniform.
 import type { IrNode } from '../../../runtime/ir.js';
-import { broadcastRow, elementKernel, kernelName, subgroupVariant, workgroupMain } from './common.js';
+import { broadcastRow, columnVectors, elementKernel, kernelName, subgroupVariant, workgroupMain } from './common.js';
 import { lineLayout } from '../layout.js';
 import { addBuffer, chw, type Loc, type LowerState } from '../state.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
@@ -104,7 +104,9 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   e('}');
   // The gates recomputed as register tiles: the input half over the three neighbours on line dp
   // (zero outside the map), the hidden half over the line's own pre-sweep features x.
-  for (const h of ['a', 'h']) for (const g of Gs) for (const k of Ks) for (const p of Ps) e(`var ${h}${g}_${k}_${p} = 0.0;`);
+  // Accumulators over the positions as vectors (columnVectors).
+  const cv = columnVectors(TP), C = cv.groups, vecs = (ind: string) => C.forEach((c) => e(`${ind}let vv${c} = ${cv.of(c, (p) => `v${p}`)};`));
+  for (const h of ['a', 'h']) for (const g of Gs) for (const k of Ks) for (const c of C) e(`var ${h}${g}_${k}_${c} = ${cv.type}();`);
   for (const p of Ps) e(`let yb${p} = ${ys.base(`b${p}`, 'dp')};`);
   e(`for (var s = 0u; s < ${opaque(3)}; s++) {`);
   for (const p of Ps) {
@@ -113,12 +115,13 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   }
   e(`  for (var f = 0u; f < ${Fd}; f++) {`);
   for (const p of Ps) e(`    let v${p} = select(0.0, ${Y}[yp${p} + f * ${ys.c}], ok${p});`);
+  vecs('    ');
   for (const l of gateRows) shared(`    let wl${l} = ${Wi}[gr${l} * 3u * ${Fd} + s * ${Fd} + f];`);
   for (const g of Gs) {
     for (const k of Ks) {
       plain(`    let w${g}_${k} = ${Wi}[(${U.mul(Fd, g)} + k${k}) * 3u * ${Fd} + s * ${Fd} + f];`);
       shared(`    let w${g}_${k} = ${broadcastRow('wl', g * TK + k, WG)};`);
-      for (const p of Ps) e(`    a${g}_${k}_${p} += w${g}_${k} * v${p};`);
+      for (const c of C) e(`    a${g}_${k}_${c} += w${g}_${k} * vv${c};`);
     }
   }
   e('  }');
@@ -126,19 +129,20 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   for (const p of Ps) e(`let xb${p} = ${xs.base(`b${p}`, 'd')} + i${p} * ${xs.i};`);
   e(`for (var f = 0u; f < ${Fd}; f++) {`);
   for (const p of Ps) e(`  let v${p} = ${X}[xb${p} + f * ${xs.c}];`);
+  vecs('  ');
   for (const l of gateRows) shared(`  let wl${l} = ${Wh}[gr${l} * ${Fd} + f];`);
   for (const g of Gs) {
     for (const k of Ks) {
       plain(`  let w${g}_${k} = ${Wh}[(${U.mul(Fd, g)} + k${k}) * ${Fd} + f];`);
       shared(`  let w${g}_${k} = ${broadcastRow('wl', g * TK + k, WG)};`);
-      for (const p of Ps) e(`  h${g}_${k}_${p} += w${g}_${k} * v${p};`);
+      for (const c of C) e(`  h${g}_${k}_${c} += w${g}_${k} * vv${c};`);
     }
   }
   e('}');
   const n6 = TK * TP;
-  e(`var acc: array<f32, ${6 * n6}>;`);
-  ['a', 'h'].forEach((h, hi) => Gs.forEach((g) => Ks.forEach((k) => Ps.forEach((p) => e(`acc[${(hi * 3 + g) * n6 + k * TP + p}] = ${h}${g}_${k}_${p};`)))));
-  const A_ = (h: number, g: number) => `acc[${(h * 3 + g) * n6}u + o]`;
+  e(`var acc: array<${cv.type}, ${(6 * n6) / cv.width}>;`);
+  ['a', 'h'].forEach((h, hi) => Gs.forEach((g) => Ks.forEach((k) => C.forEach((c) => e(`acc[${((hi * 3 + g) * TK + k) * C.length + c}] = ${h}${g}_${k}_${c};`)))));
+  const A_ = (h: number, g: number) => cv.element('acc', U.add('o', (h * 3 + g) * n6));
   eachOutput([
     `let gy = ${aAt('b', 'd', 'i', 'kk')};`,
     `let r = ${sig}(${A_(0, 0)} + ${Bi}[kk] + ${A_(1, 0)} + ${Bh}[kk]);`,
@@ -154,7 +158,7 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   e('} else {');
   // Phase B: ∂y of line dp at position i += Σ_s W_ih[:, s]ᵀ · ∂gi of line d at position i + 1 − s,
   // a register tile of TK features × TP positions over (s, c).
-  for (const k of Ks) for (const p of Ps) e(`var q${k}_${p} = 0.0;`);
+  for (const k of Ks) for (const c of C) e(`var q${k}_${c} = ${cv.type}();`);
   for (const p of Ps) e(`let gb${p} = ${gs.base(`b${p}`, 'd')};`);
   e(`for (var s = 0u; s < ${opaque(3)}; s++) {`);
   for (const p of Ps) {
@@ -163,17 +167,18 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   }
   e(`  for (var c = 0u; c < 3u * ${Fd}; c++) {`);
   for (const p of Ps) e(`    let v${p} = select(0.0, ${G}[gp${p} + c * ${gs.c}], ok${p});`);
+  vecs('    ');
   shared(`    let wk = ${Wi}[c * 3u * ${Fd} + s * ${Fd} + kl];`);
   for (const k of Ks) {
     plain(`    let w${k} = ${Wi}[c * 3u * ${Fd} + s * ${Fd} + k${k}];`);
     shared(`    let w${k} = subgroupBroadcast(wk, ${k}u);`);
-    for (const p of Ps) e(`    q${k}_${p} += w${k} * v${p};`);
+    for (const c of C) e(`    q${k}_${c} += w${k} * vv${c};`);
   }
   e('  }');
   e('}');
-  e(`var sums: array<f32, ${n6}>;`);
-  for (const k of Ks) for (const p of Ps) e(`sums[${k * TP + p}] = q${k}_${p};`);
-  eachOutput([`${aAt('b', 'dp', 'i', 'kk')} += sums[o];`]);
+  e(`var sums: array<${cv.type}, ${n6 / cv.width}>;`);
+  for (const k of Ks) for (const c of C) e(`sums[${k * C.length + c}] = q${k}_${c};`);
+  eachOutput([`${aAt('b', 'dp', 'i', 'kk')} += ${cv.element('sums', 'o')};`]);
   e('}');
   const KT = Math.ceil(F / TK);
   const threads = { perExample: KT * Math.ceil(P / TP), fixed: KT * WG };

@@ -9,7 +9,7 @@
 //      W_ih loads are uniform, lanes take consecutive positions (across the batch).
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
-import { broadcastRow, elementKernel, kernelName, subgroupVariant, workgroupMain } from './common.js';
+import { broadcastRow, columnVectors, elementKernel, kernelName, subgroupVariant, workgroupMain } from './common.js';
 import { matmulKernel, type MatmulTile } from './matmul.js';
 import { opaque, uniformStruct } from '../../../runtime/webgpu/uniforms.js';
 import type { Loc, LowerState } from '../state.js';
@@ -110,7 +110,9 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
     const j = `min(${l === 0 ? 'sid' : `sid + ${l * WG}u`}, ${3 * TK - 1}u)`;
     shared(`let wl${l} = (${j} / ${TK}u * ${D(F, 'F')} + min(kt * ${TK}u + ${j} % ${TK}u, ${D(F, 'F')} - 1u)) * ${D(3 * F, '3 * F')};`);
   }
-  for (const g of Gs) for (const k of Ks) for (const p of Ps) e(`var acc${g}_${k}_${p} = 0.0;`);
+  // Accumulators over the positions as vectors (columnVectors).
+  const cv = columnVectors(TP), vec = (f: number) => cv.element('accs', U.add('t', f));
+  for (const g of Gs) for (const k of Ks) for (const c of cv.groups) e(`var acc${g}_${k}_${c} = ${cv.type}();`);
   // One product per accumulator update (llvmpipe masks each loop-carried update; wider sums
   // per update measured slower).
   for (const seg of [0, 1, 2]) {
@@ -119,13 +121,14 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
       const load = `${Y}[n${seg}_${p} + f]`;
       e(`  let x${p} = ${seg === 1 ? load : `select(0.0, ${load}, ok${seg}_${p})`};`);
     }
+    for (const c of cv.groups) e(`  let xv${c} = ${cv.of(c, (p) => `x${p}`)};`);
     for (const l of rowLoads) shared(`  let wr${l} = ${Wi}[wl${l} + ${U.mul(D(F, 'F'), seg)} + f];`);
     for (const g of Gs) {
       for (const k of Ks) {
         const j = g * TK + k;
         plain(`  let wv${g}_${k} = ${Wi}[w${g}_${k} + ${U.mul(D(F, 'F'), seg)} + f];`);
         shared(`  let wv${g}_${k} = ${broadcastRow('wr', j, WG)};`);
-        for (const p of Ps) e(`  acc${g}_${k}_${p} += wv${g}_${k} * x${p};`);
+        for (const c of cv.groups) e(`  acc${g}_${k}_${c} += wv${g}_${k} * xv${c};`);
       }
     }
     e('}');
@@ -134,8 +137,8 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   // through a private array read back at a dynamic index.
   const sig = kb.helper('sigmoid'), tanh = kb.helper('tanh');
   const n = TK * TP;
-  e(`var accs: array<f32, ${3 * n}>;`);
-  for (const g of Gs) for (const k of Ks) for (const p of Ps) e(`accs[${g * n + k * TP + p}] = acc${g}_${k}_${p};`);
+  e(`var accs: array<${cv.type}, ${(3 * n) / cv.width}>;`);
+  for (const g of Gs) for (const k of Ks) for (const c of cv.groups) e(`accs[${(g * TK + k) * cv.groups.length + c}] = acc${g}_${k}_${c};`);
   e(`for (var t = 0u; t < ${opaque(n)}; t++) {`);
   e(`  let col = colbase + (t % ${TP}u) * ${WG}u;`);
   e(`  let kk = kt * ${TK}u + t / ${TP}u;`);
@@ -144,9 +147,9 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   e(`  let i = col % ${D(P, 'P')};`);
   e(`  let at = ${U.add(D(a.y.offset, 'a.y.offset'), U.mul('b', D(a.y.batchStride, 'a.y.batchStride')))} + d * ${D(P * F, 'P * F')} + i * ${D(F, 'F')} + kk;`);
   e(`  let gh = b * ${D(3 * F * L * P, '3 * F * L * P')} + (d * ${D(P, 'P')} + i) * ${D(3 * F, '3 * F')} + kk;`);
-  e(`  let r = ${sig}(accs[t] + ${Bi}[kk] + ${G}[gh]);`);
-  e(`  let z = ${sig}(accs[${n}u + t] + ${Bi}[${D(F, 'F')} + kk] + ${G}[gh + ${D(F, 'F')}]);`);
-  e(`  let nv = ${tanh}(accs[${2 * n}u + t] + ${Bi}[${D(2 * F, '2 * F')} + kk] + r * ${G}[gh + ${D(2 * F, '2 * F')}]);`);
+  e(`  let r = ${sig}(${vec(0)} + ${Bi}[kk] + ${G}[gh]);`);
+  e(`  let z = ${sig}(${vec(n)} + ${Bi}[${D(F, 'F')} + kk] + ${G}[gh + ${D(F, 'F')}]);`);
+  e(`  let nv = ${tanh}(${vec(2 * n)} + ${Bi}[${D(2 * F, '2 * F')} + kk] + r * ${G}[gh + ${D(2 * F, '2 * F')}]);`);
   e(`  ${Y}[at] = (1.0 - z) * nv + z * ${Y}[at];`);
   e('}');
   const threads = { perExample: KT * Math.ceil(P / TP), fixed: KT * WG };

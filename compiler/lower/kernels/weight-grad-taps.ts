@@ -55,25 +55,26 @@ export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
   for (const l of Ls) e(`let ra${l} = ${U.add(D(A.loc.offset, 'A.loc.offset'), row(l === 0 ? 'sid' : U.add('sid', l * LANES)))};`);
   const col = (p: number) => U.add(U.mul('cg', LANES * COLS), U.add('sid', p * LANES));
   for (const p of Ps) e(`let qb${p} = ${U.add(D(B.loc.offset, 'B.loc.offset'), U.mul(`min(${col(p)}, ${D(B.ch, 'B.ch')} - 1u)`, D(sb.c, 'sb.c')))};`);
-  for (const j of Js) for (const p of Ps) for (const t of Ts) e(`var acc${j}_${p}_${t} = 0.0;`);
-  // B at column xq of the current row, 0 outside the map.
-  const loadB = (p: number, xq: string) =>
-    `select(0.0, ${bufB}[qb${p} + by + u32(clamp(${xq}, 0, ${I(B.w, 'B.w')} - 1)) * ${D(sb.x, 'sb.x')}], u32(${xq}) < ${D(B.w, 'B.w')})`;
+  // Accumulators and window slots are vec4s over the 4 columns (lavapipe scalarizes them into
+  // the same code as scalars, from a quarter of the text).
+  for (const j of Js) for (const t of Ts) e(`var acc${j}_${t} = vec4<f32>();`);
+  // B at column xq of the current row, 0 outside the map, for the 4 columns.
+  const loadB = (xq: string) => `select(vec4<f32>(), vec4<f32>(${Ps.map((p) => `${bufB}[qb${p} + bx]`).join(', ')}), u32(${xq}) < ${D(B.w, 'B.w')})`;
+  const at = (xq: string) => `let bx = by + u32(clamp(${xq}, 0, ${I(B.w, 'B.w')} - 1)) * ${D(sb.x, 'sb.x')};`;
   e('for (var b = 0u; b < u.batch; b++) {');
   e('  for (var y = y0; y < y1; y++) {');
   e(`    let ay = ${U.add(U.mul('b', D(A.loc.batchStride, 'A.loc.batchStride')), U.mul('u32(y)', D(sa.y, 'sa.y')))};`);
   e(`    let by = ${U.add(U.mul('b', D(B.loc.batchStride, 'B.loc.batchStride')), U.mul('u32(y + dy)', D(sb.y, 'sb.y')))};`);
   // Window slot t holds B at x + dx + t; before x = 0 the slots 1 … kw − 1 are filled.
-  for (const p of Ps) for (const t of Ts) e(`    var win${p}_${t} = ${t === 0 ? '0.0' : loadB(p, `dx + ${t - 1}`)};`);
+  e('    var win0 = vec4<f32>();');
+  for (const t of Ts.slice(1)) e(`    var win${t} = vec4<f32>();`), e(`    { ${at(`dx + ${t - 1}`)} win${t} = ${loadB(`dx + ${t - 1}`)}; }`);
   e(`    for (var x = 0; x < ${I(A.w, 'A.w')}; x++) {`);
-  for (const p of Ps) {
-    for (const t of Ts.slice(0, -1)) e(`      win${p}_${t} = win${p}_${t + 1};`);
-    e(`      win${p}_${KW - 1} = ${loadB(p, `x + dx + ${KW - 1}`)};`);
-  }
+  for (const t of Ts.slice(0, -1)) e(`      win${t} = win${t + 1};`);
+  e(`      { ${at(`x + dx + ${KW - 1}`)} win${KW - 1} = ${loadB(`x + dx + ${KW - 1}`)}; }`);
   for (const l of Ls) e(`      let rl${l} = ${bufA}[ra${l} + ay + u32(x) * ${D(sa.x, 'sa.x')}];`);
   for (const j of Js) {
     e(`      let rv${j} = ${broadcastRow('rl', j, LANES)};`);
-    for (const p of Ps) for (const t of Ts) e(`      acc${j}_${p}_${t} += rv${j} * win${p}_${t};`);
+    for (const t of Ts) e(`      acc${j}_${t} += rv${j} * win${t};`);
   }
   e('    }');
   e('  }');
@@ -82,15 +83,15 @@ export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
   // their code exists once (unrolled, they doubled the kernel's text and its compile time).
   // Masked taps (ky, t) past the mask's centre store zeros, as their correlation is not taken.
   const n = ROWS * COLS * KW;
-  e(`var accs: array<f32, ${n}>;`);
-  for (const j of Js) for (const p of Ps) for (const t of Ts) e(`accs[${(j * COLS + p) * KW + t}] = acc${j}_${p}_${t};`);
+  e(`var accs: array<vec4<f32>, ${ROWS * KW}>;`);
+  for (const j of Js) for (const t of Ts) e(`accs[${j * KW + t}] = acc${j}_${t};`);
   e(`for (var i = 0u; i < ${opaque(n)}; i++) {`);
   e(`  let t = i % ${KW}u;`);
   e(`  let a = rt * ${ROWS}u + i / ${COLS * KW}u;`);
   e(`  let c = cg * ${LANES * COLS}u + sid + (i / ${KW}u) % ${COLS}u * ${LANES}u;`);
   e(`  let masked = ky > ${I(k.maskRow, 'maskRow')} || (ky == ${I(k.maskRow, 'maskRow')} && i32(t) >= ${I(k.maskCol, 'maskCol')});`);
   const idx = U.add(U.add(U.add(D(out.offset, 'out.offset'), U.mul('a', D(k.outA, 'outA'))), U.mul('c', D(k.outB, 'outB'))), U.mul(`(u32(ky) * ${KW}u + t)`, D(k.outT, 'outT')));
-  e(`  if (a < ${D(A.ch, 'A.ch')} && c < ${D(B.ch, 'B.ch')}) { ${O}[${idx}] = select(accs[i], 0.0, masked); }`);
+  e(`  if (a < ${D(A.ch, 'A.ch')} && c < ${D(B.ch, 'B.ch')}) { ${O}[${idx}] = select(accs[i / ${COLS * KW}u * ${KW}u + t][(i / ${KW}u) % ${COLS}u], 0.0, masked); }`);
   e('}');
   return subgroupVariant(kb, workgroupMain(LANES, L, true), { perExample: 0, fixed: groups * LANES });
 }

@@ -23,7 +23,7 @@ import type { KernelSpec } from '../../../runtime/program.js';
 import { chw, weightGradKind, type Loc, type LowerState } from '../state.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
 import { KernelBuilder, U } from '../wgsl.js';
-import { subgroupVariant, workgroupMain } from './common.js';
+import { columnVectors, subgroupVariant, workgroupMain } from './common.js';
 import { rowTapsApply, rowTapsVariant } from './weight-grad-taps.js';
 
 export interface WeightGradTile {
@@ -157,7 +157,8 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   for (const r of Rs) e(`let r${r} = ${rowAt(rowOf(r))};`);
   if (!pos) for (const j of lanes) G.push(`  let rl${j} = ${rowAt(rowOf(j === 0 ? 'sid' : U.add('sid', j * t.wg)))};`);
   for (const p of Ps) e(`let q${p} = ${U.add(D(Q.loc.offset, 'Q.loc.offset'), U.mul(`min(${colOf(p)}, ${D(Q.ch, 'Q.ch')} - 1u)`, D(strides(Q).c, 'strides(Q).c')))};`);
-  for (const r of Rs) for (const p of Ps) e(`var acc${r}_${p} = 0.0;`);
+  const cv = columnVectors(t.cols);
+  for (const r of Rs) for (const g of cv.groups) e(`var acc${r}_${g} = ${cv.type}();`);
   const [pr, pq] = rowsA ? ['pa', 'pb'] : ['pb', 'pa'];
   const [ay, by] = [U.mul('u32(y)', D(sa.y, 'sa.y')), U.mul('u32(s * y + dy)', D(sb.y, 'sb.y'))];
   const [ab, bb] = [U.mul('b', D(A.loc.batchStride, 'A.loc.batchStride')), U.mul('b', D(B.loc.batchStride, 'B.loc.batchStride'))];
@@ -188,8 +189,11 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
       G.push(`  ${ind}let rv${r} = subgroupBroadcast(rl${Math.floor(r / t.wg)}v, ${r % t.wg}u);`);
     }
   }
-  for (const p of Ps) e(`${ind}let qv${p} = ${pos ? `select(0.0, ${bufQ}[q${p} + ${pq}], ok)` : `${bufQ}[q${p} + ${pq}]`};`);
-  for (const r of Rs) for (const p of Ps) e(`${ind}acc${r}_${p} += rv${r} * qv${p};`);
+  for (const g of cv.groups) {
+    const qv = cv.of(g, (p) => `${bufQ}[q${p} + ${pq}]`);
+    e(`${ind}let qv${g} = ${pos ? `select(${cv.type}(), ${qv}, ok)` : qv};`);
+  }
+  for (const r of Rs) for (const g of cv.groups) e(`${ind}acc${r}_${g} += rv${r} * qv${g};`);
   if (!pos) e('    }');
   e('  }');
   e('}');
@@ -201,7 +205,7 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   if (pos) {
     const n = t.rows * t.cols;
     decls = `var<workgroup> red: array<f32, ${n * t.wg}>;`;
-    for (const r of Rs) for (const p of Ps) e(`red[${(r * t.cols + p) * t.wg}u + lid.x] = acc${r}_${p};`);
+    for (const r of Rs) for (const p of Ps) e(`red[${(r * t.cols + p) * t.wg}u + lid.x] = ${cv.at(`acc${r}_`, p)};`);
     e('workgroupBarrier();');
     e(`for (var i = lid.x; i < ${n}u; i += ${t.wg}u) {`);
     e('  var sum = 0.0;');
@@ -211,10 +215,12 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   } else {
     // In a loop over the tile from a private array, so the store code exists once.
     const n = t.rows * t.cols;
-    e(`var accs: array<f32, ${n}>;`);
-    for (const r of Rs) for (const p of Ps) e(`accs[${r * t.cols + p}] = acc${r}_${p};`);
+    const G = cv.groups.length;
+    e(`var accs: array<${cv.type}, ${t.rows * G}>;`);
+    for (const r of Rs) for (const g of cv.groups) e(`accs[${r * G + g}] = acc${r}_${g};`);
     e(`for (var i = 0u; i < ${opaque(n)}; i++) {`);
-    e(`  ${store(rowOf(U.div('i', t.cols)), U.add(U.mul('cg', perGroup), U.add('lid.x', U.mul(U.mod('i', t.cols), t.wg))), 'accs[i]')}`);
+    const acc = cv.element('accs', 'i');
+    e(`  ${store(rowOf(U.div('i', t.cols)), U.add(U.mul('cg', perGroup), U.add('lid.x', U.mul(U.mod('i', t.cols), t.wg))), acc)}`);
     e('}');
   }
   const threads = { perExample: 0, fixed: groups * t.wg };

@@ -68,7 +68,7 @@ describe('the kernel-row weight-gradient variant', () => {
     return b.add(op, [g, x], { stride: 1, padding, kernel: [k, k], ...(mask ? { mask } : {}) }, false);
   };
   const rowTaps = (r: { program: { kernels: KernelSpec[] } }, n: number) => {
-    const variants = r.program.kernels.filter((k) => k.subgroup?.wgsl.includes('win0_0'));
+    const variants = r.program.kernels.filter((k) => k.subgroup?.wgsl.includes('var win0'));
     expect(variants.length).toBe(n);
     for (const k of variants) expect(kernelForDevice(subgroups, k).wgsl).toBe(oneSubgroupPerWorkgroup(subgroups, 8) ? k.subgroup!.wgsl : k.wgsl);
   };
