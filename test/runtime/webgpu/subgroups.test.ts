@@ -57,15 +57,15 @@ describe('subgroup variants', () => {
   });
 });
 
-// Stride-1 weight gradients with 16+ channels in B take the variant that does a kernel row at
-// once, sliding a window of B values along x (compiler/lower/kernels/weight-grad-taps.ts).
+// Weight gradients of stride 1 or 2 with 16+ channels in B take the variant that does a kernel
+// row at once, sliding a window of B values along x (compiler/lower/kernels/weight-grad-taps.ts).
 describe('the kernel-row weight-gradient variant', () => {
   type GradOp = 'conv2d_grad_weight' | 'conv_transpose2d_grad_weight';
-  const convGrad = (op: GradOp, b: GraphBuilder, xs: number[], o: number, k: number, padding: number, mask?: 'A' | 'B') => {
+  const convGrad = (op: GradOp, b: GraphBuilder, xs: number[], o: number, k: number, padding: number, mask?: 'A' | 'B', stride = 1) => {
     const x = b.input(`x${b.g.nodes.length}`, xs);
-    const size = (n: number) => (op === 'conv2d_grad_weight' ? n + 2 * padding - k + 1 : n - 2 * padding + k - 1);
+    const size = (n: number) => (op === 'conv2d_grad_weight' ? Math.floor((n + 2 * padding - k) / stride) + 1 : (n - 1) * stride - 2 * padding + k);
     const g = b.input(`g${b.g.nodes.length}`, [o, size(xs[1]), size(xs[2])]);
-    return b.add(op, [g, x], { stride: 1, padding, kernel: [k, k], ...(mask ? { mask } : {}) }, false);
+    return b.add(op, [g, x], { stride, padding, kernel: [k, k], ...(mask ? { mask } : {}) }, false);
   };
   const rowTaps = (r: { program: { kernels: KernelSpec[] } }, n: number) => {
     const variants = r.program.kernels.filter((k) => k.subgroup?.wgsl.includes('var win0'));
@@ -78,6 +78,14 @@ describe('the kernel-row weight-gradient variant', () => {
     b.output('p1', convGrad('conv2d_grad_weight', b, [20, 7, 9], 11, 3, 1));
     b.output('p0', convGrad('conv2d_grad_weight', b, [16, 6, 8], 5, 3, 0));
     b.output('k5', convGrad('conv2d_grad_weight', b, [17, 6, 5], 18, 5, 2));
+    for (const device of [plain, subgroups]) rowTaps(await expectAgreement(device, b, { batch }), 3);
+  });
+
+  it.each([1, 3])('stride 2: conv2d 4×4 and 3×3, conv_transpose2d 4×4, odd and non-square maps (batch %i)', async (batch) => {
+    const b = new GraphBuilder();
+    b.output('k4', convGrad('conv2d_grad_weight', b, [20, 9, 7], 6, 4, 1, undefined, 2));
+    b.output('k3', convGrad('conv2d_grad_weight', b, [17, 8, 11], 5, 3, 1, undefined, 2));
+    b.output('convT', convGrad('conv_transpose2d_grad_weight', b, [6, 5, 4], 18, 4, 1, undefined, 2));
     for (const device of [plain, subgroups]) rowTaps(await expectAgreement(device, b, { batch }), 3);
   });
 
