@@ -102,8 +102,10 @@ function correlation(st: LowerState, node: IrNode): Correlation {
  * clamped duplicate rows or columns and store none of them. The positions kernel's subgroup
  * variant is the channels layout with 32 rows: on maps of 16×16 and up its fewer loads per
  * multiply-add win (1.2–1.4×, bench/weight-grad.ts), on smaller maps its fewer workgroups lose.
+ * With 8 channels or fewer in one operand (a conv from or to a few channels) it has 8 rows, as
+ * 32 would compute 4–32 duplicates of each.
  */
-const SUBGROUP_TILE: WeightGradTile = { positions: false, rows: 32, cols: 4, wg: 8 };
+const subgroupTile = (k: Correlation): WeightGradTile => ({ positions: false, rows: Math.min(k.A.ch, k.B.ch) <= 8 ? 8 : 32, cols: 4, wg: 8 });
 
 function weightGradTileFor(a: Operand): WeightGradTile {
   const positions = a.h * a.w >= 256;
@@ -229,7 +231,7 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   const subgroup = rowTapsApply(k)
     ? rowTapsVariant(k, out)
     : pos
-    ? weightGradKernel(st, name, node, out, nodes, SUBGROUP_TILE).subgroup
+    ? weightGradKernel(st, name, node, out, nodes, subgroupTile(k)).subgroup
     : subgroupVariant(kb, workgroupMain(t.wg, G, true), threads, decls);
   return {
     name, wgsl: kb.module(workgroupMain(t.wg, L), decls), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
