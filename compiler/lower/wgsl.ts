@@ -110,17 +110,30 @@ export class KernelBuilder {
 /** Straight-line statements with memoized `let`s. */
 export class Body {
   readonly lines: string[] = [];
-  private readonly memo = new Map<string, string>();
-  private count = 0;
+  private readonly memo: Map<string, string>;
+  private readonly counter: { n: number };
 
-  constructor(private readonly prefix = 'v', private readonly indent = '  ') {}
+  constructor(private readonly prefix = 'v', private readonly indent = '  ', outer?: Body) {
+    this.memo = new Map(outer?.memo);
+    this.counter = outer?.counter ?? { n: 0 };
+  }
+
+  /** The body of a block inside this one: it reuses this body's `let`s, its own stay in the block. */
+  nested(): Body {
+    return new Body(this.prefix, `${this.indent}  `, this);
+  }
+
+  /** A name no `let` of this body or its blocks has. */
+  fresh(): string {
+    return `${this.prefix}${this.counter.n++}`;
+  }
 
   /** A name bound to `expr` (the same name for the same text); names and literals pass through. */
   let(expr: string): string {
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(expr) || /^-?[0-9][0-9.eE+-]*[uif]?$/.test(expr)) return expr;
     let name = this.memo.get(expr);
     if (!name) {
-      name = `${this.prefix}${this.count++}`;
+      name = this.fresh();
       this.memo.set(expr, name);
       this.lines.push(`${this.indent}let ${name} = ${expr};`);
     }

@@ -24,25 +24,19 @@ export function padChannelsValue(c: InlineCtx): string {
   const { j, dim: D } = c;
   const inner = numelOf(c.node) / c.node.shape[0];
   const lo = (c.node.attrs.before as number) * inner, hi = lo + numelOf(operand(c));
-  const v = c.gen.value(c.node.inputs[0], c.b, c.let(`min(max(${j}, ${D(lo, 'lo')}), ${D(hi, 'hi')} - 1u) - ${D(lo, 'lo')}`));
-  return c.let(`select(0.0, ${v}, ${j} >= ${D(lo, 'lo')} && ${j} < ${D(hi, 'hi')})`);
+  return c.gen.branch(`${j} >= ${D(lo, 'lo')} && ${j} < ${D(hi, 'hi')}`, () => c.gen.value(c.node.inputs[0], c.b, c.let(`${j} - ${D(lo, 'lo')}`)));
 }
 
 export function concatValue(c: InlineCtx): string {
-  const { let: L, dim: D, node } = c;
+  const { dim: D, node, j } = c;
   const inner = numelOf(node) / node.shape[0];
-  const ch = L(U.div(c.j, D(inner, 'inner')));
-  const rest = L(U.mod(c.j, D(inner, 'inner')));
-  let acc = '';
-  let c0 = 0;
-  node.inputs.forEach((i, k) => {
-    const ck = c.gen.graphNode(i).shape[0];
-    const local = k === 0 ? `min(${ch}, ${D(ck, 'ck')} - 1u)` : `min(${ch} - min(${ch}, ${D(c0, 'c0')}), ${D(ck, 'ck')} - 1u)`;
-    const v = c.gen.value(i, c.b, L(U.add(L(U.mul(L(local), D(inner, 'inner'))), rest)));
-    acc = k === 0 ? v : L(`select(${acc}, ${v}, ${ch} >= ${D(c0, 'c0')})`);
-    c0 += ck;
-  });
-  return acc;
+  const starts = node.inputs.reduce((s, i) => [...s, s[s.length - 1] + c.gen.graphNode(i).shape[0] * inner], [0]);
+  // Input k where the element lies in its channels, each read only in its own branch.
+  const pick = (k: number): string => {
+    const at = () => c.gen.value(node.inputs[k], c.b, c.let(k === 0 ? j : `${j} - ${D(starts[k], `start${k}`)}`));
+    return k === node.inputs.length - 1 ? at() : c.gen.branch(`${j} < ${D(starts[k + 1], `start${k + 1}`)}`, at, () => pick(k + 1));
+  };
+  return pick(0);
 }
 
 /** Channel, row, column of the output element and the start of its channel in the operand. */
