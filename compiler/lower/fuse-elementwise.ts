@@ -5,7 +5,11 @@
 // instead, which forces that input to be materialized. Consts are literals wherever read.
 // A kernel that would bind more storage buffers than the device guarantees is split: its inline
 // node reading the most distinct buffers (short of all of them) is materialized, until all fit.
+// Last, a node read only by a kernel whose op absorbs its op (the op table's `absorbs`: a batch
+// sum of a channel sum, the bias gradient) is computed in that kernel, with the chain it reads:
+// one kernel and dispatch instead of two.
 import { isConst } from '../../runtime/ir.js';
+import { OPS } from '../ops/index.js';
 import { absorbedBy, readsInline } from './analyze.js';
 import { isElementwise, isView, type LowerState, type Pass } from './state.js';
 
@@ -65,7 +69,20 @@ export const fuseElementwise: Pass = {
           split = true;
         }
       }
-      if (!split) return;
+      if (!split) break;
     }
+    absorb(st);
   },
 };
+
+function absorb(st: LowerState): void {
+  for (const n of st.graph.nodes) {
+    const [c] = st.consumers[n.id];
+    if (st.isOutput[n.id] || st.consumers[n.id].length !== 1 || st.role[c] !== 'root') continue;
+    const lower = OPS[st.graph.nodes[c].op].lower;
+    if (!('absorbs' in lower) || lower.absorbs !== n.op) continue;
+    for (const m of st.graph.nodes) if (st.role[m.id] === 'inline' && st.group[m.id] === n.id) st.group[m.id] = c;
+    st.role[n.id] = 'inline';
+    st.group[n.id] = c;
+  }
+}

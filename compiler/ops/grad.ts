@@ -51,7 +51,7 @@ export const GRAD = {
   batch_sum: {
     ...gradOp, batch: 'sums', fusion: 'reads-inline',
     shape: (ins) => ins[0].shape, flops: (ins) => numel(ins[0].shape),
-    lower: reduction(batchSum),
+    lower: { ...reduction(batchSum), absorbs: 'channel_sum' },
   },
   /** [C, ...] → [C]: each channel summed over the rest, per example. */
   channel_sum: {

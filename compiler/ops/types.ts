@@ -2,7 +2,7 @@
 // Each family file (elementwise.ts, layout.ts, ...) `satisfies Partial<Record<OpName, OpEntry>>`
 // (a misspelt op is a type error there), and index.ts merges them into `OPS: Record<OpName,
 // OpEntry>`, so a missing op or field is a type error too.
-import type { Attr, IrNode } from '../../runtime/ir.js';
+import type { Attr, IrNode, OpName } from '../../runtime/ir.js';
 import type { KernelSpec } from '../../runtime/program.js';
 import type { GradBuilder } from '../autodiff/builder.js';
 import type { RuleCtx } from '../export/ops-py.js';
@@ -71,8 +71,12 @@ export type Lowering =
    * `firstChannel`: for a slice of whole channels, the first it takes (conv epilogues read such chunks).
    */
   | { inline: (x: InlineCtx) => string; view?: (n: IrNode, operand: IrNode, at: Loc) => Loc; firstChannel?: (n: IrNode) => number }
-  /** The kernels materializing the node (a generator of compiler/lower/kernels/). */
-  | { kernel: (st: LowerState, n: IrNode, k: KernelArgs) => void }
+  /**
+   * The kernels materializing the node (a generator of compiler/lower/kernels/); `absorbs`: an
+   * op whose node, when this node is its only reader, this kernel computes too (fuse-elementwise
+   * makes it inline here).
+   */
+  | { kernel: (st: LowerState, n: IrNode, k: KernelArgs) => void; absorbs?: OpName }
   /** The implicit-GEMM conv generator (kernels/conv.ts), which can also compute an epilogue. */
   | { dense: DenseKind }
   /** The weight-gradient correlation generator (kernels/weight-grad.ts). */

@@ -1,13 +1,14 @@
 // The reductions of the backward pass, their operands read (and fused chains inlined) through
-// ExprGen: batch_sum (one invocation per element, summing over the batch in a register),
-// channel_sum (one invocation per (example, channel), summing its map in a register) and
+// ExprGen: batch_sum (one invocation per element, summing over the batch in a register; of a
+// channel_sum, one per channel summing both), channel_sum (one invocation per (example,
+// channel), summing its map in a register) and
 // free_bits_grad (one workgroup, as free_bits in reduce.ts). channel_sum once took a workgroup of
 // 64 per (example, channel) and a tree in workgroup memory: on lavapipe its barriers made it
 // 3.8× slower (540 against 142 ms of a batch-32 fmnist-sdn step, bench/profile.ts).
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';
-import { numelOf, type Loc, type LowerState } from '../state.js';
+import { isElementwise, numelOf, type Loc, type LowerState } from '../state.js';
 import { Body, f32, KernelBuilder, threadIndex } from '../wgsl.js';
 
 /** One of the three reductions below, for node `node` writing `out`. */
@@ -28,9 +29,11 @@ const tree = (wg: number) => `  workgroupBarrier();
   }`;
 
 export function batchSum(st: LowerState, node: IrNode, out: Loc): Kernel {
+  const src = st.graph.nodes[node.inputs[0]];
+  // An inline operand that is not elementwise is the channel sum the op table lets it absorb.
+  if (st.role[src.id] === 'inline' && !isElementwise(src.op)) return biasSum(st, node, src, out);
   const kb = new KernelBuilder();
   const loop = new Body('t', '    '), outer = new Body();
-  const src = st.graph.nodes[node.inputs[0]];
   const v = new ExprGen(st, kb, loop).value(src.id, 'b', 'j');
   const o = kb.buf(out.buffer, 'read_write');
   const addr = new ExprGen(st, kb, outer).address(out, node, '0u', 'j');
@@ -48,6 +51,38 @@ ${outer.text()}
   ${o}[${addr}] = acc;
 }`;
   return { wgsl: kb.module(main), dims: kb.dims(), bindings: kb.specBindings(), threads: { perExample: 0, fixed: n }, workgroupSize: wg };
+}
+
+/**
+ * batch_sum(channel_sum(x)) in one kernel (fuse-elementwise absorbs the channel_sum): one
+ * invocation per channel sums each example's map, then the examples, in the order of the two
+ * kernels it replaces. Workgroups of 8 spread a few channels over the cores.
+ */
+function biasSum(st: LowerState, node: IrNode, cs: IrNode, out: Loc): Kernel {
+  const kb = new KernelBuilder();
+  const loop = new Body('t', '      '), outer = new Body();
+  const x = st.graph.nodes[cs.inputs[0]];
+  const C = node.shape[0], inner = numelOf(x) / C, wg = 8;
+  const v = new ExprGen(st, kb, loop).value(x.id, 'b', loop.let(`c * ${kb.dim(inner, 'inner')} + i`));
+  const o = kb.buf(out.buffer, 'read_write');
+  const addr = new ExprGen(st, kb, outer).address(out, node, '0u', 'c');
+  const main = `@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let c = ${threadIndex(wg)};
+  if (c >= u.threads) { return; }
+  var acc = 0.0;
+  for (var b = 0u; b < ${x.batched ? 'u.batch' : '1u'}; b++) {
+    var part = 0.0;
+    for (var i = 0u; i < ${kb.dim(inner, 'inner')}; i++) {
+${loop.text()}
+      part += ${v};
+    }
+    acc += part;
+  }
+${outer.text()}
+  ${o}[${addr}] = acc;
+}`;
+  return { wgsl: kb.module(main), dims: kb.dims(), bindings: kb.specBindings(), threads: { perExample: 0, fixed: C }, workgroupSize: wg };
 }
 
 export function channelSum(st: LowerState, node: IrNode, out: Loc): Kernel {

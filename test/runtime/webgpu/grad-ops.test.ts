@@ -62,12 +62,17 @@ describe('reductions of the backward pass', () => {
     b.output('csum_vector', b.add('channel_sum', [v]));
     b.output('csum_big', b.add('channel_sum', [big]));
     b.output('bias', b.add('batch_sum', [b.add('channel_sum', [b.add('mul', [g, x])])], {}, false));
+    // 11 channels: two workgroups of 8 in the bias kernel.
+    const wide = b.add('exp', [b.input('wide', [11, 3, 5])]);
+    b.output('bias_wide', b.add('batch_sum', [b.add('channel_sum', [wide])], {}, false));
     const r = await check(b, { batch: 3 });
     const ops = kernelOps(r, b);
     expect(ops).toContainEqual(['step', 'mul', 'batch_sum']);
     expect(ops).toContainEqual(['tanh', 'sum_pool', 'batch_sum']);
     expect(ops).toContainEqual(['tanh', 'mul', 'channel_sum']);
-    expect(ops).toContainEqual(['mul', 'channel_sum']);
+    // A bias gradient is one kernel: the channel sum and its chain computed in the batch sum's.
+    expect(ops).toContainEqual(['mul', 'channel_sum', 'batch_sum']);
+    expect(ops).toContainEqual(['exp', 'channel_sum', 'batch_sum']);
     // Summed over the batch: one [5, 7, 9] map, not one per example.
     expect(r.gpu.bsum).toHaveLength(5 * 7 * 9);
     expect(r.gpu.bias).toHaveLength(5);
