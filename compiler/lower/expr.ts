@@ -36,8 +36,13 @@ export class ExprGen {
     return this.body.let(`${name}[${this.address(loc, node, b, j)}]`);
   }
 
-  address(loc: Loc, node: IrNode, b: string, j: string): string {
-    const D = (n: number, key: string) => this.kb.dim(n, `${node.id}:${key}`);
+  /**
+   * Where element (b, j) of a value stored at loc is. `stored`: the kernel's output, whose offset
+   * and strides are other uniforms than those of the same node read elsewhere (a copy), so the
+   * text does not depend on whether the two happen to be equal.
+   */
+  address(loc: Loc, node: IrNode, b: string, j: string, stored = false): string {
+    const D = (n: number, key: string) => this.kb.dim(n, `${node.id}${stored ? ' stored' : ''}:${key}`);
     let idx = U.add(D(loc.offset, 'loc.offset'), loc.batchStride === 0 ? '0u' : U.mul(b, D(loc.batchStride, 'loc.batchStride')));
     if (!loc.strides) return this.body.let(U.add(idx, j));
     const [, h, w] = chw(node.shape);

@@ -42,7 +42,7 @@ export function elementKernel(st: LowerState, k: ElementKernel): KernelSpec {
   const b = k.node.batched ? body.let(`tid / ${kb.dim(n, 'numel')}`) : '0u';
   const j = k.node.batched ? body.let(`tid % ${kb.dim(n, 'numel')}`) : 'tid';
   const v = k.value(gen, b, j);
-  body.stmt(`${out}[${gen.address(k.out, k.node, b, j)}] = ${v};`);
+  body.stmt(`${out}[${gen.address(k.out, k.node, b, j, true)}] = ${v};`);
   return {
     name: k.name, wgsl: kb.module(threadMain(wg, body)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: k.node.batched ? { perExample: n, fixed: 0 } : { perExample: 0, fixed: n },

@@ -247,7 +247,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const gen = new ExprGen(st, kb, body, overrides);
   const j = body.let(U.add(U.mul(row, D(Ho * Wo, 'Ho * Wo')), 'pE'));
   const v = k.epilogue ? k.epilogue(gen, 'bE', j) : overrides.get(conv.id)!;
-  body.stmt(`${out}[${gen.address(k.out, k.root, 'bE', j)}] = ${v};`);
+  body.stmt(`${out}[${gen.address(k.out, k.root, 'bE', j, true)}] = ${v};`);
   ea(`  if (liveE && rt * ${t.rows}u + r < ${D(Cr, 'Cr')}) {`);
   all.push(body.text());
   ea('  }');

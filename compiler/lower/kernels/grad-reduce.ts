@@ -36,7 +36,7 @@ export function batchSum(st: LowerState, node: IrNode, out: Loc): Kernel {
   const loop = new Body('t', '    '), outer = new Body();
   const v = new ExprGen(st, kb, loop).value(src.id, 'b', 'j');
   const o = kb.buf(out.buffer, 'read_write');
-  const addr = new ExprGen(st, kb, outer).address(out, node, '0u', 'j');
+  const addr = new ExprGen(st, kb, outer).address(out, node, '0u', 'j', true);
   const wg = st.opts.workgroupSize, n = numelOf(node);
   const main = `@compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -65,7 +65,7 @@ function biasSum(st: LowerState, node: IrNode, cs: IrNode, out: Loc): Kernel {
   const C = node.shape[0], inner = numelOf(x) / C, wg = 8;
   const v = new ExprGen(st, kb, loop).value(x.id, 'b', loop.let(`c * ${kb.dim(inner, 'inner')} + i`));
   const o = kb.buf(out.buffer, 'read_write');
-  const addr = new ExprGen(st, kb, outer).address(out, node, '0u', 'c');
+  const addr = new ExprGen(st, kb, outer).address(out, node, '0u', 'c', true);
   const main = `@compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = ${threadIndex(wg)};
@@ -93,7 +93,7 @@ export function channelSum(st: LowerState, node: IrNode, out: Loc): Kernel {
   const wg = st.opts.workgroupSize;
   const v = new ExprGen(st, kb, loop).value(src.id, 'b', loop.let(`c * ${kb.dim(inner, 'inner')} + i`));
   const o = kb.buf(out.buffer, 'read_write');
-  const addr = new ExprGen(st, kb, outer).address(out, node, 'b', 'c');
+  const addr = new ExprGen(st, kb, outer).address(out, node, 'b', 'c', true);
   const main = `@compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = ${threadIndex(wg)};
@@ -124,7 +124,7 @@ export function freeBitsGrad(st: LowerState, node: IrNode, out: Loc): Kernel {
   const fg = new ExprGen(st, kb, fin);
   const gv = fg.value(g, 'b', '0u');
   const o = kb.buf(out.buffer, 'read_write');
-  const addr = fg.address(out, node, 'b', '0u');
+  const addr = fg.address(out, node, 'b', '0u', true);
   const wg = 64;
   const main = `var<workgroup> red: array<vec2<f32>, ${wg}>;
 @compute @workgroup_size(${wg})

@@ -94,7 +94,7 @@ export function dmlGradKernel(st: LowerState, name: string, node: IrNode, out: L
       coeffGrad(2, L(`${dMean[2]} * ${xs[1]}`));
     }
   });
-  grad.forEach((v, k) => body.stmt(`${o}[${gen.address(out, node, b, at(k))}] = ${v};`));
+  grad.forEach((v, k) => body.stmt(`${o}[${gen.address(out, node, b, at(k), true)}] = ${v};`));
   return {
     name, wgsl: kb.module(threadMain(wg, body)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: node.batched ? { perExample: hw, fixed: 0 } : { perExample: 0, fixed: hw },
