@@ -31,31 +31,35 @@ export interface ElementKernel {
   workgroupSize?: number;
 }
 
-/** One invocation per output element: (b, j) from the thread index, value, store. */
+/**
+ * One invocation per element j of an example, looping over the examples b when the output is
+ * batched: a thread index split into (b, j) would divide by a uniform per element, which
+ * lavapipe does lane by lane (docs/kernels.md), and the loop shares the invocation's setup.
+ */
 export function elementKernel(st: LowerState, k: ElementKernel): KernelSpec {
   const wg = k.workgroupSize ?? st.opts.workgroupSize;
   const kb = new KernelBuilder();
-  const body = new Body();
+  const batched = k.node.batched;
+  const body = new Body('v', batched ? '    ' : '  ');
   const gen = new ExprGen(st, kb, body);
-  const n = numelOf(k.node);
   const out = kb.buf(k.out.buffer, 'read_write');
-  const b = k.node.batched ? body.let(`tid / ${kb.dim(n, 'numel')}`) : '0u';
-  const j = k.node.batched ? body.let(`tid % ${kb.dim(n, 'numel')}`) : 'tid';
+  const [b, j] = batched ? ['b', 'tid'] : ['0u', 'tid'];
   const v = k.value(gen, b, j);
   body.stmt(`${out}[${gen.address(k.out, k.node, b, j, true)}] = ${v};`);
+  const main = batched ? `  for (var b = 0u; b < u.batch; b++) {\n${body.text()}\n  }` : body.text();
   return {
-    name: k.name, wgsl: kb.module(threadMain(wg, body)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
-    threads: k.node.batched ? { perExample: n, fixed: 0 } : { perExample: 0, fixed: n },
+    name: k.name, wgsl: kb.module(threadMain(wg, main)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
+    threads: { perExample: 0, fixed: numelOf(k.node) },
     workgroupSize: wg, nodes: k.nodes, ...(k.source ? { source: k.source } : {}),
   };
 }
 
-/** `main` of a kernel with one invocation per item: `tid`, the bound check, then the body. */
-export const threadMain = (wg: number, body: Body): string => `@compute @workgroup_size(${wg})
+/** `main` of a kernel with one invocation per item: `tid`, the bound check, then the body's text. */
+export const threadMain = (wg: number, body: string): string => `@compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let tid = ${threadIndex(wg)};
   if (tid >= u.threads) { return; }
-${body.text()}
+${body}
 }`;
 
 /** `main` of a kernel indexed by workgroup (`wg`) and lane (`lid`); a subgroup variant's also has the lane's subgroup id `sid`. */

@@ -96,7 +96,7 @@ export function dmlGradKernel(st: LowerState, name: string, node: IrNode, out: L
   });
   grad.forEach((v, k) => body.stmt(`${o}[${gen.address(out, node, b, at(k), true)}] = ${v};`));
   return {
-    name, wgsl: kb.module(threadMain(wg, body)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
+    name, wgsl: kb.module(threadMain(wg, body.text())), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
     threads: node.batched ? { perExample: hw, fixed: 0 } : { perExample: 0, fixed: hw },
     workgroupSize: wg, nodes, ...(node.source ? { source: node.source } : {}),
   };
