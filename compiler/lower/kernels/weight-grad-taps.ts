@@ -1,11 +1,17 @@
 // The subgroup variant of a conv's (or transposed conv's, of stride 1 or 2, or a row sweep's
-// W_ih) weight gradient that does a whole kernel row at once. A workgroup owns 16 rows of A (8
-// past kw = 3), 32 channels of B and one kernel row ky; along x, the kw taps of that row read B
-// at s·x − pad … s·x − pad + kw − 1, so each lane keeps a window of its B values that slides s
-// positions per step: s new B loads per column feed kw taps' multiply-adds, where the one-tap
-// kernel loads B once per tap. On lavapipe a storage load costs as much as ~17 multiply-adds and
-// a broadcast ~2 (bench/access-costs.ts), so loads per multiply-add decide the rate;
-// docs/kernels.md has the count and the measurement.
+// W_ih) weight gradient that does a whole kernel row at once. A workgroup owns one kernel row ky;
+// along x, the kw taps of that row read B at s·x − pad … s·x − pad + kw − 1, so a window of B
+// values slides s positions per step: s new B loads feed kw taps' multiply-adds, where the
+// one-tap kernel loads B once per tap. Two lane layouts:
+//   B on lanes   (16+ B channels) a workgroup owns 16 rows of A (8 past kw = 3) and 32 channels
+//                of B; each lane keeps the window of its 4 B channels, the A rows are loaded one
+//                per lane and shared by broadcasts.
+//   A on lanes   (B with 8 channels or fewer: a conv from 4 channels, the first layer's 1) a
+//                workgroup owns 32 channels of A and all of B's rows; lane j loads B channel j's
+//                new window values and broadcasts them, each lane loads its 4 A channels.
+// On lavapipe a storage load costs as much as ~17 multiply-adds and a broadcast ~2
+// (bench/access-costs.ts), so loads per multiply-add decide the rate; docs/kernels.md has the
+// count and the measurement.
 import type { KernelVariant } from '../../../runtime/program.js';
 import type { Loc } from '../state.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
@@ -20,19 +26,24 @@ const rowsFor = (kw: number) => (kw <= 3 ? 16 : 8);
 /**
  * Whether `rowTapsVariant` serves this correlation: a kernel row of 2+ taps whose shift grows
  * along x (a conv's, or a sweep's along rows: one kernel row), a stride of 1 or 2 and at most
- * the kernel width (each step along x then loads s new B values for kw taps), and enough B
- * channels to fill the lanes.
+ * the kernel width (each step along x then loads s new B values for kw taps), and enough
+ * channels on one side to fill the lanes.
  */
 export function rowTapsApply(k: Correlation): boolean {
   const { shift: sh } = k;
   const alongX = sh.colY === 0 && sh.rowX === 0 && sh.colX === 1 && (sh.rowY === 1 || k.taps === k.kw);
-  return alongX && k.s <= 2 && k.s <= k.kw && k.kw >= 2 && k.kw <= 7 && k.B.ch >= 16 && k.A.ch >= 4;
+  const lanes = (k.B.ch >= 16 && k.A.ch >= 4) || (k.B.ch <= 8 && k.A.ch >= 16);
+  return alongX && k.s <= 2 && k.s <= k.kw && k.kw >= 2 && k.kw <= 7 && lanes;
 }
 
 export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
   const { A, B } = k;
-  const KW = k.kw, KH = k.taps / KW, ROWS = rowsFor(KW), S = k.s;
-  const RT = Math.ceil(A.ch / ROWS), CG = Math.ceil(B.ch / (LANES * COLS)), groups = RT * KH * CG;
+  // aLanes: lanes over A's channels, B's rows broadcast (a B of 4 channels or fewer has 4 rows).
+  const aLanes = B.ch <= 8;
+  const KW = k.kw, KH = k.taps / KW, S = k.s;
+  const ROWS = aLanes ? (B.ch <= 4 ? 4 : 8) : rowsFor(KW);
+  const [laneOp, rowOp] = aLanes ? [A, B] : [B, A];
+  const RT = Math.ceil(rowOp.ch / ROWS), CG = Math.ceil(laneOp.ch / (LANES * COLS)), groups = RT * KH * CG;
   const kb = new KernelBuilder();
   const D = (n: number, key: string) => kb.dim(n, key), I = (n: number, key: string) => kb.idim(n, key);
   const bufA = kb.buf(A.loc.buffer), bufB = kb.buf(B.loc.buffer), O = kb.buf(out.buffer, 'read_write');
@@ -52,34 +63,51 @@ export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
   // kernel row wholly below the mask has none. The stride is a literal: the window's shifts are unrolled.
   e(`let y0 = select(0, (${S - 1} - dy) / ${S}, dy < 0);`);
   e(`let y1 = select(min(${I(A.h, 'A.h')}, (${I(B.h, 'B.h')} + ${S - 1} - dy) / ${S}), 0, ky > ${I(k.maskRow, 'maskRow')});`);
-  const row = (j: string) => U.mul(`min(${U.add(U.mul('rt', ROWS), j)}, ${D(A.ch, 'A.ch')} - 1u)`, D(sa.c, 'sa.c'));
-  const Ls = [...Array(ROWS / LANES).keys()];
-  for (const l of Ls) e(`let ra${l} = ${U.add(D(A.loc.offset, 'A.loc.offset'), row(l === 0 ? 'sid' : U.add('sid', l * LANES)))};`);
+  // Base addresses: the broadcast rows (one per lane, `rl`-loaded), the lanes' 4 channels.
+  const base = (o: Operand, ch: string) => U.add(D(o.loc.offset, `${o === A ? 'A' : 'B'}.loc.offset`), U.mul(`min(${ch}, ${D(o.ch, `${o === A ? 'A' : 'B'}.ch`)} - 1u)`, D(strides(o).c, `${o === A ? 'sa' : 'sb'}.c`)));
+  const Ls = [...Array(Math.ceil(ROWS / LANES)).keys()];
+  for (const l of Ls) e(`let ra${l} = ${base(rowOp, U.add(U.mul('rt', ROWS), l === 0 ? 'sid' : U.add('sid', l * LANES)))};`);
   const col = (p: number) => U.add(U.mul('cg', LANES * COLS), U.add('sid', p * LANES));
-  for (const p of Ps) e(`let qb${p} = ${U.add(D(B.loc.offset, 'B.loc.offset'), U.mul(`min(${col(p)}, ${D(B.ch, 'B.ch')} - 1u)`, D(sb.c, 'sb.c')))};`);
-  // Accumulators and window slots are vec4s over the 4 columns (lavapipe scalarizes them into
-  // the same code as scalars, from a quarter of the text).
+  for (const p of Ps) e(`let qb${p} = ${base(laneOp, col(p))};`);
+  // Accumulators are vec4s over the lanes' 4 channels (lavapipe scalarizes them into the same
+  // code as scalars, from a quarter of the text): acc${j}_${t} is row j, tap t.
   for (const j of Js) for (const t of Ts) e(`var acc${j}_${t} = vec4<f32>();`);
-  // B at column xq of the current row, 0 outside the map, for the 4 columns.
-  const loadB = (xq: string) => `select(vec4<f32>(), vec4<f32>(${Ps.map((p) => `${bufB}[qb${p} + bx]`).join(', ')}), u32(${xq}) < ${D(B.w, 'B.w')})`;
+  // B at column xq of the current row, 0 outside the map: the lanes' 4 channels, or the lane's row.
+  const inB = (xq: string) => `u32(${xq}) < ${D(B.w, 'B.w')}`;
   const at = (xq: string) => `let bx = by + u32(clamp(${xq}, 0, ${I(B.w, 'B.w')} - 1)) * ${D(sb.x, 'sb.x')};`;
+  const loadB = (xq: string) => aLanes
+    ? `select(0.0, ${bufB}[ra0 + bx], ${inB(xq)})`
+    : `select(vec4<f32>(), vec4<f32>(${Ps.map((p) => `${bufB}[qb${p} + bx]`).join(', ')}), ${inB(xq)})`;
   const times = (v: string) => (S === 1 ? v : `${S} * ${v}`);
   e('for (var b = 0u; b < u.batch; b++) {');
   e('  for (var y = y0; y < y1; y++) {');
   e(`    let ay = ${U.add(U.mul('b', D(A.loc.batchStride, 'A.loc.batchStride')), U.mul('u32(y)', D(sa.y, 'sa.y')))};`);
   e(`    let by = ${U.add(U.mul('b', D(B.loc.batchStride, 'B.loc.batchStride')), U.mul(`u32(${times('y')} + dy)`, D(sb.y, 'sb.y')))};`);
   // Window slot t holds B at s·x + dx + t: each step shifts it by s slots and loads the last s.
-  // Before x = 0 the slots s … kw − 1 hold those of x = −1.
-  const fill = (ind: string, t: number, xq: string) => e(`${ind}{ ${at(xq)} win${t} = ${loadB(xq)}; }`);
-  for (const t of Ts) e(`    var win${t} = vec4<f32>();`);
+  // Before x = 0 the slots s … kw − 1 hold those of x = −1. With A on lanes the slots hold every
+  // row's value, broadcast from the lane that loaded it.
+  const slot = (t: number) => (aLanes ? Js.map((j) => `win${j}_${t}`) : [`win${t}`]);
+  const fill = (ind: string, t: number, xq: string) => {
+    e(`${ind}{ ${at(xq)} let nb = ${loadB(xq)};`);
+    if (aLanes) for (const j of Js) e(`${ind}  win${j}_${t} = subgroupBroadcast(nb, ${j}u);`);
+    else e(`${ind}  win${t} = nb;`);
+    e(`${ind}}`);
+  };
+  for (const t of Ts) for (const w of slot(t)) e(`    var ${w} = ${aLanes ? '0.0' : 'vec4<f32>()'};`);
   for (const t of Ts.slice(S)) fill('    ', t, `dx + ${t - S}`);
   e(`    for (var x = 0; x < ${I(A.w, 'A.w')}; x++) {`);
-  for (const t of Ts.slice(0, KW - S)) e(`      win${t} = win${t + S};`);
+  for (const t of Ts.slice(0, KW - S)) slot(t).forEach((w, i) => e(`      ${w} = ${slot(t + S)[i]};`));
   for (const t of Ts.slice(KW - S)) fill('      ', t, `${times('x')} + dx + ${t}`);
-  for (const l of Ls) e(`      let rl${l} = ${bufA}[ra${l} + ay + u32(x) * ${D(sa.x, 'sa.x')}];`);
-  for (const j of Js) {
-    e(`      let rv${j} = ${broadcastRow('rl', j, LANES)};`);
-    for (const t of Ts) e(`      acc${j}_${t} += rv${j} * win${t};`);
+  const ax = `ay + u32(x) * ${D(sa.x, 'sa.x')}`;
+  if (aLanes) {
+    e(`      let av = vec4<f32>(${Ps.map((p) => `${bufA}[qb${p} + ${ax}]`).join(', ')});`);
+    for (const j of Js) for (const t of Ts) e(`      acc${j}_${t} += win${j}_${t} * av;`);
+  } else {
+    for (const l of Ls) e(`      let rl${l} = ${bufA}[ra${l} + ${ax}];`);
+    for (const j of Js) {
+      e(`      let rv${j} = ${broadcastRow('rl', j, LANES)};`);
+      for (const t of Ts) e(`      acc${j}_${t} += rv${j} * win${t};`);
+    }
   }
   e('    }');
   e('  }');
@@ -92,11 +120,12 @@ export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
   for (const j of Js) for (const t of Ts) e(`accs[${j * KW + t}] = acc${j}_${t};`);
   e(`for (var i = 0u; i < ${opaque(n)}; i++) {`);
   e(`  let t = i % ${KW}u;`);
-  e(`  let a = rt * ${ROWS}u + i / ${COLS * KW}u;`);
-  e(`  let c = cg * ${LANES * COLS}u + sid + (i / ${KW}u) % ${COLS}u * ${LANES}u;`);
+  e(`  let r = rt * ${ROWS}u + i / ${COLS * KW}u;`);
+  e(`  let l = cg * ${LANES * COLS}u + sid + (i / ${KW}u) % ${COLS}u * ${LANES}u;`);
+  const [a, c] = aLanes ? ['l', 'r'] : ['r', 'l'];
   e(`  let masked = ky > ${I(k.maskRow, 'maskRow')} || (ky == ${I(k.maskRow, 'maskRow')} && i32(t) >= ${I(k.maskCol, 'maskCol')});`);
-  const idx = U.add(U.add(U.add(D(out.offset, 'out.offset'), U.mul('a', D(k.outA, 'outA'))), U.mul('c', D(k.outB, 'outB'))), U.mul(`(u32(ky) * ${KW}u + t)`, D(k.outT, 'outT')));
-  e(`  if (a < ${D(A.ch, 'A.ch')} && c < ${D(B.ch, 'B.ch')}) { ${O}[${idx}] = select(accs[i / ${COLS * KW}u * ${KW}u + t][(i / ${KW}u) % ${COLS}u], 0.0, masked); }`);
+  const idx = U.add(U.add(U.add(D(out.offset, 'out.offset'), U.mul(a, D(k.outA, 'outA'))), U.mul(c, D(k.outB, 'outB'))), U.mul(`(u32(ky) * ${KW}u + t)`, D(k.outT, 'outT')));
+  e(`  if (${a} < ${D(A.ch, 'A.ch')} && ${c} < ${D(B.ch, 'B.ch')}) { ${O}[${idx}] = select(accs[i / ${COLS * KW}u * ${KW}u + t][(i / ${KW}u) % ${COLS}u], 0.0, masked); }`);
   e('}');
   return subgroupVariant(kb, workgroupMain(LANES, L, true), { perExample: 0, fixed: groups * LANES });
 }

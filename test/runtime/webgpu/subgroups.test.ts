@@ -89,6 +89,19 @@ describe('the kernel-row weight-gradient variant', () => {
     for (const device of [plain, subgroups]) rowTaps(await expectAgreement(device, b, { batch }), 3);
   });
 
+  it.each([1, 3])('B with 8 channels or fewer (lanes over A): 1, 4 and 7 channels, stride 1 and 2, masked (batch %i)', async (batch) => {
+    const b = new GraphBuilder();
+    b.output('c4', convGrad('conv2d_grad_weight', b, [4, 7, 9], 20, 3, 1));
+    b.output('c1', convGrad('conv2d_grad_weight', b, [1, 6, 5], 18, 3, 0));
+    b.output('c7', convGrad('conv2d_grad_weight', b, [7, 9, 8], 33, 4, 1, undefined, 2));
+    b.output('m3', convGrad('conv2d_grad_weight', b, [3, 6, 7], 17, 3, 1, 'B'));
+    const r = await expectAgreement(subgroups, b, { batch });
+    rowTaps(r, 4);
+    const m = convMask('B', 17, 3, 3, 3), dw = r.gpu.m3;
+    expect(dw.every((v, i) => m[i] !== 0 || v === 0)).toBe(true);
+    expect(dw.some((v, i) => m[i] !== 0 && v !== 0)).toBe(true);
+  });
+
   for (const mask of ['A', 'B'] as const) {
     it(`masked (type ${mask}) 3×3 and 5×5: masked taps exactly 0`, async () => {
       const b = new GraphBuilder();
