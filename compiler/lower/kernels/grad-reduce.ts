@@ -59,11 +59,10 @@ ${outer.text()}
  * kernels it replaces. Workgroups of 8 spread a few channels over the cores.
  */
 function biasSum(st: LowerState, node: IrNode, cs: IrNode, out: Loc): Kernel {
-  const kb = new KernelBuilder();
-  const loop = new Body('t', '      '), outer = new Body();
+  const kb = new KernelBuilder(), outer = new Body();
   const x = st.graph.nodes[cs.inputs[0]];
-  const C = node.shape[0], inner = numelOf(x) / C, wg = 8;
-  const v = new ExprGen(st, kb, loop).value(x.id, 'b', loop.let(`c * ${kb.dim(inner, 'inner')} + i`));
+  const wg = 8;
+  const sum = channelMapSum(st, kb, x, node.shape[0], 'part', '    ');
   const o = kb.buf(out.buffer, 'read_write');
   const addr = new ExprGen(st, kb, outer).address(out, node, '0u', 'c', true);
   const main = `@compute @workgroup_size(${wg})
@@ -72,26 +71,28 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (c >= u.threads) { return; }
   var acc = 0.0;
   for (var b = 0u; b < ${x.batched ? 'u.batch' : '1u'}; b++) {
-    var part = 0.0;
-    for (var i = 0u; i < ${kb.dim(inner, 'inner')}; i++) {
-${loop.text()}
-      part += ${v};
-    }
+${sum}
     acc += part;
   }
 ${outer.text()}
   ${o}[${addr}] = acc;
 }`;
-  return { wgsl: kb.module(main), dims: kb.dims(), bindings: kb.specBindings(), threads: { perExample: 0, fixed: C }, workgroupSize: wg };
+  return { wgsl: kb.module(main), dims: kb.dims(), bindings: kb.specBindings(), threads: { perExample: 0, fixed: node.shape[0] }, workgroupSize: wg };
+}
+
+/** `var <name>` summing channel c of example b's map of src (C channels) in a loop, at indent `ind`. */
+function channelMapSum(st: LowerState, kb: KernelBuilder, src: IrNode, C: number, name: string, ind: string): string {
+  const loop = new Body('t', `${ind}  `);
+  const inner = kb.dim(numelOf(src) / C, 'inner');
+  const v = new ExprGen(st, kb, loop).value(src.id, 'b', loop.let(`c * ${inner} + i`));
+  return `${ind}var ${name} = 0.0;\n${ind}for (var i = 0u; i < ${inner}; i++) {\n${loop.text()}\n${ind}  ${name} += ${v};\n${ind}}`;
 }
 
 export function channelSum(st: LowerState, node: IrNode, out: Loc): Kernel {
-  const kb = new KernelBuilder();
-  const loop = new Body('t', '    '), outer = new Body();
+  const kb = new KernelBuilder(), outer = new Body();
   const src = st.graph.nodes[node.inputs[0]];
-  const C = node.shape[0], inner = numelOf(src) / C;
-  const wg = st.opts.workgroupSize;
-  const v = new ExprGen(st, kb, loop).value(src.id, 'b', loop.let(`c * ${kb.dim(inner, 'inner')} + i`));
+  const C = node.shape[0], wg = st.opts.workgroupSize;
+  const sum = channelMapSum(st, kb, src, C, 'acc', '  ');
   const o = kb.buf(out.buffer, 'read_write');
   const addr = new ExprGen(st, kb, outer).address(out, node, 'b', 'c', true);
   const main = `@compute @workgroup_size(${wg})
@@ -100,11 +101,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (row >= u.threads) { return; }
   let b = row / ${kb.dim(C, 'C')};
   let c = row % ${kb.dim(C, 'C')};
-  var acc = 0.0;
-  for (var i = 0u; i < ${kb.dim(inner, 'inner')}; i++) {
-${loop.text()}
-    acc += ${v};
-  }
+${sum}
 ${outer.text()}
   ${o}[${addr}] = acc;
 }`;
