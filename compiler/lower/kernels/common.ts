@@ -43,9 +43,9 @@ export function elementKernel(st: LowerState, k: ElementKernel): KernelSpec {
   const body = new Body('v', batched ? '    ' : '  ');
   const gen = new ExprGen(st, kb, body);
   const out = kb.buf(k.out.buffer, 'read_write');
-  const [b, j] = batched ? ['b', 'tid'] : ['0u', 'tid'];
-  const v = k.value(gen, b, j);
-  body.stmt(`${out}[${gen.address(k.out, k.node, b, j, true)}] = ${v};`);
+  const b = batched ? 'b' : '0u';
+  const v = k.value(gen, b, 'tid');
+  body.stmt(`${out}[${gen.address(k.out, k.node, b, 'tid', true)}] = ${v};`);
   const main = batched ? `  for (var b = 0u; b < u.batch; b++) {\n${body.text()}\n  }` : body.text();
   return {
     name: k.name, wgsl: kb.module(threadMain(wg, main)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(),
