@@ -73,7 +73,7 @@ describe('the kernel-row weight-gradient variant', () => {
     for (const k of variants) expect(kernelForDevice(subgroups, k).wgsl).toBe(oneSubgroupPerWorkgroup(subgroups, 8) ? k.subgroup!.wgsl : k.wgsl);
   };
 
-  it.each([1, 3])('conv2d: 3×3 padding 1 and 0, 5×5, non-square maps, channels past a tile (batch %i)', async (batch) => {
+  it.each([1, 3])('conv2d: 3×3 padding 1 and 0 (5 output channels: an 8-row tile), 5×5, non-square maps, channels past a tile (batch %i)', async (batch) => {
     const b = new GraphBuilder();
     b.output('p1', convGrad('conv2d_grad_weight', b, [20, 7, 9], 11, 3, 1));
     b.output('p0', convGrad('conv2d_grad_weight', b, [16, 6, 8], 5, 3, 0));
