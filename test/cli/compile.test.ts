@@ -38,15 +38,18 @@ describe('sdn compile', () => {
       expect(sampler.graphs.sample.kernels.length).toBe(manifest.graphs.sample.kernels.length);
       expect(sampler.likelihood).toEqual({ kind: 'DL', nbits: 8 });
       expect(() => sampler.graphs.train).toThrow(/3dshapes-sdn\.json: the train graph was not loaded/);
-      // Each distinct kernel is written once, its header naming every use in every graph.
+      // Each distinct kernel is written once, headed by its kind and, per model-file location
+      // using it, the number of uses in each graph.
       const programs = Object.values(manifest.graphs);
       const distinct = new Set(programs.flatMap((p) => p.kernels.map((k) => k.wgsl)));
       const variants = new Set(programs.flatMap((p) => p.kernels.flatMap((k) => (k.subgroup ? [k.subgroup.wgsl] : []))));
       expect(variants.size).toBeGreaterThan(0);
       expect(kernels).toHaveLength(distinct.size + variants.size);
       expect(r.stdout).toContain(`${distinct.size} distinct kernels, ${variants.size} of them also as a subgroup variant`);
-      const uses = kernels.reduce((n, f) => n + readFileSync(join(out, 'kernels', f), 'utf8').split('\n').filter((l) => /^\/\/ (elbo|sample|train): /.test(l)).length, 0);
+      const headers = kernels.map((f) => readFileSync(join(out, 'kernels', f), 'utf8').split('\n').filter((l) => l.startsWith('// ')));
+      const uses = headers.flat().reduce((n, l) => n + [...l.matchAll(/(elbo|sample|train) ×(\d+)/g)].reduce((m, u) => m + Number(u[2]), 0), 0);
       expect(uses).toBe(programs.reduce((n, p) => n + p.kernels.length + p.kernels.filter((k) => k.subgroup).length, 0));
+      expect(headers.flat()).toContain('// models/lib/beta-vae.sdn:42:11: elbo ×1, sample ×1, train ×1');
       const module = readFileSync(join(out, '3dshapes-sdn.ts'), 'utf8');
       expect(module).toContain('export class Shapes3dSdn');
       expect(module).toContain('from "sdn/runtime/session.js"');
