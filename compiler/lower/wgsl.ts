@@ -25,7 +25,7 @@ export class KernelBuilder {
   private readonly dimValues: number[] = [];
   private readonly dimKeys: string[] = [];
 
-  /** The WGSL name of buffer `id` (array<f32>, or array<vec4<f32>> when vec4). */
+  /** The WGSL name of buffer `id` (array<f32>, or array<vec4f> when vec4). */
   buf(id: number, access: Access = 'read', vec4 = false): string {
     let k = this.bindings.findIndex((b) => b.buffer === id);
     if (k < 0) {
@@ -91,7 +91,7 @@ export class KernelBuilder {
   /** The complete module: declarations, helpers, uniform block (last binding), then `main`. */
   module(main: string, decls = ''): string {
     const lines = this.bindings.map((b, i) =>
-      `@group(0) @binding(${i}) var<storage, ${b.access}> buf${i}: array<${b.vec4 ? 'vec4<f32>' : 'f32'}>;`);
+      `@group(0) @binding(${i}) var<storage, ${b.access}> buf${i}: array<${b.vec4 ? 'vec4f' : 'f32'}>;`);
     lines.push(uniformStruct(this.dimValues.length), `@group(0) @binding(${this.bindings.length}) var<uniform> u: Uniforms;`);
     for (const h of this.helpers) {
       const code = HELPERS[`sdn_${h}`] ?? this.opFns.get(h);

@@ -56,7 +56,7 @@ export function elementKernel(st: LowerState, k: ElementKernel): KernelSpec {
 
 /** `main` of a kernel with one invocation per item: `tid`, the bound check, then the body's text. */
 export const threadMain = (wg: number, body: string): string => `@compute @workgroup_size(${wg})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3u) {
   let tid = ${threadIndex(wg)};
   if (tid >= u.threads) { return; }
 ${body}
@@ -64,7 +64,7 @@ ${body}
 
 /** `main` of a kernel indexed by workgroup (`wg`) and lane (`lid`); a subgroup variant's also has the lane's subgroup id `sid`. */
 export const workgroupMain = (wg: number, lines: string[], subgroup = false): string => `@compute @workgroup_size(${wg})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${subgroup ? ', @builtin(subgroup_invocation_id) sid: u32' : ''}) {
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u${subgroup ? ', @builtin(subgroup_invocation_id) sid: u32' : ''}) {
 ${lines.join('\n')}
 }`;
 
@@ -82,7 +82,7 @@ export const broadcastRow = (name: string, j: number, lanes: number): string => 
  */
 export function columnVectors(cols: number) {
   const width = cols % 4 === 0 ? 4 : cols % 2 === 0 ? 2 : 1;
-  const type = width === 1 ? 'f32' : `vec${width}<f32>`;
+  const type = width === 1 ? 'f32' : `vec${width}f`;
   const groups = [...Array(cols / width).keys()];
   return {
     width, type, groups,

@@ -39,7 +39,7 @@ export function batchSum(st: LowerState, node: IrNode, out: Loc): Kernel {
   const addr = new ExprGen(st, kb, outer).address(out, node, '0u', 'j', true);
   const wg = st.opts.workgroupSize, n = numelOf(node);
   const main = `@compute @workgroup_size(${wg})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3u) {
   let j = ${threadIndex(wg)};
   if (j >= u.threads) { return; }
   var acc = 0.0;
@@ -66,7 +66,7 @@ function biasSum(st: LowerState, node: IrNode, cs: IrNode, out: Loc): Kernel {
   const o = kb.buf(out.buffer, 'read_write');
   const addr = new ExprGen(st, kb, outer).address(out, node, '0u', 'c', true);
   const main = `@compute @workgroup_size(${wg})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3u) {
   let c = ${threadIndex(wg)};
   if (c >= u.threads) { return; }
   var acc = 0.0;
@@ -96,7 +96,7 @@ export function channelSum(st: LowerState, node: IrNode, out: Loc): Kernel {
   const o = kb.buf(out.buffer, 'read_write');
   const addr = new ExprGen(st, kb, outer).address(out, node, 'b', 'c', true);
   const main = `@compute @workgroup_size(${wg})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3u) {
   let row = ${threadIndex(wg)};
   if (row >= u.threads) { return; }
   let b = row / ${kb.dim(C, 'C')};
@@ -117,16 +117,16 @@ export function freeBitsGrad(st: LowerState, node: IrNode, out: Loc): Kernel {
   const sum = new Body('s', '    '), fin = new Body('f', '    ');
   const [g, kl] = node.inputs;
   const sg = new ExprGen(st, kb, sum);
-  const pair = `vec2<f32>(${sg.value(kl, 'b', '0u')}, ${sg.value(g, 'b', '0u')})`;
+  const pair = `vec2f(${sg.value(kl, 'b', '0u')}, ${sg.value(g, 'b', '0u')})`;
   const fg = new ExprGen(st, kb, fin);
   const gv = fg.value(g, 'b', '0u');
   const o = kb.buf(out.buffer, 'read_write');
   const addr = fg.address(out, node, 'b', '0u', true);
   const wg = 64;
-  const main = `var<workgroup> red: array<vec2<f32>, ${wg}>;
+  const main = `var<workgroup> red: array<vec2f, ${wg}>;
 @compute @workgroup_size(${wg})
-fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
-  var acc = vec2<f32>(0.0);
+fn main(@builtin(local_invocation_id) lid: vec3u) {
+  var acc = vec2f(0.0);
   for (var b = lid.x; b < u.batch; b += ${wg}u) {
 ${sum.text()}
     acc += ${pair};

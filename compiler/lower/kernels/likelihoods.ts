@@ -41,7 +41,7 @@ export const ONE_MINUS_EXP = `fn sdn_one_minus_exp(d: f32) -> f32 {
 
 // dlTerm's derivatives (d/dmean, d/dlogscale), with D − 1e−7 = σ(a) − σ(u) as above and its
 // da − du = (σ'(a) − σ'(u))/D, σ'(a) − σ'(u) = (σ(a) − σ(u))·(σ(−a) − σ(u)).
-const DL_GRAD = `fn sdn_dl_grad(mean: f32, x: f32, ls: f32, bin: f32) -> vec2<f32> {
+const DL_GRAD = `fn sdn_dl_grad(mean: f32, x: f32, ls: f32, bin: f32) -> vec2f {
   let scale = exp(ls);
   let u = (x - clamp(mean, ${f32(DL_MEAN_LO)}, ${f32(DL_MEAN_HI)})) / scale;
   let d = bin / scale;
@@ -53,7 +53,7 @@ const DL_GRAD = `fn sdn_dl_grad(mean: f32, x: f32, ls: f32, bin: f32) -> vec2<f3
   let dsum = diff * (sna - su) / (diff + ${decimal(DL_EPS)});
   let da = sa * sna / (diff + ${decimal(DL_EPS)});
   let inside = mean >= ${f32(DL_MEAN_LO)} && mean <= ${f32(DL_MEAN_HI)};
-  return vec2<f32>(select(0.0, -dsum / scale, inside), -dsum * u - da * d);
+  return vec2f(select(0.0, -dsum / scale, inside), -dsum * u - da * d);
 }`;
 
 /** dl_logp_grad(g, mean, logscale, x) at element j: g · ∂dl_logp/∂mean or ∂/∂logscale (attr wrt). */

@@ -145,7 +145,7 @@ export function matmulKernel(spec: MatmulSpec): MatmulKernel {
   if (aMode === 'scalar') for (const r of range(TM)) emit(`  let ai${r} = aBase + rowc${r}${tA ? '' : ` * ${d(lda, 'lda')}`};`);
   if (bMode === 'n4') for (const v of range(V)) emit(`  let bi${v} = bBase / 4u + min(col0 / 4u + ${v}u, ${d(N, 'N')} / 4u - 1u);`);
   else for (const c of range(TN)) emit(`  let bi${c} = ${bMode === 'k4' ? '(' : ''}bBase + min(col0 + ${c}u, ${d(N, 'N')} - 1u)${tB ? ` * ${d(ldb, 'ldb')}` : ''}${bMode === 'k4' ? ') / 4u' : ''};`);
-  for (const r of range(TM)) for (const v of range(V)) emit(`  var acc${r}_${v} = vec4<f32>();`);
+  for (const r of range(TM)) for (const v of range(V)) emit(`  var acc${r}_${v} = vec4f();`);
 
   // One step of `kc` consecutive k starting at `k` (the loop variable counts k/4 in k4 modes).
   const step = (kc: number, k: string) => {
@@ -163,7 +163,7 @@ export function matmulKernel(spec: MatmulSpec): MatmulKernel {
       aAt = (r, kk) => `a${r}_${kk}`;
     }
     let bAt: (kk: number, v: number) => string;
-    const cols4 = (v: number, f: (c: number) => string) => `vec4<f32>(${range(4).map((j) => f(4 * v + j)).join(', ')})`;
+    const cols4 = (v: number, f: (c: number) => string) => `vec4f(${range(4).map((j) => f(4 * v + j)).join(', ')})`;
     if (bMode === 'n4') {
       for (const kk of range(kc)) for (const v of range(V)) S.push(`let b${kk}_${v} = B[bi${v} + ${kAt(kk)} * (${d(ldb, 'ldb')} / 4u)];`);
       bAt = (kk, v) => `b${kk}_${v}`;
@@ -210,7 +210,7 @@ export function matmulKernel(spec: MatmulSpec): MatmulKernel {
     emit(`    let ci = cBase + (row0 + ${r}u) * ${d(ldc, 'ldc')} + col0;`);
     for (const v of range(V)) {
       if (cVec) {
-        emit(`    if (col0 + ${4 * v}u < ${d(N, 'N')}) { C[ci / 4u + ${v}u] = vec4<f32>(${range(4).map((j) => value(r, v, j)).join(', ')}); }`);
+        emit(`    if (col0 + ${4 * v}u < ${d(N, 'N')}) { C[ci / 4u + ${v}u] = vec4f(${range(4).map((j) => value(r, v, j)).join(', ')}); }`);
       } else {
         for (const j of range(4)) emit(`    if (col0 + ${4 * v + j}u < ${d(N, 'N')}) { C[ci + ${4 * v + j}u] = ${value(r, v, j)}; }`);
       }
@@ -218,7 +218,7 @@ export function matmulKernel(spec: MatmulSpec): MatmulKernel {
     emit('  }');
   }
 
-  const f = (v: boolean) => (v ? 'vec4<f32>' : 'f32');
+  const f = (v: boolean) => (v ? 'vec4f' : 'f32');
   const wgsl = `${spec.prelude ?? ''}
 @group(0) @binding(0) var<storage, read> A: array<${f(vecA)}>;
 @group(0) @binding(1) var<storage, read> B: array<${f(vecB)}>;
@@ -229,7 +229,7 @@ ${fused ? `fn mm_epilogue(acc_in: f32, row: u32, col: u32, batch: u32) -> f32 {
   return ${spec.epilogue ?? 'acc'};
 }` : ''}
 @compute @workgroup_size(${t.wgCols}, ${t.wgRows})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let wid = ${rt ? rt.workgroupId : `wg.x + wg.y * ${dx}u + wg.z * ${dx * dy}u`};
   if (wid >= ${rt ? `${d(tiles, 'tiles')} * ${rt.batch}` : d(groups, 'groups')}) { return; }
   let b = wid / ${d(tiles, 'tiles')};

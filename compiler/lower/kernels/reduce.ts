@@ -29,7 +29,7 @@ export function reduceKernel(st: LowerState, k: ReduceKernel): KernelSpec {
   const out = kb.buf(k.out.buffer, 'read_write');
   const main = `var<workgroup> red: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let b = wg.x + wg.y * u.wgx;
   if (b >= ${k.node.batched ? 'u.batch' : '1u'}) { return; }
   var acc = 0.0;
@@ -62,7 +62,7 @@ export function freeBitsKernel(st: LowerState, name: string, node: IrNode, out: 
   const lambda = node.attrs.lambda as number;
   const main = `var<workgroup> red: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
-fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+fn main(@builtin(local_invocation_id) lid: vec3u) {
   var acc = 0.0;
   for (var b = lid.x; b < u.batch; b += ${WG}u) {
 ${sum.text()}

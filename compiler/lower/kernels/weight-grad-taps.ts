@@ -75,7 +75,7 @@ export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
   for (const p of Ps) e(`let qb${p} = ${base(laneOp, col(p))};`);
   // Accumulators are vec4s over the lanes' 4 channels (lavapipe scalarizes them into the same
   // code as scalars, from a quarter of the text): acc${j}_${t} is row j, tap t.
-  for (const j of Js) for (const t of Ts) e(`var acc${j}_${t} = vec4<f32>();`);
+  for (const j of Js) for (const t of Ts) e(`var acc${j}_${t} = vec4f();`);
   // The x loop steps CH = 2 positions at a time. Against one position a step, bench/weight-grad.ts
   // measured 1.2–1.3× on 32×32 and 16×16 maps and 0.96× on 30×30; 4 and 8 positions were slower
   // than 2 (more values live across a step).
@@ -96,7 +96,7 @@ export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
     } else {
       for (const t of ts) e(`${ind}let bx${t} = ${bx(xq(t))};`);
       for (const p of Ps) for (const t of ts) e(`${ind}let nb${p}_${t} = ${bufB}[qb${p} + bx${t}];`);
-      for (const t of ts) e(`${ind}win${t} = select(vec4<f32>(), vec4<f32>(${Ps.map((p) => `nb${p}_${t}`).join(', ')}), ${inB(xq(t))});`);
+      for (const t of ts) e(`${ind}win${t} = select(vec4f(), vec4f(${Ps.map((p) => `nb${p}_${t}`).join(', ')}), ${inB(xq(t))});`);
     }
   };
   const times = (v: string) => (S === 1 ? v : `${S} * ${v}`);
@@ -104,7 +104,7 @@ export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
   e('  for (var y = y0; y < y1; y++) {');
   e(`    let ay = ${U.add(U.mul('b', D(A.loc.batchStride, 'A.loc.batchStride')), U.mul('u32(y)', D(sa.y, 'sa.y')))};`);
   e(`    let by = ${U.add(U.mul('b', D(B.loc.batchStride, 'B.loc.batchStride')), U.mul(`u32(${times('y')} + dy)`, D(sb.y, 'sb.y')))};`);
-  for (const t of Ws) for (const w of slot(t)) e(`    var ${w} = ${aLanes ? '0.0' : 'vec4<f32>()'};`);
+  for (const t of Ws) for (const w of slot(t)) e(`    var ${w} = ${aLanes ? '0.0' : 'vec4f()'};`);
   e('    {');
   loadSlots('      ', Ws.slice(NEW), (t) => `dx + ${t - NEW}`);
   e('    }');
@@ -117,7 +117,7 @@ export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
   if (aLanes) {
     for (const k of Ks) for (const p of Ps) e(`      let a${p}_${k} = ${bufA}[qb${p} + ${ax(k)}];`);
     for (const k of Ks) {
-      e(`      let av${k} = ${guard(k, `vec4<f32>(${Ps.map((p) => `a${p}_${k}`).join(', ')})`, 'vec4<f32>()')};`);
+      e(`      let av${k} = ${guard(k, `vec4f(${Ps.map((p) => `a${p}_${k}`).join(', ')})`, 'vec4f()')};`);
       for (const j of Js) for (const t of Ts) e(`      acc${j}_${t} += win${j}_${S * k + t} * av${k};`);
     }
   } else {
@@ -134,7 +134,7 @@ export function rowTapsVariant(k: Correlation, out: Loc): KernelVariant {
   // their code exists once (unrolled, they doubled the kernel's text and its compile time).
   // Masked taps (ky, t) past the mask's centre store zeros, as their correlation is not taken.
   const n = ROWS * COLS * KW;
-  e(`var accs: array<vec4<f32>, ${ROWS * KW}>;`);
+  e(`var accs: array<vec4f, ${ROWS * KW}>;`);
   for (const j of Js) for (const t of Ts) e(`accs[${j * KW + t}] = acc${j}_${t};`);
   e(`for (var i = 0u; i < ${opaque(n)}; i++) {`);
   e(`  let t = i % ${KW}u;`);
