@@ -6,7 +6,7 @@
 import { isInput, isNoise, isParam } from '../../runtime/ir.js';
 import { OPS } from '../ops/index.js';
 import { streamId } from '../../runtime/rng/streams.js';
-import { addBuffer, describe, isScan, numelOf, type Loc, type Pass } from './state.js';
+import { addBuffer, describe, numelOf, type Loc, type Pass } from './state.js';
 
 export const allocateBuffers: Pass = {
   name: 'buffers',
@@ -63,10 +63,15 @@ export const allocateBuffers: Pass = {
           break;
       }
     }
-    const sweeps = st.graph.nodes.filter((n) => isScan(n.op));
-    if (sweeps.length > 0) {
-      const per = Math.max(...sweeps.map((n) => 3 * numelOf(n)));
-      st.sweepScratch = addBuffer(st, { role: 'scratch', name: 'sweep hidden-state gates (W_hh·h + b_hh)', size: { perExample: per, fixed: 0 } });
+    const sweeps = st.graph.nodes.filter((n) => n.op === 'sdn_sweep');
+    const differentiated = new Set(st.graph.nodes.filter((n) => n.op === 'sweep_grad').map((n) => n.inputs[2]));
+    for (const n of sweeps.filter((s) => differentiated.has(s.id))) {
+      st.sweepGates.set(n.id, addBuffer(st, { role: 'activation', name: `%${n.id} sweep gate pre-activations, kept for its sweep_grad`, size: { perExample: 6 * numelOf(n), fixed: 0 } }));
+    }
+    const rest = sweeps.filter((s) => !differentiated.has(s.id));
+    if (rest.length > 0) {
+      const per = Math.max(...rest.map((n) => 6 * numelOf(n)));
+      st.sweepScratch = addBuffer(st, { role: 'scratch', name: 'sweep gate pre-activations', size: { perExample: per, fixed: 0 } });
     }
   },
 };

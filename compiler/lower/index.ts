@@ -37,6 +37,7 @@ export function initialState(graph: IrGraph, opts: LowerOptions = {}): LowerStat
     chunkOf: new Map(),
     layout: new Map(),
     inPlace: new Set(),
+    sweepGates: new Map(),
     locs: new Array(n).fill(undefined),
     buffers: [],
     kernels: [],

@@ -65,7 +65,12 @@ export interface LowerState {
   buffers: BufferSpec[];
   kernels: KernelSpec[];
   program: Omit<GraphProgram, 'ir' | 'buffers' | 'kernels'>;
-  /** Scratch buffer shared by every sweep's hidden-state GEMM (sized for the largest). */
+  /**
+   * Gate pre-activations of each sweep, [W_hh·h + b_hh | W_ih·n + b_ih] (6F) per position: a
+   * buffer of its own for a sweep whose sweep_grad reads them back (by sweep node id), else the
+   * scratch buffer all other sweeps share (sized for the largest).
+   */
+  sweepGates: Map<number, number>;
   sweepScratch?: number;
 }
 

@@ -4,7 +4,9 @@
 //      generator, run before the scan (the hidden state is each position's own pre-sweep features);
 //   2. `steps` = L − 1 dispatches of one kernel, uniform `step` = 0..L−2, each updating one line:
 //      gi = W_ih·[y(i−1), y(i), y(i+1)] + b_ih over the previous (already corrected) line, whose
-//      3F inputs are contiguous in this layout, then the GRU update with gh. Each invocation owns
+//      3F inputs are contiguous in this layout, then the GRU update with gh. gh and gi are kept
+//      side by side (`gates`, 6F per position), so that the backward (sweep-grad.ts) reads the
+//      gates instead of recomputing both products. Each invocation owns
 //      TK features × 3 gates × TP positions; the feature tile comes from the workgroup id so the
 //      W_ih loads are uniform, lanes take consecutive positions (across the batch).
 import type { IrNode } from '../../../runtime/ir.js';
@@ -32,7 +34,8 @@ interface SweepArgs {
   node: IrNode;
   /** The map, in line layout, updated in place. */
   y: Loc;
-  scratch: number;
+  /** [gh | gi] per position: gates[b, line, pos, 6F] (LowerState.sweepGates). */
+  gates: number;
   nodes: number[];
 }
 
@@ -42,21 +45,21 @@ function dims(node: IrNode) {
   return { F, L: alongCols ? W : H, P: alongCols ? H : W, reverse: node.attrs.direction === 1 || node.attrs.direction === 3 };
 }
 
-/** gh[b, line, pos, 3F] = Y[b, line, pos, :]·W_hhᵀ + b_hh, one GEMM batched over the examples. */
+/** gates[b, line, pos, 0..3F) = Y[b, line, pos, :]·W_hhᵀ + b_hh, one GEMM batched over the examples. */
 export function hiddenGemm(st: LowerState, a: SweepArgs): KernelSpec {
   const { F, L, P } = dims(a.node);
   const [whh, bhh] = [a.node.inputs[2], a.node.inputs[4]].map((i) => st.locs[i]!.buffer);
   const M = L * P;
   const kb = new KernelBuilder();
   const mm = matmulKernel({
-    M, N: 3 * F, K: F, batch: 1, transB: true, lda: F, ldb: F, ldc: 3 * F,
-    strideA: a.y.batchStride, offsetA: a.y.offset, strideB: 0, strideC: 3 * F * M, bias: true,
+    M, N: 3 * F, K: F, batch: 1, transB: true, lda: F, ldb: F, ldc: 6 * F,
+    strideA: a.y.batchStride, offsetA: a.y.offset, strideB: 0, strideC: 6 * F * M, bias: true,
     runtimeBatch: { batch: 'u.batch', workgroupId: 'wg.x + wg.y * u.wgx' },
     dim: (n, key) => kb.dim(n, key),
     label: a.name,
     ...(st.opts.sweepTile?.gemm ? { tile: st.opts.sweepTile.gemm } : {}),
   });
-  const bufs = { a: a.y.buffer, b: whh, c: a.scratch, bias: bhh };
+  const bufs = { a: a.y.buffer, b: whh, c: a.gates, bias: bhh };
   const uniforms = `${uniformStruct(kb.dims().length)}\n@group(0) @binding(4) var<uniform> u: Uniforms;`;
   return {
     name: a.name, wgsl: `${uniforms}\n${mm.wgsl}`, dims: kb.dims(), entry: mm.entryPoint,
@@ -72,7 +75,7 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   const [wih, bih] = [a.node.inputs[1], a.node.inputs[3]].map((i) => st.locs[i]!.buffer);
   const kb = new KernelBuilder();
   const D = (n: number, key: string) => kb.dim(n, key);
-  const Y = kb.buf(a.y.buffer, 'read_write'), Wi = kb.buf(wih), Bi = kb.buf(bih), G = kb.buf(a.scratch);
+  const Y = kb.buf(a.y.buffer, 'read_write'), Wi = kb.buf(wih), Bi = kb.buf(bih), G = kb.buf(a.gates, 'read_write');
   // Two variants, line by line the same but for the W_ih loads: plain (workgroup-uniform
   // addresses) and with each lane loading one of the tile's 3·TK weight rows, shared by subgroup
   // broadcasts (KernelSpec.subgroup), as the conv kernels do.
@@ -146,10 +149,14 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   e(`  let b = col / ${D(P, 'P')};`);
   e(`  let i = col % ${D(P, 'P')};`);
   e(`  let at = ${U.add(D(a.y.offset, 'a.y.offset'), U.mul('b', D(a.y.batchStride, 'a.y.batchStride')))} + d * ${D(P * F, 'P * F')} + i * ${D(F, 'F')} + kk;`);
-  e(`  let gh = b * ${D(3 * F * L * P, '3 * F * L * P')} + (d * ${D(P, 'P')} + i) * ${D(3 * F, '3 * F')} + kk;`);
-  e(`  let r = ${sig}(${vec(0)} + ${Bi}[kk] + ${G}[gh]);`);
-  e(`  let z = ${sig}(${vec(n)} + ${Bi}[${D(F, 'F')} + kk] + ${G}[gh + ${D(F, 'F')}]);`);
-  e(`  let nv = ${tanh}(${vec(2 * n)} + ${Bi}[${D(2 * F, '2 * F')} + kk] + r * ${G}[gh + ${D(2 * F, '2 * F')}]);`);
+  e(`  let gh = b * ${D(6 * F * L * P, '6 * F * L * P')} + (d * ${D(P, 'P')} + i) * ${D(6 * F, '6 * F')} + kk;`);
+  Gs.forEach((g) => {
+    e(`  let gi${g} = ${vec(g * n)} + ${Bi}[${g === 0 ? 'kk' : `${D(g * F, g === 1 ? 'F' : '2 * F')} + kk`}];`);
+    e(`  ${G}[gh + ${D((3 + g) * F, `${3 + g} * F`)}] = gi${g};`);
+  });
+  e(`  let r = ${sig}(gi0 + ${G}[gh]);`);
+  e(`  let z = ${sig}(gi1 + ${G}[gh + ${D(F, 'F')}]);`);
+  e(`  let nv = ${tanh}(gi2 + r * ${G}[gh + ${D(2 * F, '2 * F')}]);`);
   e(`  ${Y}[at] = (1.0 - z) * nv + z * ${Y}[at];`);
   e('}');
   const threads = { perExample: KT * Math.ceil(P / TP), fixed: KT * WG };
@@ -172,7 +179,7 @@ export function sweepKernels(st: LowerState, n: IrNode): void {
       value: (gen, b, j) => gen.value(x.id, b, j),
     }));
   }
-  const args = { node: n, y, scratch: st.sweepScratch!, nodes };
+  const args = { node: n, y, gates: st.sweepGates.get(n.id) ?? st.sweepScratch!, nodes };
   st.kernels.push(hiddenGemm(st, { ...args, name: kernelName(st, n, [], 'gemm_hh:') }));
   st.kernels.push(scanKernel(st, { ...args, name: kernelName(st, n, [], 'scan:') }));
 }

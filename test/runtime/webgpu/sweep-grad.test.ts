@@ -1,7 +1,7 @@
 // The sweep's reverse scan (sweep_grad) on WebGPU against the CPU interpreter: every direction,
 // H ≠ W, the sweep's output read in its line layout, the upstream gradient an expression; the
-// plain kernel and its subgroup variant (weight rows shared by broadcasts), with features that
-// fill one tile partly and two tiles.
+// plain kernel and its subgroup variant (weight rows shared by broadcasts), with features and
+// positions that fill one tile partly and two tiles.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireDevice } from '../../../runtime/webgpu/device.js';
 import { GraphBuilder } from '../../../bench/graph-builder.js';
@@ -37,8 +37,10 @@ describe('sweep_grad', () => {
     });
   }
 
-  it.each([0, 3])('direction %i, 11 features (two feature tiles): the plain kernel and the subgroup variant', async (dir) => {
-    const g = sweepGradGraph(11, 4, 6, dir).g;
+  // 16 features × 8 positions a tile: 19 features fill one tile and part of another, and lines
+  // of 10 or 11 positions one block and part of another.
+  it.each([0, 3])('direction %i, 19 features (two feature tiles), 10×11 map: the plain kernel and the subgroup variant', async (dir) => {
+    const g = sweepGradGraph(19, 10, 11, dir).g;
     const scan = (r: Awaited<ReturnType<typeof compareOnDevice>>) => r.program.kernels.find((k) => k.name.startsWith('scan:sweep_grad'))!;
     for (const d of [plain, device]) {
       const r = await compareOnDevice(d, g, { batch: 2 });
