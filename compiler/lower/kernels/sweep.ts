@@ -6,9 +6,10 @@
 //      gi = W_ih·[y(i−1), y(i), y(i+1)] + b_ih over the previous (already corrected) line, whose
 //      3F inputs are contiguous in this layout, then the GRU update with gh. gh and gi are kept
 //      side by side (`gates`, 6F per position), so that the backward (sweep-grad.ts) reads the
-//      gates instead of recomputing both products. Each invocation owns
-//      TK features × 3 gates × TP positions; the feature tile comes from the workgroup id so the
-//      W_ih loads are uniform, lanes take consecutive positions (across the batch).
+//      gates instead of recomputing both products. Each invocation owns TK features × 3 gates
+//      × TP consecutive positions of a line, whose three neighbours on the previous line are one
+//      window of TP + 2 loads per feature; the feature tile comes from the workgroup id so the
+//      W_ih loads are uniform.
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { broadcastRow, columnVectors, elementKernel, kernelName, subgroupVariant, workgroupMain } from './common.js';
@@ -71,7 +72,7 @@ export function hiddenGemm(st: LowerState, a: SweepArgs): KernelSpec {
 
 export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.opts.sweepTile ?? SWEEP_TILE): KernelSpec {
   const { F, L, P, reverse } = dims(a.node);
-  const TK = Math.min(tile.features, F), TP = tile.cols, WG = tile.wg, KT = Math.ceil(F / TK), per = WG * TP;
+  const TK = Math.min(tile.features, F), TP = tile.cols, WG = tile.wg, KT = Math.ceil(F / TK);
   const [wih, bih] = [a.node.inputs[1], a.node.inputs[3]].map((i) => st.locs[i]!.buffer);
   const kb = new KernelBuilder();
   const D = (n: number, key: string) => kb.dim(n, key);
@@ -82,31 +83,32 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   const S: string[] = [], SG: string[] = [];
   const e = (s: string) => (S.push(`  ${s}`), SG.push(`  ${s}`));
   const plain = (s: string) => S.push(`  ${s}`), shared = (s: string) => SG.push(`  ${s}`);
-  const Ks = [...Array(TK).keys()], Ps = [...Array(TP).keys()], Gs = [0, 1, 2];
+  const Ks = [...Array(TK).keys()], Gs = [0, 1, 2];
   const rowLoads = [...Array(Math.ceil((3 * TK) / WG)).keys()];
+  // Lane columns are (example, block of TP consecutive positions of the line).
+  const blocks = D(Math.ceil(P / TP), 'position blocks');
   e('let wid = wg.x + wg.y * u.wgx;');
-  e(`let ncols = u.batch * ${D(P, 'P')};`);
-  e(`let ncg = (ncols + ${per - 1}u) / ${per}u;`);
+  e(`let ncols = u.batch * ${blocks};`);
+  e(`let ncg = (ncols + ${WG - 1}u) / ${WG}u;`);
   e('let kt = wid / ncg;');
   e(`if (kt >= ${D(KT, 'KT')}) { return; }`);
-  e(`let colbase = (wid % ncg) * ${per}u + lid.x;`);
+  e(`let col = (wid % ncg) * ${WG}u + lid.x;`);
+  e('let cc = min(col, ncols - 1u);');
+  e(`let b = cc / ${blocks};`);
+  e(`let i0 = cc % ${blocks} * ${TP}u;`);
   // The direction is a uniform too: one kernel serves a sweep and its reverse.
   const rev = `${D(reverse ? 1 : 0, 'reverse')} != 0u`;
   e(`let d = select(u.step + 1u, ${D(L, 'L')} - 2u - u.step, ${rev});`);
   e(`let dp = select(d - 1u, d + 1u, ${rev});`);
-  for (const p of Ps) {
-    e(`let col${p} = colbase + ${p * WG}u;`);
-    e(`let cc${p} = min(col${p}, ncols - 1u);`);
-    e(`let b${p} = cc${p} / ${D(P, 'P')};`);
-    e(`let i${p} = cc${p} % ${D(P, 'P')};`);
-    e(`let eb${p} = ${U.add(D(a.y.offset, 'a.y.offset'), U.mul(`b${p}`, D(a.y.batchStride, 'a.y.batchStride')))};`);
-    // Neighbours i−1, i, i+1 on the previous line (features contiguous), zero outside the map.
-    e(`let nb${p} = eb${p} + dp * ${D(P * F, 'P * F')};`);
-    e(`let n0_${p} = nb${p} + (max(i${p}, 1u) - 1u) * ${D(F, 'F')};`);
-    e(`let n1_${p} = nb${p} + i${p} * ${D(F, 'F')};`);
-    e(`let n2_${p} = nb${p} + min(i${p} + 1u, ${D(P, 'P')} - 1u) * ${D(F, 'F')};`);
-    e(`let ok0_${p} = i${p} > 0u;`);
-    e(`let ok2_${p} = i${p} + 1u < ${D(P, 'P')};`);
+  // The previous line's features at positions i0 − 1 … i0 + TP (window slot q: i0 − 1 + q),
+  // zero outside the map: output p's neighbour s (i − 1 + s) is slot p + s, so the three
+  // neighbours share TP + 2 loads per feature.
+  const Qs = [...Array(TP + 2).keys()];
+  e(`let nb = ${U.add(D(a.y.offset, 'a.y.offset'), U.mul('b', D(a.y.batchStride, 'a.y.batchStride')))} + dp * ${D(P * F, 'P * F')};`);
+  for (const q of Qs) {
+    e(`let pos${q} = i32(i0) + ${q - 1};`);
+    e(`let ok${q} = pos${q} >= 0 && pos${q} < i32(${D(P, 'P')});`);
+    e(`let n${q} = nb + u32(clamp(pos${q}, 0, i32(${D(P, 'P')}) - 1)) * ${D(F, 'F')};`);
   }
   for (const g of Gs) for (const k of Ks) plain(`let w${g}_${k} = (${U.mul(D(F, 'F'), g)} + min(kt * ${TK}u + ${k}u, ${D(F, 'F')} - 1u)) * ${D(3 * F, '3 * F')};`);
   for (const l of rowLoads) {
@@ -118,24 +120,21 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   for (const g of Gs) for (const k of Ks) for (const c of cv.groups) e(`var acc${g}_${k}_${c} = ${cv.type}();`);
   // One product per accumulator update (llvmpipe masks each loop-carried update; wider sums
   // per update measured slower).
+  e(`for (var f = 0u; f < ${D(F, 'F')}; f++) {`);
+  for (const q of Qs) e(`  let x${q} = select(0.0, ${Y}[n${q} + f], ok${q});`);
   for (const seg of [0, 1, 2]) {
-    e(`for (var f = 0u; f < ${D(F, 'F')}; f++) {`);
-    for (const p of Ps) {
-      const load = `${Y}[n${seg}_${p} + f]`;
-      e(`  let x${p} = ${seg === 1 ? load : `select(0.0, ${load}, ok${seg}_${p})`};`);
-    }
-    for (const c of cv.groups) e(`  let xv${c} = ${cv.of(c, (p) => `x${p}`)};`);
-    for (const l of rowLoads) shared(`  let wr${l} = ${Wi}[wl${l} + ${U.mul(D(F, 'F'), seg)} + f];`);
+    for (const c of cv.groups) e(`  let xv${seg}_${c} = ${cv.of(c, (p) => `x${p + seg}`)};`);
+    for (const l of rowLoads) shared(`  let wr${seg}_${l} = ${Wi}[wl${l} + ${U.mul(D(F, 'F'), seg)} + f];`);
     for (const g of Gs) {
       for (const k of Ks) {
         const j = g * TK + k;
-        plain(`  let wv${g}_${k} = ${Wi}[w${g}_${k} + ${U.mul(D(F, 'F'), seg)} + f];`);
-        shared(`  let wv${g}_${k} = ${broadcastRow('wr', j, WG)};`);
-        for (const c of cv.groups) e(`  acc${g}_${k}_${c} += wv${g}_${k} * xv${c};`);
+        plain(`  let wv${seg}_${g}_${k} = ${Wi}[w${g}_${k} + ${U.mul(D(F, 'F'), seg)} + f];`);
+        shared(`  let wv${seg}_${g}_${k} = ${broadcastRow(`wr${seg}_`, j, WG)};`);
+        for (const c of cv.groups) e(`  acc${g}_${k}_${c} += wv${seg}_${g}_${k} * xv${seg}_${c};`);
       }
     }
-    e('}');
   }
+  e('}');
   // The GRU update, in a loop over the tile so its code exists once; the accumulators go
   // through a private array read back at a dynamic index.
   const sig = kb.helper('sigmoid'), tanh = kb.helper('tanh');
@@ -143,11 +142,9 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   e(`var accs: array<${cv.type}, ${(3 * n) / cv.width}>;`);
   for (const g of Gs) for (const k of Ks) for (const c of cv.groups) e(`accs[${(g * TK + k) * cv.groups.length + c}] = acc${g}_${k}_${c};`);
   e(`for (var t = 0u; t < ${opaque(n)}; t++) {`);
-  e(`  let col = colbase + (t % ${TP}u) * ${WG}u;`);
+  e(`  let i = i0 + t % ${TP}u;`);
   e(`  let kk = kt * ${TK}u + t / ${TP}u;`);
-  e(`  if (col >= ncols || kk >= ${D(F, 'F')}) { continue; }`);
-  e(`  let b = col / ${D(P, 'P')};`);
-  e(`  let i = col % ${D(P, 'P')};`);
+  e(`  if (col >= ncols || i >= ${D(P, 'P')} || kk >= ${D(F, 'F')}) { continue; }`);
   e(`  let at = ${U.add(D(a.y.offset, 'a.y.offset'), U.mul('b', D(a.y.batchStride, 'a.y.batchStride')))} + d * ${D(P * F, 'P * F')} + i * ${D(F, 'F')} + kk;`);
   e(`  let gh = b * ${D(6 * F * L * P, '6 * F * L * P')} + (d * ${D(P, 'P')} + i) * ${D(6 * F, '6 * F')} + kk;`);
   Gs.forEach((g) => {
