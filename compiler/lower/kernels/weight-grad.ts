@@ -97,6 +97,20 @@ function correlation(st: LowerState, node: IrNode): Correlation {
 }
 
 /**
+ * The same correlation over the transposed maps (rows and columns swapped, strides included): a
+ * sweep along columns, whose taps run down a column, becomes one whose taps run along a row, as
+ * the kernel-row variant wants. dW does not depend on the positions' order.
+ */
+function transposed(k: Correlation): Correlation {
+  const flip = (o: Operand): Operand => {
+    const s = o.loc.strides ?? { c: o.h * o.w, y: o.w, x: 1 };
+    return { ...o, h: o.w, w: o.h, loc: { ...o.loc, strides: { c: s.c, y: s.x, x: s.y } } };
+  };
+  const { rowY, colY, offY, rowX, colX, offX } = k.shift;
+  return { ...k, A: flip(k.A), B: flip(k.B), shift: { rowY: rowX, colY: colX, offY: offX, rowX: rowY, colX: colY, offX: offY } };
+}
+
+/**
  * One tile per lane layout, so that a model's weight gradients share two kernels: positions
  * 16 rows × 8 columns, channels 16 rows × 4 lane columns. Operands with fewer channels compute
  * clamped duplicate rows or columns and store none of them. The positions kernel's subgroup
@@ -228,8 +242,11 @@ export function weightGradKernel(st: LowerState, name: string, node: IrNode, out
   const threads = { perExample: 0, fixed: groups * t.wg };
   // With subgroups, lanes over channels with broadcast rows beat lanes over positions on every
   // map size measured (bench/weight-grad.ts --tiles), so a positions kernel's variant is that one.
+  const kt = transposed(k);
   const subgroup = rowTapsApply(k)
     ? rowTapsVariant(k, out)
+    : rowTapsApply(kt)
+    ? rowTapsVariant(kt, out)
     : pos
     ? weightGradKernel(st, name, node, out, nodes, subgroupTile(k)).subgroup
     : subgroupVariant(kb, workgroupMain(t.wg, G, true), threads, decls);

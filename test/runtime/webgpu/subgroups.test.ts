@@ -117,14 +117,15 @@ describe('the kernel-row weight-gradient variant', () => {
     });
   }
 
-  it('conv_transpose2d 3×3 stride 1, and a W_ih gradient of sweeps along rows, from channel slices', async () => {
+  // A sweep along columns runs the variant over the transposed maps.
+  it('conv_transpose2d 3×3 stride 1, and W_ih gradients of sweeps in all four directions, from channel slices', async () => {
     const b = new GraphBuilder();
     b.output('convT', convGrad('conv_transpose2d_grad_weight', b, [5, 6, 7], 18, 3, 1));
     const F = 16;
     const dgi = b.add('slice_channels', [b.input('dgi', [3 * F + 5, 5, 7])], { start: 5, size: 3 * F });
     const y = b.add('slice_channels', [b.input('y', [F + 3, 5, 7])], { start: 1, size: F });
-    for (const direction of [2, 3]) b.output(`wih${direction}`, b.add('sweep_grad_wih', [dgi, y], { direction }, false));
-    rowTaps(await expectAgreement(subgroups, b, { batch: 3 }), 3);
+    for (const direction of [0, 1, 2, 3]) b.output(`wih${direction}`, b.add('sweep_grad_wih', [dgi, y], { direction }, false));
+    rowTaps(await expectAgreement(subgroups, b, { batch: 3 }), 5);
   });
 });
 
