@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { acquireDevice, createStorageBuffer, readBuffer } from '../runtime/webgpu/device.js';
 import { gpuWait } from '../runtime/webgpu/wait.js';
-import { createMatmul, DEFAULT_MATMUL_TILE, type MatmulTile } from '../compiler/lower/kernels/matmul.js';
+import { createMatmul, DEFAULT_MATMUL_TILE, type MatmulTile } from './matmul-kernel.js';
 
 export const MATMUL_TILE_CANDIDATES: MatmulTile[] = [
   { rows: 4, cols: 4, wgCols: 8, wgRows: 8 },

@@ -13,8 +13,7 @@
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { broadcastRow, columnVectors, elementKernel, kernelName, subgroupVariant, workgroupMain } from './common.js';
-import { matmulKernel, type MatmulTile } from './matmul.js';
-import { opaque, uniformStruct } from '../../../runtime/webgpu/uniforms.js';
+import { opaque } from '../../../runtime/webgpu/uniforms.js';
 import type { Loc, LowerState } from '../state.js';
 import { KernelBuilder, U } from '../wgsl.js';
 
@@ -23,8 +22,6 @@ export interface SweepTile {
   features: number;
   cols: number;
   wg: number;
-  /** Tile of the hidden-state GEMM (matmul generator). */
-  gemm?: MatmulTile;
 }
 
 /** 4 features × 3 gates × 8 positions per invocation. */
@@ -46,125 +43,179 @@ function dims(node: IrNode) {
   return { F, L: alongCols ? W : H, P: alongCols ? H : W, reverse: node.attrs.direction === 1 || node.attrs.direction === 3 };
 }
 
-/** gates[b, line, pos, 0..3F) = Y[b, line, pos, :]·W_hhᵀ + b_hh, one GEMM batched over the examples. */
-export function hiddenGemm(st: LowerState, a: SweepArgs): KernelSpec {
+/**
+ * A register tile of TK features × 3 gates × TP consecutive positions of one line per
+ * invocation: lanes take columns (example b, position block i0 … i0 + TP − 1), the feature tile
+ * kt comes from the workgroup id, so weight rows are uniform. Two variants, line by line the
+ * same but for the weight loads: plain (workgroup-uniform addresses) and with each lane loading
+ * one of the tile's 3·TK weight rows, shared by subgroup broadcasts (KernelSpec.subgroup).
+ */
+class GateTile {
+  readonly S: string[] = [];
+  readonly SG: string[] = [];
+  readonly Ks: number[];
+  readonly Gs = [0, 1, 2];
+  /** Accumulators over the positions as vectors (columnVectors). */
+  readonly cv: ReturnType<typeof columnVectors>;
+  private readonly rowLoads: number[];
+
+  constructor(readonly kb: KernelBuilder, readonly F: number, readonly TK: number, readonly TP: number, readonly WG: number) {
+    this.Ks = [...Array(TK).keys()];
+    this.cv = columnVectors(TP);
+    this.rowLoads = [...Array(Math.ceil((3 * TK) / WG)).keys()];
+  }
+
+  e(line: string) { this.S.push(`  ${line}`); this.SG.push(`  ${line}`); }
+  plain(line: string) { this.S.push(`  ${line}`); }
+  shared(line: string) { this.SG.push(`  ${line}`); }
+  D(n: number, key: string) { return this.kb.dim(n, key); }
+
+  /** `col`, `b`, `i0` and `kt`, with `per` more workgroups per feature tile (e.g. lines). */
+  lanes(P: number, per: { n: number; key: string; name: string } | undefined) {
+    const blocks = this.D(Math.ceil(P / this.TP), 'position blocks');
+    this.e('let wid = wg.x + wg.y * u.wgx;');
+    this.e(`let ncols = u.batch * ${blocks};`);
+    this.e(`let ncg = (ncols + ${this.WG - 1}u) / ${this.WG}u;`);
+    const groups = per ? `ncg * ${this.D(per.n, per.key)}` : 'ncg';
+    this.e(`let kt = wid / (${groups});`);
+    this.e(`if (kt >= ${this.D(Math.ceil(this.F / this.TK), 'KT')}) { return; }`);
+    if (per) this.e(`let ${per.name} = wid / ncg % ${this.D(per.n, per.key)};`);
+    this.e(`let col = (wid % ncg) * ${this.WG}u + lid.x;`);
+    this.e('let cc = min(col, ncols - 1u);');
+    this.e(`let b = cc / ${blocks};`);
+    this.e(`let i0 = cc % ${blocks} * ${this.TP}u;`);
+  }
+
+  /** Row addresses `${name}…` of the tile's rows (gate g, feature kt·TK + k) in a matrix of `cols` columns. */
+  weightRows(name: string, cols: number, key: string) {
+    const { F, TK, WG } = this;
+    const Fd = this.D(F, 'F'), C = this.D(cols, key);
+    for (const g of this.Gs) for (const k of this.Ks) this.plain(`let ${name}${g}_${k} = (${U.mul(Fd, g)} + min(kt * ${TK}u + ${k}u, ${Fd} - 1u)) * ${C};`);
+    for (const l of this.rowLoads) {
+      const j = `min(${l === 0 ? 'sid' : `sid + ${l * WG}u`}, ${3 * TK - 1}u)`;
+      this.shared(`let ${name}l${l} = (${j} / ${TK}u * ${Fd} + min(kt * ${TK}u + ${j} % ${TK}u, ${Fd} - 1u)) * ${C};`);
+    }
+  }
+
+  declare(acc: string) {
+    for (const g of this.Gs) for (const k of this.Ks) for (const c of this.cv.groups) this.e(`var ${acc}${g}_${k}_${c} = ${this.cv.type}();`);
+  }
+
+  /** acc(g, k) += W[row(g, k) + at] · xv(c), inside a loop (one product per update: llvmpipe masks each loop-carried update, and wider sums per update measured slower). */
+  accumulate(acc: string, W: string, rows: string, at: string, xv: (c: number) => string, tag: string) {
+    for (const l of this.rowLoads) this.shared(`  let wr${tag}_${l} = ${W}[${rows}l${l} + ${at}];`);
+    for (const g of this.Gs) {
+      for (const k of this.Ks) {
+        this.plain(`  let wv${tag}_${g}_${k} = ${W}[${rows}${g}_${k} + ${at}];`);
+        this.shared(`  let wv${tag}_${g}_${k} = ${broadcastRow(`wr${tag}_`, g * this.TK + k, this.WG)};`);
+        for (const c of this.cv.groups) this.e(`  ${acc}${g}_${k}_${c} += wv${tag}_${g}_${k} * ${xv(c)};`);
+      }
+    }
+  }
+
+  /**
+   * The tile's accumulators into a private array, then `body` once per output (position i,
+   * feature kk) in a loop, reading gate g's sum as `sum(g)`: the code exists once, not per output.
+   */
+  eachOutput(acc: string, P: number, body: (sum: (g: number) => string) => string[]) {
+    const { cv, TK, TP } = this, n = TK * TP;
+    this.e(`var accs: array<${cv.type}, ${(3 * n) / cv.width}>;`);
+    for (const g of this.Gs) for (const k of this.Ks) for (const c of cv.groups) this.e(`accs[${(g * TK + k) * cv.groups.length + c}] = ${acc}${g}_${k}_${c};`);
+    this.e(`for (var t = 0u; t < ${opaque(n)}; t++) {`);
+    this.e(`  let i = i0 + t % ${TP}u;`);
+    this.e(`  let kk = kt * ${TK}u + t / ${TP}u;`);
+    this.e(`  if (col >= ncols || i >= ${this.D(P, 'P')} || kk >= ${this.D(this.F, 'F')}) { continue; }`);
+    for (const l of body((g) => cv.element('accs', U.add('t', g * n)))) this.e(`  ${l}`);
+    this.e('}');
+  }
+
+  kernel(base: Omit<KernelSpec, 'wgsl' | 'dims' | 'entry' | 'bindings' | 'threads' | 'workgroupSize' | 'subgroup'>, threads: KernelSpec['threads']): KernelSpec {
+    return {
+      ...base, wgsl: this.kb.module(workgroupMain(this.WG, this.S)), dims: this.kb.dims(), entry: 'main', bindings: this.kb.specBindings(),
+      threads, workgroupSize: this.WG, subgroup: subgroupVariant(this.kb, workgroupMain(this.WG, this.SG, true), threads),
+    };
+  }
+}
+
+/** Address of gate row 0 of (example b, line d, position i) in the gates buffer. */
+const gateRow = (t: GateTile, L: number, P: number) =>
+  `b * ${t.D(6 * t.F * L * P, '6 * F * L * P')} + (d * ${t.D(P, 'P')} + i) * ${t.D(6 * t.F, '6 * F')} + kk`;
+
+/** gates[b, d, i, 0..3F) = W_hh·h + b_hh for every line d and position i (h: the line before its update). */
+export function hiddenKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.opts.sweepTile ?? SWEEP_TILE): KernelSpec {
   const { F, L, P } = dims(a.node);
+  const t = new GateTile(new KernelBuilder(), F, Math.min(tile.features, F), tile.cols, tile.wg);
   const [whh, bhh] = [a.node.inputs[2], a.node.inputs[4]].map((i) => st.locs[i]!.buffer);
-  const M = L * P;
-  const kb = new KernelBuilder();
-  const mm = matmulKernel({
-    M, N: 3 * F, K: F, batch: 1, transB: true, lda: F, ldb: F, ldc: 6 * F,
-    strideA: a.y.batchStride, offsetA: a.y.offset, strideB: 0, strideC: 6 * F * M, bias: true,
-    runtimeBatch: { batch: 'u.batch', workgroupId: 'wg.x + wg.y * u.wgx' },
-    dim: (n, key) => kb.dim(n, key),
-    label: a.name,
-    ...(st.opts.sweepTile?.gemm ? { tile: st.opts.sweepTile.gemm } : {}),
-  });
-  const bufs = { a: a.y.buffer, b: whh, c: a.gates, bias: bhh };
-  const uniforms = `${uniformStruct(kb.dims().length)}\n@group(0) @binding(4) var<uniform> u: Uniforms;`;
-  return {
-    name: a.name, wgsl: `${uniforms}\n${mm.wgsl}`, dims: kb.dims(), entry: mm.entryPoint,
-    bindings: mm.bindings.map((k) => ({ buffer: bufs[k], access: k === 'c' ? 'read_write' as const : 'read' as const })),
-    threads: { perExample: mm.groupsPerItem * mm.workgroupSize, fixed: 0 }, workgroupSize: mm.workgroupSize, nodes: a.nodes,
-    ...(a.node.source ? { source: a.node.source } : {}),
-  };
+  const Y = t.kb.buf(a.y.buffer), Wh = t.kb.buf(whh), Bh = t.kb.buf(bhh), G = t.kb.buf(a.gates, 'read_write');
+  const Fd = t.D(F, 'F'), Ps = [...Array(t.TP).keys()];
+  t.lanes(P, { n: L, key: 'L', name: 'd' });
+  const hb = `${U.add(t.D(a.y.offset, 'a.y.offset'), U.mul('b', t.D(a.y.batchStride, 'a.y.batchStride')))} + d * ${t.D(P * F, 'P * F')}`;
+  for (const p of Ps) t.e(`let h${p} = ${hb} + min(i0 + ${p}u, ${t.D(P, 'P')} - 1u) * ${Fd};`);
+  t.weightRows('w', F, 'F');
+  t.declare('acc');
+  t.e(`for (var f = 0u; f < ${Fd}; f++) {`);
+  for (const p of Ps) t.e(`  let x${p} = ${Y}[h${p} + f];`);
+  for (const c of t.cv.groups) t.e(`  let xv${c} = ${t.cv.of(c, (p) => `x${p}`)};`);
+  t.accumulate('acc', Wh, 'w', 'f', (c) => `xv${c}`, '');
+  t.e('}');
+  t.eachOutput('acc', P, (sum) => [
+    `let gh = ${gateRow(t, L, P)};`,
+    ...t.Gs.map((g) => `${G}[gh${g === 0 ? '' : ` + ${t.D(g * F, g === 1 ? 'F' : '2 * F')}`}] = ${sum(g)} + ${Bh}[${g === 0 ? 'kk' : `${t.D(g * F, g === 1 ? 'F' : '2 * F')} + kk`}];`),
+  ]);
+  const KT = Math.ceil(F / t.TK);
+  return t.kernel({ name: a.name, nodes: a.nodes, ...(a.node.source ? { source: a.node.source } : {}) },
+    { perExample: KT * L * Math.ceil(P / t.TP), fixed: KT * L * t.WG });
 }
 
 export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.opts.sweepTile ?? SWEEP_TILE): KernelSpec {
   const { F, L, P, reverse } = dims(a.node);
-  const TK = Math.min(tile.features, F), TP = tile.cols, WG = tile.wg, KT = Math.ceil(F / TK);
+  const t = new GateTile(new KernelBuilder(), F, Math.min(tile.features, F), tile.cols, tile.wg);
   const [wih, bih] = [a.node.inputs[1], a.node.inputs[3]].map((i) => st.locs[i]!.buffer);
-  const kb = new KernelBuilder();
-  const D = (n: number, key: string) => kb.dim(n, key);
-  const Y = kb.buf(a.y.buffer, 'read_write'), Wi = kb.buf(wih), Bi = kb.buf(bih), G = kb.buf(a.gates, 'read_write');
-  // Two variants, line by line the same but for the W_ih loads: plain (workgroup-uniform
-  // addresses) and with each lane loading one of the tile's 3·TK weight rows, shared by subgroup
-  // broadcasts (KernelSpec.subgroup), as the conv kernels do.
-  const S: string[] = [], SG: string[] = [];
-  const e = (s: string) => (S.push(`  ${s}`), SG.push(`  ${s}`));
-  const plain = (s: string) => S.push(`  ${s}`), shared = (s: string) => SG.push(`  ${s}`);
-  const Ks = [...Array(TK).keys()], Gs = [0, 1, 2];
-  const rowLoads = [...Array(Math.ceil((3 * TK) / WG)).keys()];
-  // Lane columns are (example, block of TP consecutive positions of the line).
-  const blocks = D(Math.ceil(P / TP), 'position blocks');
-  e('let wid = wg.x + wg.y * u.wgx;');
-  e(`let ncols = u.batch * ${blocks};`);
-  e(`let ncg = (ncols + ${WG - 1}u) / ${WG}u;`);
-  e('let kt = wid / ncg;');
-  e(`if (kt >= ${D(KT, 'KT')}) { return; }`);
-  e(`let col = (wid % ncg) * ${WG}u + lid.x;`);
-  e('let cc = min(col, ncols - 1u);');
-  e(`let b = cc / ${blocks};`);
-  e(`let i0 = cc % ${blocks} * ${TP}u;`);
+  const Y = t.kb.buf(a.y.buffer, 'read_write'), Wi = t.kb.buf(wih), Bi = t.kb.buf(bih), G = t.kb.buf(a.gates, 'read_write');
+  const Fd = t.D(F, 'F'), Pd = t.D(P, 'P');
+  t.lanes(P, undefined);
   // The direction is a uniform too: one kernel serves a sweep and its reverse.
-  const rev = `${D(reverse ? 1 : 0, 'reverse')} != 0u`;
-  e(`let d = select(u.step + 1u, ${D(L, 'L')} - 2u - u.step, ${rev});`);
-  e(`let dp = select(d - 1u, d + 1u, ${rev});`);
+  const rev = `${t.D(reverse ? 1 : 0, 'reverse')} != 0u`;
+  t.e(`let d = select(u.step + 1u, ${t.D(L, 'L')} - 2u - u.step, ${rev});`);
+  t.e(`let dp = select(d - 1u, d + 1u, ${rev});`);
   // The previous line's features at positions i0 − 1 … i0 + TP (window slot q: i0 − 1 + q),
   // zero outside the map: output p's neighbour s (i − 1 + s) is slot p + s, so the three
   // neighbours share TP + 2 loads per feature.
-  const Qs = [...Array(TP + 2).keys()];
-  e(`let nb = ${U.add(D(a.y.offset, 'a.y.offset'), U.mul('b', D(a.y.batchStride, 'a.y.batchStride')))} + dp * ${D(P * F, 'P * F')};`);
+  const Qs = [...Array(t.TP + 2).keys()];
+  const line = (l: string) => `${U.add(t.D(a.y.offset, 'a.y.offset'), U.mul('b', t.D(a.y.batchStride, 'a.y.batchStride')))} + ${l} * ${t.D(P * F, 'P * F')}`;
+  t.e(`let nb = ${line('dp')};`);
   for (const q of Qs) {
-    e(`let pos${q} = i32(i0) + ${q - 1};`);
-    e(`let ok${q} = pos${q} >= 0 && pos${q} < i32(${D(P, 'P')});`);
-    e(`let n${q} = nb + u32(clamp(pos${q}, 0, i32(${D(P, 'P')}) - 1)) * ${D(F, 'F')};`);
+    t.e(`let pos${q} = i32(i0) + ${q - 1};`);
+    t.e(`let ok${q} = pos${q} >= 0 && pos${q} < i32(${Pd});`);
+    t.e(`let n${q} = nb + u32(clamp(pos${q}, 0, i32(${Pd}) - 1)) * ${Fd};`);
   }
-  for (const g of Gs) for (const k of Ks) plain(`let w${g}_${k} = (${U.mul(D(F, 'F'), g)} + min(kt * ${TK}u + ${k}u, ${D(F, 'F')} - 1u)) * ${D(3 * F, '3 * F')};`);
-  for (const l of rowLoads) {
-    const j = `min(${l === 0 ? 'sid' : `sid + ${l * WG}u`}, ${3 * TK - 1}u)`;
-    shared(`let wl${l} = (${j} / ${TK}u * ${D(F, 'F')} + min(kt * ${TK}u + ${j} % ${TK}u, ${D(F, 'F')} - 1u)) * ${D(3 * F, '3 * F')};`);
-  }
-  // Accumulators over the positions as vectors (columnVectors).
-  const cv = columnVectors(TP), vec = (f: number) => cv.element('accs', U.add('t', f));
-  for (const g of Gs) for (const k of Ks) for (const c of cv.groups) e(`var acc${g}_${k}_${c} = ${cv.type}();`);
-  // One product per accumulator update (llvmpipe masks each loop-carried update; wider sums
-  // per update measured slower).
-  e(`for (var f = 0u; f < ${D(F, 'F')}; f++) {`);
-  for (const q of Qs) e(`  let x${q} = select(0.0, ${Y}[n${q} + f], ok${q});`);
+  t.weightRows('w', 3 * F, '3 * F');
+  t.declare('acc');
+  t.e(`for (var f = 0u; f < ${Fd}; f++) {`);
+  for (const q of Qs) t.e(`  let x${q} = select(0.0, ${Y}[n${q} + f], ok${q});`);
   for (const seg of [0, 1, 2]) {
-    for (const c of cv.groups) e(`  let xv${seg}_${c} = ${cv.of(c, (p) => `x${p + seg}`)};`);
-    for (const l of rowLoads) shared(`  let wr${seg}_${l} = ${Wi}[wl${l} + ${U.mul(D(F, 'F'), seg)} + f];`);
-    for (const g of Gs) {
-      for (const k of Ks) {
-        const j = g * TK + k;
-        plain(`  let wv${seg}_${g}_${k} = ${Wi}[w${g}_${k} + ${U.mul(D(F, 'F'), seg)} + f];`);
-        shared(`  let wv${seg}_${g}_${k} = ${broadcastRow(`wr${seg}_`, j, WG)};`);
-        for (const c of cv.groups) e(`  acc${g}_${k}_${c} += wv${seg}_${g}_${k} * xv${seg}_${c};`);
-      }
-    }
+    for (const c of t.cv.groups) t.e(`  let xv${seg}_${c} = ${t.cv.of(c, (p) => `x${p + seg}`)};`);
+    t.accumulate('acc', Wi, 'w', `${U.mul(Fd, seg)} + f`, (c) => `xv${seg}_${c}`, `${seg}`);
   }
-  e('}');
-  // The GRU update, in a loop over the tile so its code exists once; the accumulators go
-  // through a private array read back at a dynamic index.
-  const sig = kb.helper('sigmoid'), tanh = kb.helper('tanh');
-  const n = TK * TP;
-  e(`var accs: array<${cv.type}, ${(3 * n) / cv.width}>;`);
-  for (const g of Gs) for (const k of Ks) for (const c of cv.groups) e(`accs[${(g * TK + k) * cv.groups.length + c}] = acc${g}_${k}_${c};`);
-  e(`for (var t = 0u; t < ${opaque(n)}; t++) {`);
-  e(`  let i = i0 + t % ${TP}u;`);
-  e(`  let kk = kt * ${TK}u + t / ${TP}u;`);
-  e(`  if (col >= ncols || i >= ${D(P, 'P')} || kk >= ${D(F, 'F')}) { continue; }`);
-  e(`  let at = ${U.add(D(a.y.offset, 'a.y.offset'), U.mul('b', D(a.y.batchStride, 'a.y.batchStride')))} + d * ${D(P * F, 'P * F')} + i * ${D(F, 'F')} + kk;`);
-  e(`  let gh = b * ${D(6 * F * L * P, '6 * F * L * P')} + (d * ${D(P, 'P')} + i) * ${D(6 * F, '6 * F')} + kk;`);
-  Gs.forEach((g) => {
-    e(`  let gi${g} = ${vec(g * n)} + ${Bi}[${g === 0 ? 'kk' : `${D(g * F, g === 1 ? 'F' : '2 * F')} + kk`}];`);
-    e(`  ${G}[gh + ${D((3 + g) * F, `${3 + g} * F`)}] = gi${g};`);
-  });
-  e(`  let r = ${sig}(gi0 + ${G}[gh]);`);
-  e(`  let z = ${sig}(gi1 + ${G}[gh + ${D(F, 'F')}]);`);
-  e(`  let nv = ${tanh}(gi2 + r * ${G}[gh + ${D(2 * F, '2 * F')}]);`);
-  e(`  ${Y}[at] = (1.0 - z) * nv + z * ${Y}[at];`);
-  e('}');
-  const threads = { perExample: KT * Math.ceil(P / TP), fixed: KT * WG };
-  return {
-    name: a.name, wgsl: kb.module(workgroupMain(WG, S)), dims: kb.dims(), entry: 'main', bindings: kb.specBindings(), threads, workgroupSize: WG,
-    steps: L - 1, nodes: a.nodes, ...(a.node.source ? { source: a.node.source } : {}),
-    subgroup: subgroupVariant(kb, workgroupMain(WG, SG, true), threads),
-  };
+  t.e('}');
+  // The GRU update, keeping gi beside gh for the backward.
+  const sig = t.kb.helper('sigmoid'), tanh = t.kb.helper('tanh');
+  const off = (g: number) => t.D(g * F, g === 1 ? 'F' : `${g} * F`);
+  t.eachOutput('acc', P, (sum) => [
+    `let at = ${line('d')} + i * ${Fd} + kk;`,
+    `let gh = ${gateRow(t, L, P)};`,
+    ...t.Gs.flatMap((g) => [`let gi${g} = ${sum(g)} + ${Bi}[${g === 0 ? 'kk' : `${off(g)} + kk`}];`, `${G}[gh + ${off(3 + g)}] = gi${g};`]),
+    `let r = ${sig}(gi0 + ${G}[gh]);`,
+    `let z = ${sig}(gi1 + ${G}[gh + ${off(1)}]);`,
+    `let nv = ${tanh}(gi2 + r * ${G}[gh + ${off(2)}]);`,
+    `${Y}[at] = (1.0 - z) * nv + z * ${Y}[at];`,
+  ]);
+  const KT = Math.ceil(F / t.TK);
+  return t.kernel({ name: a.name, steps: L - 1, nodes: a.nodes, ...(a.node.source ? { source: a.node.source } : {}) },
+    { perExample: KT * Math.ceil(P / t.TP), fixed: KT * t.WG });
 }
 
-/** A sweep's kernels: a copy of its input unless it updates it in place, the hidden-state GEMM, the scan. */
+/** A sweep's kernels: a copy of its input unless it updates it in place, the hidden-state gates, the scan. */
 export function sweepKernels(st: LowerState, n: IrNode): void {
   const y = st.locs[n.id]!;
   const nodes = [n.id];
@@ -177,6 +228,6 @@ export function sweepKernels(st: LowerState, n: IrNode): void {
     }));
   }
   const args = { node: n, y, gates: st.sweepGates.get(n.id) ?? st.sweepScratch!, nodes };
-  st.kernels.push(hiddenGemm(st, { ...args, name: kernelName(st, n, [], 'gemm_hh:') }));
+  st.kernels.push(hiddenKernel(st, { ...args, name: kernelName(st, n, [], 'hidden:') }));
   st.kernels.push(scanKernel(st, { ...args, name: kernelName(st, n, [], 'scan:') }));
 }

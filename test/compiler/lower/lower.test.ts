@@ -45,13 +45,13 @@ describe('lowering to WGSL kernels', () => {
     });
   }
 
-  it('lowers each sweep to one hidden-state GEMM and a scan of L − 1 steps, in place', () => {
+  it('lowers each sweep to one hidden-state kernel and a scan of L − 1 steps, in place', () => {
     const g = graphs('fmnist-sdn').elbo;
     const p = lowerGraph(g);
     const sweeps = g.nodes.filter((n) => n.op === 'sdn_sweep');
-    const gemms = p.kernels.filter((k) => k.name.startsWith('gemm_hh:'));
+    const hidden = p.kernels.filter((k) => k.name.startsWith('hidden:'));
     const scans = p.kernels.filter((k) => k.name.startsWith('scan:'));
-    expect(gemms).toHaveLength(sweeps.length);
+    expect(hidden).toHaveLength(sweeps.length);
     expect(scans.map((k) => k.steps)).toEqual(sweeps.map((n) => (n.attrs.direction as number) < 2 ? n.shape[2] - 1 : n.shape[1] - 1));
     expect(p.kernels.filter((k) => k.name.startsWith('copy:'))).toEqual([]);
   });

@@ -148,7 +148,7 @@ describe('the SDN sweep as a scan', () => {
     const r = await check(b);
     const names = r.program.kernels.map((k) => k.name);
     expect(names.filter((n) => n.startsWith('copy:'))).toHaveLength(1);
-    expect(names.filter((n) => n.startsWith('gemm_hh:'))).toHaveLength(3);
+    expect(names.filter((n) => n.startsWith('hidden:'))).toHaveLength(3);
     expect(kernelOps(r, b)).toContainEqual(['conv2d', 'tanh']);
   });
 

@@ -1,4 +1,6 @@
-// WGSL generator for a register-blocked GEMM, C[b] = epilogue(A[b] · B[b] + bias) for b < batch.
+// WGSL generator for a register-blocked GEMM, C[b] = epilogue(A[b] · B[b] + bias) for b < batch:
+// the benchmarks' reference of a plain GEMM on this adapter (bench/matmul.ts). The compiler's
+// kernels no longer use it (the sweeps' hidden-state product is compiler/lower/kernels/sweep.ts).
 //
 // Each invocation accumulates a tile.rows × tile.cols block of C in vec4 registers (tile.cols
 // a multiple of 4), reading A and B straight from storage, with no workgroup memory (on
@@ -26,7 +28,7 @@
 //   4x4  wg 8x1    8.3 /  6.3   cpu 11.8 / 10.1
 //   4x4  wg 16x16  -   /  5.0;  8x4 wg 4x4: 2.1 / 3.8 (small workgroups are slow on llvmpipe)
 // fma(b, a, acc) instead of acc += b * a: no gain (10.1 vs 10.7 at 1024³).
-import { createComputePipeline } from '../../../runtime/webgpu/device.js';
+import { createComputePipeline } from '../runtime/webgpu/device.js';
 
 export interface MatmulTile {
   /** Rows of C per invocation. */

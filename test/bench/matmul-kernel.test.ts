@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMatmul, matmulKernel, type MatmulSpec, type MatmulTile } from '../../../compiler/lower/kernels/matmul.js';
-import { acquireDevice, createStorageBuffer, readBuffer } from '../../../runtime/webgpu/device.js';
+import { createMatmul, matmulKernel, type MatmulSpec, type MatmulTile } from '../../bench/matmul-kernel.js';
+import { acquireDevice, createStorageBuffer, readBuffer } from '../../runtime/webgpu/device.js';
 
 /** Deterministic values in [-1, 1) (a small LCG; the tests need no statistical quality). */
 function fill(n: number, seed: number): Float32Array {
