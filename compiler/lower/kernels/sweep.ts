@@ -122,10 +122,11 @@ class GateTile {
     this.e(`var accs: array<${cv.type}, ${(3 * n) / cv.width}>;`);
     for (const g of this.Gs) for (const k of this.Ks) for (const c of cv.groups) this.e(`accs[${(g * TK + k) * cv.groups.length + c}] = ${acc}${g}_${k}_${c};`);
     this.e(`for (var t = 0u; t < ${opaque(n)}; t++) {`);
-    this.e(`  let i = i0 + t % ${TP}u;`);
-    this.e(`  let kk = kt * ${TK}u + t / ${TP}u;`);
+    this.e(`  let i = i0 + t / ${TK}u;`);
+    this.e(`  let kk = kt * ${TK}u + t % ${TK}u;`);
     this.e(`  if (col >= ncols || i >= ${this.D(P, 'P')} || kk >= ${this.D(this.F, 'F')}) { continue; }`);
-    for (const l of body((g) => cv.element('accs', U.add('t', g * n)))) this.e(`  ${l}`);
+    this.e(`  let at = t % ${TK}u * ${TP}u + t / ${TK}u;`);
+    for (const l of body((g) => cv.element('accs', U.add('at', g * n)))) this.e(`  ${l}`);
     this.e('}');
   }
 
@@ -202,13 +203,13 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   const sig = t.kb.helper('sigmoid'), tanh = t.kb.helper('tanh');
   const off = (g: number) => t.D(g * F, g === 1 ? 'F' : `${g} * F`);
   t.eachOutput('acc', P, (sum) => [
-    `let at = ${line('d')} + i * ${Fd} + kk;`,
+    `let ya = ${line('d')} + i * ${Fd} + kk;`,
     `let gh = ${gateRow(t, L, P)};`,
     ...t.Gs.flatMap((g) => [`let gi${g} = ${sum(g)} + ${Bi}[${g === 0 ? 'kk' : `${off(g)} + kk`}];`, `${G}[gh + ${off(3 + g)}] = gi${g};`]),
     `let r = ${sig}(gi0 + ${G}[gh]);`,
     `let z = ${sig}(gi1 + ${G}[gh + ${off(1)}]);`,
     `let nv = ${tanh}(gi2 + r * ${G}[gh + ${off(2)}]);`,
-    `${Y}[at] = (1.0 - z) * nv + z * ${Y}[at];`,
+    `${Y}[ya] = (1.0 - z) * nv + z * ${Y}[ya];`,
   ]);
   const KT = Math.ceil(F / t.TK);
   return t.kernel({ name: a.name, steps: L - 1, nodes: a.nodes, ...(a.node.source ? { source: a.node.source } : {}) },
