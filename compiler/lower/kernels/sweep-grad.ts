@@ -78,12 +78,14 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   const rev = `${D(reverse ? 1 : 0, 'reverse')} != 0u`;
   e(`let d = select(t, ${D(L, 'L')} - 1u - t, ${rev});`);
   e(`let dp = select(d - 1u, d + 1u, ${rev});`);
-  // The tile's outputs one at a time (position i0 + o % TP, feature kk), so this code exists once.
+  // The tile's outputs one at a time, features fastest (the running gradient and the gates keep
+  // them innermost), so this code exists once; `at` is the output's index in the register tile.
   const eachOutput = (body: string[]) => {
     e(`for (var o = 0u; o < ${opaque(TK * TP)}; o++) {`);
-    e(`  let i = i0 + o % ${TP}u;`);
-    e(`  let kk = kt * ${TK}u + o / ${TP}u;`);
+    e(`  let i = i0 + o / ${TK}u;`);
+    e(`  let kk = kt * ${TK}u + o % ${TK}u;`);
     e(`  if (col >= ncols || i >= ${Pd} || kk >= ${Fd}) { continue; }`);
+    e(`  let at = o % ${TK}u * ${TP}u + o / ${TK}u;`);
     for (const l of body) e(`  ${l}`);
     e('}');
   };
@@ -143,7 +145,7 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   e('}');
   e(`var sums: array<${cv.type}, ${(TK * TP) / cv.width}>;`);
   for (const k of Ks) for (const c of C) e(`sums[${k * C.length + c}] = q${k}_${c};`);
-  eachOutput([`${aAt('b', 'dp', 'i', 'kk')} += ${cv.element('sums', 'o')};`]);
+  eachOutput([`${aAt('b', 'dp', 'i', 'kk')} += ${cv.element('sums', 'at')};`]);
   e('}');
   const KT = Math.ceil(F / TK);
   const threads = { perExample: KT * Math.ceil(P / TP), fixed: KT * WG };
