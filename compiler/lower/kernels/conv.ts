@@ -235,7 +235,12 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   ea(`  let r = i / ${t.cols}u;`);
   ea(`  let pc = i % ${t.cols}u;`);
   both.push(...column('E', `colbase + pc * ${t.wg}u`, '    ', true));
-  V.push(...column('E', 'cb + pc', '    ', true));
+  // A lane's columns are consecutive pixels of one output row: column pc is column 0 moved pc
+  // along x, with no division (a division by a uniform costs as much as ~9 multiply-adds a lane).
+  V.push(...[
+    'let colE = cb + pc;', 'let bE = b0;', 'let oyE = oy0;', 'let oxE = ox0 + i32(pc);', 'let liveE = colE < ncols;',
+    `let pE = u32(min(oyE, ${I(Ho, 'Ho')} - 1)) * ${D(Wo, 'Wo')} + u32(min(oxE, ${I(Wo, 'Wo')} - 1));`,
+  ].map((l) => `    ${l}`));
   const body = new Body('e', '    ');
   const row = body.let(`rt * ${t.rows}u + r`);
   const overrides = new Map<number, string>();
