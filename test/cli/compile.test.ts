@@ -91,4 +91,19 @@ describe('sdn compile', () => {
       rmSync(out, { recursive: true, force: true });
     }
   });
+
+  it('writes fmnist-sdn\'s kernels, headers included, in under 1 MB of WGSL', async () => {
+    const out = mkdtempSync(join(REPO, 'test', '.tmp-compile-'));
+    try {
+      const r = await runCli(['compile', 'models/fmnist-sdn.sdn', '-o', out]);
+      expect(r.code).toBe(0);
+      const files = readdirSync(join(out, 'kernels'));
+      const bytes = files.reduce((n, f) => n + statSync(join(out, 'kernels', f)).size, 0);
+      console.log(`[compile] fmnist-sdn: ${files.length} kernel files, ${(bytes / 1e6).toFixed(3)} MB`);
+      expect(files.length).toBeGreaterThan(100);
+      expect(bytes).toBeLessThan(1e6);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });
