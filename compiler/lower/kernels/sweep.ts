@@ -43,6 +43,66 @@ function dims(node: IrNode) {
   return { F, L: alongCols ? W : H, P: alongCols ? H : W, reverse: node.attrs.direction === 1 || node.attrs.direction === 3 };
 }
 
+/** The shape of a line tile: TK features × TP consecutive positions of a line per invocation, WG lanes. */
+export interface LineTile {
+  F: number;
+  TK: number;
+  TP: number;
+  WG: number;
+}
+
+type Emit = (line: string) => void;
+type Dim = (n: number, key: string) => string;
+
+/**
+ * `col`, `b`, `i0` and `kt` of a line tile's invocation: lanes take columns (example b, position
+ * block i0 … i0 + TP − 1), the feature tile kt comes from the workgroup id, with `per` more
+ * workgroups per feature tile (e.g. one per line, as `name`).
+ */
+export function lineLanes(e: Emit, D: Dim, t: LineTile, P: number, per?: { n: number; key: string; name: string }): void {
+  const blocks = D(Math.ceil(P / t.TP), 'position blocks');
+  e('let wid = wg.x + wg.y * u.wgx;');
+  e(`let ncols = u.batch * ${blocks};`);
+  e(`let ncg = (ncols + ${t.WG - 1}u) / ${t.WG}u;`);
+  e(`let kt = wid / (${per ? `ncg * ${D(per.n, per.key)}` : 'ncg'});`);
+  e(`if (kt >= ${D(Math.ceil(t.F / t.TK), 'feature tiles')}) { return; }`);
+  if (per) e(`let ${per.name} = wid / ncg % ${D(per.n, per.key)};`);
+  e(`let col = (wid % ncg) * ${t.WG}u + lid.x;`);
+  e('let cc = min(col, ncols - 1u);');
+  e(`let b = cc / ${blocks};`);
+  e(`let i0 = cc % ${blocks} * ${t.TP}u;`);
+}
+
+/**
+ * A window of TP + 2 positions around the lane's block, i0 − 1 … i0 + TP (slot q: i0 − 1 + q):
+ * `ok${q}` whether it lies inside the line, `${name}${q}` its address (clamped), from a line base
+ * and the stride between positions.
+ */
+export function lineWindow(e: Emit, D: Dim, t: LineTile, P: number, name: string, base: string, stride: string): number[] {
+  const Qs = [...Array(t.TP + 2).keys()], Pd = D(P, 'P');
+  for (const q of Qs) {
+    e(`let pos${q} = i32(i0) + ${q - 1};`);
+    e(`let ok${q} = pos${q} >= 0 && pos${q} < i32(${Pd});`);
+    e(`let ${name}${q} = ${base} + u32(clamp(pos${q}, 0, i32(${Pd}) - 1)) * ${stride};`);
+  }
+  return Qs;
+}
+
+/**
+ * `body` once per output of the tile (position i, feature kk), features fastest (the line layout
+ * and the gates keep them innermost), in a loop so its code exists once; `at` is the output's
+ * index in the register tile (feature-major: k·TP + p).
+ */
+export function eachLineOutput(e: Emit, D: Dim, t: LineTile, P: number, body: string[]): void {
+  e(`for (var o = 0u; o < ${opaque(t.TK * t.TP)}; o++) {`);
+  e(`  let i = i0 + o / ${t.TK}u;`);
+  e(`  let kk = kt * ${t.TK}u + o % ${t.TK}u;`);
+  e(`  if (col >= ncols || i >= ${D(P, 'P')} || kk >= ${D(t.F, 'F')}) { continue; }`);
+  e(`  let at = o % ${t.TK}u * ${t.TP}u + o / ${t.TK}u;`);
+  for (const l of body) e(`  ${l}`);
+  e('}');
+}
+
 /**
  * A register tile of TK features × 3 gates × TP consecutive positions of one line per
  * invocation: lanes take columns (example b, position block i0 … i0 + TP − 1), the feature tile
@@ -50,7 +110,7 @@ function dims(node: IrNode) {
  * same but for the weight loads: plain (workgroup-uniform addresses) and with each lane loading
  * one of the tile's 3·TK weight rows, shared by subgroup broadcasts (KernelSpec.subgroup).
  */
-class GateTile {
+class GateTile implements LineTile {
   readonly S: string[] = [];
   readonly SG: string[] = [];
   readonly Ks: number[];
@@ -65,26 +125,11 @@ class GateTile {
     this.rowLoads = [...Array(Math.ceil((3 * TK) / WG)).keys()];
   }
 
-  e(line: string) { this.S.push(`  ${line}`); this.SG.push(`  ${line}`); }
   plain(line: string) { this.S.push(`  ${line}`); }
   shared(line: string) { this.SG.push(`  ${line}`); }
-  D(n: number, key: string) { return this.kb.dim(n, key); }
 
-  /** `col`, `b`, `i0` and `kt`, with `per` more workgroups per feature tile (e.g. lines). */
-  lanes(P: number, per: { n: number; key: string; name: string } | undefined) {
-    const blocks = this.D(Math.ceil(P / this.TP), 'position blocks');
-    this.e('let wid = wg.x + wg.y * u.wgx;');
-    this.e(`let ncols = u.batch * ${blocks};`);
-    this.e(`let ncg = (ncols + ${this.WG - 1}u) / ${this.WG}u;`);
-    const groups = per ? `ncg * ${this.D(per.n, per.key)}` : 'ncg';
-    this.e(`let kt = wid / (${groups});`);
-    this.e(`if (kt >= ${this.D(Math.ceil(this.F / this.TK), 'KT')}) { return; }`);
-    if (per) this.e(`let ${per.name} = wid / ncg % ${this.D(per.n, per.key)};`);
-    this.e(`let col = (wid % ncg) * ${this.WG}u + lid.x;`);
-    this.e('let cc = min(col, ncols - 1u);');
-    this.e(`let b = cc / ${blocks};`);
-    this.e(`let i0 = cc % ${blocks} * ${this.TP}u;`);
-  }
+  readonly e = (line: string) => { this.S.push(`  ${line}`); this.SG.push(`  ${line}`); };
+  readonly D = (n: number, key: string) => this.kb.dim(n, key);
 
   /** Row addresses `${name}…` of the tile's rows (gate g, feature kt·TK + k) in a matrix of `cols` columns. */
   weightRows(name: string, cols: number, key: string) {
@@ -121,13 +166,7 @@ class GateTile {
     const { cv, TK, TP } = this, n = TK * TP;
     this.e(`var accs: array<${cv.type}, ${(3 * n) / cv.width}>;`);
     for (const g of this.Gs) for (const k of this.Ks) for (const c of cv.groups) this.e(`accs[${(g * TK + k) * cv.groups.length + c}] = ${acc}${g}_${k}_${c};`);
-    this.e(`for (var t = 0u; t < ${opaque(n)}; t++) {`);
-    this.e(`  let i = i0 + t / ${TK}u;`);
-    this.e(`  let kk = kt * ${TK}u + t % ${TK}u;`);
-    this.e(`  if (col >= ncols || i >= ${this.D(P, 'P')} || kk >= ${this.D(this.F, 'F')}) { continue; }`);
-    this.e(`  let at = t % ${TK}u * ${TP}u + t / ${TK}u;`);
-    for (const l of body((g) => cv.element('accs', U.add('at', g * n)))) this.e(`  ${l}`);
-    this.e('}');
+    eachLineOutput(this.e, this.D, this, P, body((g) => cv.element('accs', U.add('at', g * n))));
   }
 
   kernel(base: Omit<KernelSpec, 'wgsl' | 'dims' | 'entry' | 'bindings' | 'threads' | 'workgroupSize' | 'subgroup'>, threads: KernelSpec['threads']): KernelSpec {
@@ -149,7 +188,7 @@ export function hiddenKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.
   const [whh, bhh] = [a.node.inputs[2], a.node.inputs[4]].map((i) => st.locs[i]!.buffer);
   const Y = t.kb.buf(a.y.buffer), Wh = t.kb.buf(whh), Bh = t.kb.buf(bhh), G = t.kb.buf(a.gates, 'read_write');
   const Fd = t.D(F, 'F'), Ps = [...Array(t.TP).keys()];
-  t.lanes(P, { n: L, key: 'L', name: 'd' });
+  lineLanes(t.e, t.D, t, P, { n: L, key: 'L', name: 'd' });
   const hb = `${U.add(t.D(a.y.offset, 'a.y.offset'), U.mul('b', t.D(a.y.batchStride, 'a.y.batchStride')))} + d * ${t.D(P * F, 'P * F')}`;
   for (const p of Ps) t.e(`let h${p} = ${hb} + min(i0 + ${p}u, ${t.D(P, 'P')} - 1u) * ${Fd};`);
   t.weightRows('w', F, 'F');
@@ -173,8 +212,8 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   const t = new GateTile(new KernelBuilder(), F, Math.min(tile.features, F), tile.cols, tile.wg);
   const [wih, bih] = [a.node.inputs[1], a.node.inputs[3]].map((i) => st.locs[i]!.buffer);
   const Y = t.kb.buf(a.y.buffer, 'read_write'), Wi = t.kb.buf(wih), Bi = t.kb.buf(bih), G = t.kb.buf(a.gates, 'read_write');
-  const Fd = t.D(F, 'F'), Pd = t.D(P, 'P');
-  t.lanes(P, undefined);
+  const Fd = t.D(F, 'F');
+  lineLanes(t.e, t.D, t, P);
   // The direction is a uniform too: one kernel serves a sweep and its reverse.
   const rev = `${t.D(reverse ? 1 : 0, 'reverse')} != 0u`;
   t.e(`let d = select(u.step + 1u, ${t.D(L, 'L')} - 2u - u.step, ${rev});`);
@@ -182,14 +221,9 @@ export function scanKernel(st: LowerState, a: SweepArgs, tile: SweepTile = st.op
   // The previous line's features at positions i0 − 1 … i0 + TP (window slot q: i0 − 1 + q),
   // zero outside the map: output p's neighbour s (i − 1 + s) is slot p + s, so the three
   // neighbours share TP + 2 loads per feature.
-  const Qs = [...Array(t.TP + 2).keys()];
   const line = (l: string) => `${U.add(t.D(a.y.offset, 'a.y.offset'), U.mul('b', t.D(a.y.batchStride, 'a.y.batchStride')))} + ${l} * ${t.D(P * F, 'P * F')}`;
   t.e(`let nb = ${line('dp')};`);
-  for (const q of Qs) {
-    t.e(`let pos${q} = i32(i0) + ${q - 1};`);
-    t.e(`let ok${q} = pos${q} >= 0 && pos${q} < i32(${Pd});`);
-    t.e(`let n${q} = nb + u32(clamp(pos${q}, 0, i32(${Pd}) - 1)) * ${Fd};`);
-  }
+  const Qs = lineWindow(t.e, t.D, t, P, 'n', 'nb', Fd);
   t.weightRows('w', 3 * F, '3 * F');
   t.declare('acc');
   t.e(`for (var f = 0u; f < ${Fd}; f++) {`);
