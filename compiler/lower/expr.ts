@@ -37,13 +37,29 @@ export class ExprGen {
   }
 
   /**
+   * Node n's value at per-example index j + channels·(its elements per channel): a channel
+   * slice's operand. A stored operand's shift goes into the load's offset, so a slice reads
+   * through the same code as the whole value (and the kernel shares its pipeline with one
+   * that reads it whole).
+   */
+  shifted(n: number, b: string, j: string, channels: number): string {
+    const node = this.st.graph.nodes[n], loc = this.st.locs[n];
+    const perChannel = loc?.strides ? loc.strides.c : chw(node.shape).slice(1).reduce((a, v) => a * v, 1);
+    if (this.overrides.has(n) || this.st.role[n] === 'const' || this.st.role[n] === 'inline' || !loc) {
+      return this.value(n, b, this.body.let(U.add(j, this.kb.dim(channels * chw(node.shape).slice(1).reduce((a, v) => a * v, 1), `${n}:shift`))));
+    }
+    const name = this.kb.buf(loc.buffer);
+    return this.body.let(`${name}[${this.address({ ...loc, offset: loc.offset + channels * perChannel }, node, b, j, false, ' shifted')}]`);
+  }
+
+  /**
    * Where element (b, j) of a value stored at loc is. `stored`: the kernel's output, whose offset
    * and strides are other uniforms than those of the same node read elsewhere (a copy), so the
    * text does not depend on whether the two happen to be equal.
    */
-  address(loc: Loc, node: IrNode, b: string, j: string, stored = false): string {
+  address(loc: Loc, node: IrNode, b: string, j: string, stored = false, offsetTag = ''): string {
     const D = (n: number, key: string) => this.kb.dim(n, `${node.id}${stored ? ' stored' : ''}:${key}`);
-    let idx = U.add(D(loc.offset, 'loc.offset'), loc.batchStride === 0 ? '0u' : U.mul(b, D(loc.batchStride, 'loc.batchStride')));
+    let idx = U.add(D(loc.offset, `loc.offset${offsetTag}`), loc.batchStride === 0 ? '0u' : U.mul(b, D(loc.batchStride, 'loc.batchStride')));
     if (!loc.strides) return this.body.let(U.add(idx, j));
     const [, h, w] = chw(node.shape);
     const { c, y, x } = this.cyx(node.id, j, h, w);

@@ -9,8 +9,7 @@ import { U } from '../wgsl.js';
 const operand = (c: InlineCtx, k = 0) => c.gen.graphNode(c.node.inputs[k]);
 
 export function sliceValue(c: InlineCtx): string {
-  const inner = numelOf(c.node) / c.node.shape[0];
-  return c.gen.value(c.node.inputs[0], c.b, c.let(U.add(c.j, c.dim((c.node.attrs.start as number) * inner, 'start * inner'))));
+  return c.gen.shifted(c.node.inputs[0], c.b, c.j, c.node.attrs.start as number);
 }
 
 /** [C] → [C, ...] (each channel's value everywhere), or [] → any shape. */
