@@ -15,7 +15,16 @@ export class ExprGen {
     public body: Body,
     /** Nodes whose value at the current output element is already a WGSL name (conv epilogues). */
     private readonly overrides: Map<number, string> = new Map(),
+    /**
+     * The kernel visits every element of a channel and their order does not matter (a channel
+     * sum): a value stored with a permuted map (a channel's elements contiguous, transposed:
+     * `channelPermuted`) is read in its storage order, as if it were plain.
+     */
+    private readonly anyOrderInChannel = false,
   ) {}
+
+  /** The layouts of the stored values this generator has read: plain or channel-permuted. */
+  readonly readLayouts = new Set<'plain' | 'permuted'>();
 
   /** Value of node n at (b, j): inline nodes are computed, materialized ones loaded. */
   value(n: number, b: string, j: string): string {
@@ -60,15 +69,26 @@ export class ExprGen {
   address(loc: Loc, node: IrNode, b: string, j: string, stored = false, offsetTag = ''): string {
     const D = (n: number, key: string) => this.kb.dim(n, `${node.id}${stored ? ' stored' : ''}:${key}`);
     let idx = U.add(D(loc.offset, `loc.offset${offsetTag}`), loc.batchStride === 0 ? '0u' : U.mul(b, D(loc.batchStride, 'loc.batchStride')));
-    if (!loc.strides) return this.body.let(U.add(idx, j));
+    const permuted = !!loc.strides && channelPermuted(loc.strides, node.shape);
+    if (!stored) this.readLayouts.add(permuted ? 'permuted' : 'plain');
+    if (!loc.strides || (permuted && this.anyOrderInChannel)) return this.body.let(U.add(idx, j));
     const [, h, w] = chw(node.shape);
     const { c, y, x } = this.cyx(node.id, j, h, w);
     idx = U.add(idx, U.add(U.add(U.mul(c, D(loc.strides.c, 'loc.strides.c')), U.mul(y, D(loc.strides.y, 'loc.strides.y'))), U.mul(x, D(loc.strides.x, 'loc.strides.x'))));
     return this.body.let(idx);
   }
 
+  /**
+   * Channel, row and column of the index a conv epilogue computes its outputs at, which it knows
+   * without dividing (`coords.j` of an [·, h, w] map): a strided operand or a spatial remap
+   * there reads them instead of splitting j.
+   */
+  coords?: { j: string; h: number; w: number; c: string; y: string; x: string };
+
   /** Channel, row and column of per-example index j of node n, a [C, h, w] value. */
   cyx(n: number, j: string, h: number, w: number): { c: string; y: string; x: string } {
+    const k = this.coords;
+    if (k && k.j === j && k.h === h && k.w === w) return { c: k.c, y: k.y, x: k.x };
     const L = (e: string) => this.body.let(e);
     const D = (v: number, key: string) => this.kb.dim(v, `${n}:${key}`);
     return { c: L(U.div(j, D(h * w, 'cyx.hw'))), y: L(U.mod(L(U.div(j, D(w, 'cyx.w'))), D(h, 'cyx.h'))), x: L(U.mod(j, D(w, 'cyx.w'))) };
@@ -122,4 +142,10 @@ export class ExprGen {
   graphNode(id: number): IrNode {
     return this.st.graph.nodes[id];
   }
+}
+
+/** Whether a [C, H, W] value's strides keep each channel's H·W elements contiguous, transposed (y fastest). */
+export function channelPermuted(strides: { c: number; y: number; x: number }, shape: number[]): boolean {
+  const [, h, w] = chw(shape);
+  return strides.c === h * w && strides.y === 1 && strides.x === h;
 }

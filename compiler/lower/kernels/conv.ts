@@ -251,6 +251,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   });
   const gen = new ExprGen(st, kb, body, overrides);
   const j = body.let(U.add(U.mul(row, D(Ho * Wo, 'Ho * Wo')), 'pE'));
+  gen.coords = { j, h: Ho, w: Wo, c: row, y: `u32(min(oyE, ${I(Ho, 'Ho')} - 1))`, x: `u32(min(oxE, ${I(Wo, 'Wo')} - 1))` };
   const v = k.epilogue ? k.epilogue(gen, 'bE', j) : overrides.get(conv.id)!;
   body.stmt(`${out}[${gen.address(k.out, k.root, 'bE', j, true)}] = ${v};`);
   ea(`  if (liveE && rt * ${t.rows}u + r < ${D(Cr, 'Cr')}) {`);

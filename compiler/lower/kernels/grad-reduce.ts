@@ -82,9 +82,14 @@ ${outer.text()}
 
 /** `var <name>` summing channel c of example b's map of src (C channels) in a loop, at indent `ind`. */
 function channelMapSum(st: LowerState, kb: KernelBuilder, src: IrNode, C: number, name: string, ind: string): string {
+  // A channel-permuted operand (a column sweep's sweep_grad, layout.ts) is summed in its storage
+  // order, unless the sum also reads a plain one, whose elements would then not line up.
+  const trial = new ExprGen(st, new KernelBuilder(), new Body(), new Map(), true);
+  trial.value(src.id, 'b', 'j');
+  const anyOrder = !(trial.readLayouts.has('plain') && trial.readLayouts.has('permuted'));
   const loop = new Body('t', `${ind}  `);
   const inner = kb.dim(numelOf(src) / C, 'inner');
-  const v = new ExprGen(st, kb, loop).value(src.id, 'b', loop.let(`c * ${inner} + i`));
+  const v = new ExprGen(st, kb, loop, new Map(), anyOrder).value(src.id, 'b', loop.let(`c * ${inner} + i`));
   return `${ind}var ${name} = 0.0;\n${ind}for (var i = 0u; i < ${inner}; i++) {\n${loop.text()}\n${ind}  ${name} += ${v};\n${ind}}`;
 }
 

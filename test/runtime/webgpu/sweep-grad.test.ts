@@ -37,6 +37,24 @@ describe('sweep_grad', () => {
     });
   }
 
+  // A sweep along columns stores its gradients with each channel's map transposed (layout.ts):
+  // a channel sum reads them in storage order, but not beside a plain operand, whose elements
+  // would not line up; elementwise kernels and conv epilogues read them through their strides.
+  it.each([0, 1])('direction %i: channel sums of the transposed gradients, alone and beside a plain operand, and elementwise reads', async (dir) => {
+    const [f, h, w] = [5, 6, 7];
+    const b = sweepGradGraph(f, h, w, dir);
+    const G = b.g.outputs.find((o) => o.name === 'G')!.node;
+    const gh = b.add('slice_channels', [G], { start: 3 * f, size: f });
+    const m = b.input('m', [f, h, w]);
+    b.output('alone', b.add('channel_sum', [gh]));
+    b.output('mixed', b.add('channel_sum', [b.add('mul', [gh, m])]));
+    b.output('elementwise', b.add('add', [gh, m]));
+    b.output('conv', b.add('conv2d', [gh, b.param('k', [2, f, 3, 3])], { stride: 1, padding: 1 }));
+    const r = await compareOnDevice(device, b.g, { batch: 2 });
+    expect(worst(r.errors)).toBeLessThanOrEqual(1e-4);
+    expect(r.cpu.mixed.some((v) => v !== 0)).toBe(true);
+  });
+
   // 16 features × 8 positions a tile: 19 features fill one tile and part of another, and lines
   // of 10 or 11 positions one block and part of another.
   it.each([0, 3])('direction %i, 19 features (two feature tiles), 10×11 map: the plain kernel and the subgroup variant', async (dir) => {
