@@ -71,10 +71,14 @@ export class ExprGen {
     let idx = U.add(D(loc.offset, `loc.offset${offsetTag}`), loc.batchStride === 0 ? '0u' : U.mul(b, D(loc.batchStride, 'loc.batchStride')));
     const permuted = !!loc.strides && channelPermuted(loc.strides, node.shape);
     if (!stored) this.readLayouts.add(permuted ? 'permuted' : 'plain');
-    if (!loc.strides || (permuted && this.anyOrderInChannel)) return this.body.let(U.add(idx, j));
     const [, h, w] = chw(node.shape);
+    // At a conv epilogue's coordinates every value goes through its strides (plain ones too), so
+    // the text does not depend on which operands are stored another way.
+    const k = this.coords, atCoords = !!k && k.j === j && k.h === h && k.w === w;
+    if ((!loc.strides && !atCoords) || (permuted && this.anyOrderInChannel)) return this.body.let(U.add(idx, j));
+    const strides = loc.strides ?? { c: h * w, y: w, x: 1 };
     const { c, y, x } = this.cyx(node.id, j, h, w);
-    idx = U.add(idx, U.add(U.add(U.mul(c, D(loc.strides.c, 'loc.strides.c')), U.mul(y, D(loc.strides.y, 'loc.strides.y'))), U.mul(x, D(loc.strides.x, 'loc.strides.x'))));
+    idx = U.add(idx, U.add(U.add(U.mul(c, D(strides.c, 'loc.strides.c')), U.mul(y, D(strides.y, 'loc.strides.y'))), U.mul(x, D(strides.x, 'loc.strides.x'))));
     return this.body.let(idx);
   }
 
