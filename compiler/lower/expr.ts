@@ -4,7 +4,7 @@
 // Every intermediate is a memoized `let`.
 import type { IrNode } from '../../runtime/ir.js';
 import { OPS } from '../ops/index.js';
-import { chw, type Loc, type LowerState } from './state.js';
+import { chw, numelOf, type Loc, type LowerState } from './state.js';
 import { Body, f32, KernelBuilder, U } from './wgsl.js';
 
 export class ExprGen {
@@ -52,13 +52,12 @@ export class ExprGen {
    * that reads it whole).
    */
   shifted(n: number, b: string, j: string, channels: number): string {
-    const node = this.st.graph.nodes[n], loc = this.st.locs[n];
-    const perChannel = loc?.strides ? loc.strides.c : chw(node.shape).slice(1).reduce((a, v) => a * v, 1);
+    const node = this.st.graph.nodes[n], loc = this.st.locs[n], inner = numelOf(node) / node.shape[0];
     if (this.overrides.has(n) || this.st.role[n] === 'const' || this.st.role[n] === 'inline' || !loc) {
-      return this.value(n, b, this.body.let(U.add(j, this.kb.dim(channels * chw(node.shape).slice(1).reduce((a, v) => a * v, 1), `${n}:shift`))));
+      return this.value(n, b, this.body.let(U.add(j, this.kb.dim(channels * inner, `${n}:shift`))));
     }
-    const name = this.kb.buf(loc.buffer);
-    return this.body.let(`${name}[${this.address({ ...loc, offset: loc.offset + channels * perChannel }, node, b, j, false, ' shifted')}]`);
+    const offset = loc.offset + channels * (loc.strides ? loc.strides.c : inner);
+    return this.body.let(`${this.kb.buf(loc.buffer)}[${this.address({ ...loc, offset }, node, b, j, false, ' shifted')}]`);
   }
 
   /**
