@@ -4,13 +4,12 @@
 // produced directly in that layout when its producer (an elementwise kernel, a conv epilogue or
 // a previous sweep along the same axis) has no other consumer, and the sweep then updates that
 // buffer in place; otherwise the sweep copies its input into a buffer of its own first.
-// The reverse scan of a sweep along columns writes one column of its [7F, H, W] gradients per
-// step, one cache line per element in NCHW, so it stores each channel's map transposed
-// (`channelPermuted`): a column's positions are then contiguous, as a row's are. The SDN layer's
-// scan:sweep_grad ran 139–148 ms along columns against 89 along rows, and 80–86 ms this way;
-// its readers take the strides (channel sums read it in storage order, grad-reduce.ts).
+// A kernel op may store its output with other strides (its lowering's `layout`: the reverse scan
+// along columns keeps each channel's map transposed); its readers take the strides, and channel
+// sums read such a map in storage order (`channelPermuted`, grad-reduce.ts).
 import type { IrNode } from '../../runtime/ir.js';
-import { isConv, isElementwise, isScan, numelOf, type Pass, type Strides } from './state.js';
+import { OPS } from '../ops/index.js';
+import { isConv, isElementwise, isScan, type Pass, type Strides } from './state.js';
 
 /** Directions 0/1 scan columns (lines along x), 2/3 scan rows. */
 export function lineLayout(n: IrNode): Strides {
@@ -24,10 +23,8 @@ export const assignLayouts: Pass = {
   name: 'layout',
   run(st) {
     for (const s of st.graph.nodes) {
-      if (s.op === 'sweep_grad' && (s.attrs.direction as number) < 2) {
-        const [, h] = s.shape;
-        st.layout.set(s.id, { c: numelOf(s) / s.shape[0], y: 1, x: h });
-      }
+      const lower = OPS[s.op].lower, own = 'kernel' in lower ? lower.layout?.(s) : undefined;
+      if (own) st.layout.set(s.id, own);
       if (!isScan(s.op)) continue;
       const x = st.graph.nodes[s.inputs[0]];
       const want = lineLayout(s);

@@ -7,7 +7,7 @@ import type { KernelSpec } from '../../runtime/program.js';
 import type { GradBuilder } from '../autodiff/builder.js';
 import type { RuleCtx } from '../export/ops-py.js';
 import type { ExprGen } from '../lower/expr.js';
-import type { Loc, LowerState } from '../lower/state.js';
+import type { Loc, LowerState, Strides } from '../lower/state.js';
 
 export interface OperandInfo {
   shape: number[];
@@ -74,9 +74,9 @@ export type Lowering =
   /**
    * The kernels materializing the node (a generator of compiler/lower/kernels/); `absorbs`: an
    * op whose node, when this node is its only reader, this kernel computes too (fuse-elementwise
-   * makes it inline here).
+   * makes it inline here); `layout`: the strides its output is stored with, if not NCHW (layout.ts).
    */
-  | { kernel: (st: LowerState, n: IrNode, k: KernelArgs) => void; absorbs?: OpName }
+  | { kernel: (st: LowerState, n: IrNode, k: KernelArgs) => void; absorbs?: OpName; layout?: (n: IrNode) => Strides | undefined }
   /** The implicit-GEMM conv generator (kernels/conv.ts), which can also compute an epilogue. */
   | { dense: DenseKind }
   /** The weight-gradient correlation generator (kernels/weight-grad.ts). */

@@ -82,7 +82,7 @@ ${outer.text()}
 
 /** `var <name>` summing channel c of example b's map of src (C channels) in a loop, at indent `ind`. */
 function channelMapSum(st: LowerState, kb: KernelBuilder, src: IrNode, C: number, name: string, ind: string): string {
-  // A channel-permuted operand (a column sweep's sweep_grad, layout.ts) is summed in its storage
+  // A channel-permuted operand (the reverse scan along columns, layout.ts) is summed in its storage
   // order, unless the sum also reads a plain one, whose elements would then not line up.
   const trial = new ExprGen(st, new KernelBuilder(), new Body(), new Map(), true);
   trial.value(src.id, 'b', 'j');
