@@ -82,6 +82,14 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   // A strided transposed conv runs as s² phases (oy mod s, ox mod s), one per workgroup, each a
   // plain conv over the taps that reach it: no lanes spend work on taps that miss their pixel.
   const phased = tr && s > 1;
+  // A stride-1 transposed conv is the conv of its kernel flipped (weight tap T − 1 − t), padded
+  // k − 1 − p: it runs the conv's code, and the two share pipelines.
+  const flip = tr && !phased;
+  const [padY, padX] = [kb.sdim(flip ? kh - 1 - pad : pad, 'padY'), kb.sdim(flip ? kw - 1 - pad : pad, 'padX')];
+  const weightTap = (t: string) => `select(${t}, ${D(T, 'T')} - 1u - (${t}), ${D(flip ? 1 : 0, 'flip')} != 0u)`;
+  // A masked conv's taps from the centre on (type A) or after it (type B) add nothing: those whose
+  // weight tap is maskTap or later (T for an unmasked conv).
+  const maskTap = D(mask ? Math.floor(kh / 2) * kw + Math.floor(kw / 2) + (mask === 'B' ? 1 : 0) : T, 'maskTap');
   const Hq = phased ? Math.ceil(Ho / s) : Ho, Wq = phased ? Math.ceil(Wo / s) : Wo, per = Hq * Wq, S2 = phased ? s * s : 1;
   ea('let wid = wg.x + wg.y * u.wgx;');
   ea(`let ncols = ${conv.batched ? `u.batch * ${D(per, 'per')}` : D(per, 'per')};`);
@@ -138,26 +146,25 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     for (const c of K) for (const j of L8) w(`let wl${c}_${j} = ${rowStart(c, j === 0 ? 'sid' : `${j * t.wg}u + sid`)};`);
     for (const c of K) for (const r of R) for (const g of Gs) w(`var acc${c}_${r}_${g} = ${vt}();`);
     w(`for (var ky = 0; ky < ${I(kh, 'kh')}; ky++) {`);
-    w(`  if (ky > ${I(cy, 'cy')}) { continue; }`);
-    w(`  let iy = ${tr ? `oy0 + ${I(pad, 'pad')} - ky` : `oy0 * ${s} + ky - ${I(pad, 'pad')}`};`);
+    // The row's first weight tap: a flipped kernel's row ky is row kh − 1 − ky.
+    w(`  if (u32(select(ky, ${I(kh, 'kh')} - 1 - ky, ${D(flip ? 1 : 0, 'flip')} != 0u)) * ${kw}u >= ${maskTap}) { continue; }`);
+    w(`  let iy = oy0 * ${s} + ky - ${padY};`);
     w(`  let ay = xb + u32(clamp(iy, 0, ${I(H, 'H')} - 1)) * ${D(xs.y, 'xs.y')};`);
     for (const q of Wn) {
-      // A transposed conv reads pixel ox + pad − kx: window slot q is tap kx of column q + kx − kw + 1.
-      w(`  let ix${q} = ${tr ? `ox0 + ${q - kw + 1} + ${I(pad, 'pad')}` : `ox0 * ${s} + ${q} - ${I(pad, 'pad')}`};`);
+      w(`  let ix${q} = ox0 * ${s} + ${q} - ${padX};`);
       if (guarded) w(`  let ok${q} = iy >= 0 && iy < ${I(H, 'H')} && ix${q} >= 0 && ix${q} < ${I(W, 'W')};`);
       w(`  let a${q} = ay + u32(clamp(ix${q}, 0, ${I(W, 'W')} - 1)) * ${D(xs.x, 'xs.x')};`);
     }
+    for (const kx of KX) w(`  let wt${kx} = ${weightTap(`u32(ky) * ${kw}u + ${kx}u`)};`);
     w(`  for (var c = 0u; c < ${D(C, 'C')}; c++) {`);
     for (const q of Wn) {
       const load = `${X}[a${q} + c * ${D(xs.c, 'xs.c')}]`;
       w(`    let x${q} = ${guarded ? `select(0.0, ${load}, ok${q})` : load};`);
     }
     for (const kx of KX) {
-      // A masked conv's taps on the centre row from cx on add nothing.
-      const masked = `ky == ${I(cy, 'cy')} && ${kx} >= ${I(cx, 'cx')}`;
-      for (const g of Gs) w(`    let xw${kx}_${g} = ${columns(g, (p) => `x${tr ? p - kx + kw - 1 : s * p + kx}`)};`);
+      for (const g of Gs) w(`    let xw${kx}_${g} = ${columns(g, (p) => `x${s * p + kx}`)};`);
       for (const c of K) {
-        for (const j of L8) w(`    let wl${c}_${j}v${kx} = select(${Wt}[wl${c}_${j} + c * ${D(cStride, 'cStride')} + u32(ky) * ${kw}u + ${kx}u], 0.0, ${masked});`);
+        for (const j of L8) w(`    let wl${c}_${j}v${kx} = select(${Wt}[wl${c}_${j} + c * ${D(cStride, 'cStride')} + wt${kx}], 0.0, wt${kx} >= ${maskTap});`);
         for (const r of R) {
           w(`    let wv${c}_${r}_${kx} = subgroupBroadcast(wl${c}_${Math.floor(r / t.wg)}v${kx}, ${r % t.wg}u);`);
           for (const g of Gs) w(`    acc${c}_${r}_${g} += wv${c}_${r}_${kx} * xw${kx}_${g};`);
@@ -176,18 +183,16 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     e(`let kx0 = (px + ${padi}) % ${si};`);
     e(`for (var my = 0; ky0 + ${si} * my < ${khi}; my++) {`);
     e(`for (var mx = 0; kx0 + ${si} * mx < ${kwi}; mx++) {`);
-    e(`  let tap = u32((ky0 + ${si} * my) * ${kwi} + kx0 + ${si} * mx);`);
+    e(`  let wtap = u32((ky0 + ${si} * my) * ${kwi} + kx0 + ${si} * mx);`);
     e(`  let ky = ky0 + ${si} * my;`);
     e(`  let kx = kx0 + ${si} * mx;`);
   } else {
     e(`for (var tap = 0u; tap < ${D(T, 'T')}; tap++) {`);
     e(`  let ky = i32(tap / ${D(kw, 'kw')});`);
     e(`  let kx = i32(tap % ${D(kw, 'kw')});`);
+    e(`  let wtap = ${weightTap('tap')};`);
   }
-  // A masked conv's taps from the centre on (type A) or after it (type B) add nothing; an
-  // unmasked conv's mask row lies below the kernel, so the same kernel serves both.
-  const [cy, cx] = mask ? [Math.floor(kh / 2), Math.floor(kw / 2) + (mask === 'B' ? 1 : 0)] : [1 << 30, 0];
-  e(`  if (ky > ${I(cy, 'cy')} || (ky == ${I(cy, 'cy')} && kx >= ${I(cx, 'cx')})) { continue; }`);
+  e(`  if (wtap >= ${maskTap}) { continue; }`);
   const inside = (p: number) => `iy${p} >= 0 && iy${p} < ${I(H, 'H')} && ix${p} >= 0 && ix${p} < ${I(W, 'W')}`;
   for (const p of P) {
     if (lin) {
@@ -197,12 +202,9 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     if (phased) {
       e(`  let iy${p} = qy${p} + (py + ${padi} - ky0) / ${si} - my;`);
       e(`  let ix${p} = qx${p} + (px + ${padi} - kx0) / ${si} - mx;`);
-    } else if (tr) {
-      e(`  let iy${p} = oy${p} + ${padi} - ky;`);
-      e(`  let ix${p} = ox${p} + ${padi} - kx;`);
     } else {
-      e(`  let iy${p} = oy${p} * ${si} + ky - ${padi};`);
-      e(`  let ix${p} = ox${p} * ${si} + kx - ${padi};`);
+      e(`  let iy${p} = oy${p} * ${si} + ky - ${padY};`);
+      e(`  let ix${p} = ox${p} * ${si} + kx - ${padX};`);
     }
     if (guarded) e(`  let ok${p} = ${inside(p)};`);
     e(`  let a${p} = xb${p} + u32(clamp(iy${p}, 0, ${I(H, 'H')} - 1)) * ${D(xs.y, 'xs.y')} + u32(clamp(ix${p}, 0, ${I(W, 'W')} - 1)) * ${D(xs.x, 'xs.x')};`);
@@ -215,8 +217,8 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   for (const g of Gs) e(`    let xv${g} = ${columns(g, (p) => `x${p}`)};`);
   for (const c of K) {
     for (const r of R) {
-      L.push(`      let wv${c}_${r} = ${Wt}[w${c}_${r} + c * ${D(cStride, 'cStride')} + tap];`);
-      if (r % t.wg === 0) G.push(`      let wl${c}_${r / t.wg}v = ${Wt}[wl${c}_${r / t.wg} + c * ${D(cStride, 'cStride')} + tap];`);
+      L.push(`      let wv${c}_${r} = ${Wt}[w${c}_${r} + c * ${D(cStride, 'cStride')} + wtap];`);
+      if (r % t.wg === 0) G.push(`      let wl${c}_${r / t.wg}v = ${Wt}[wl${c}_${r / t.wg} + c * ${D(cStride, 'cStride')} + wtap];`);
       G.push(`      let wv${c}_${r} = subgroupBroadcast(wl${c}_${Math.floor(r / t.wg)}v, ${r % t.wg}u);`);
       for (const g of Gs) e(`    acc${c}_${r}_${g} += wv${c}_${r} * xv${g};`);
     }
