@@ -7,13 +7,15 @@
 // https://dawn.googlesource.com/dawn/+/refs/heads/main/src/dawn/node/binding/AsyncRunner.cpp).
 // While lavapipe runs a long dispatch that is a busy loop on the main thread: measured here, it
 // took 66 % of a core from lavapipe's two worker threads, and a pure-FMA kernel ran at 35 instead
-// of 54 GFLOP/s. So while anything waits, `setImmediate` is a timer of POLL_MS: Dawn then ticks
-// about a thousand times a second, the promise resolves at most POLL_MS late, and the main thread
-// stays nearly idle (bench/main-thread.ts measures it). A timer also keeps the event loop alive,
+// of 54 GFLOP/s. So while anything waits, `setImmediate` is a timer: of POLL_MS for the first
+// FAST_TICKS ticks, so a short wait resolves at most POLL_MS late, then of SLOW_POLL_MS, so a
+// long one (a training step) wakes the main thread a quarter as often. At 1 ms throughout, the
+// main thread took 10–12 % of a core during a batch-32 training step on a slow day (`npm run
+// bench` measures it). A timer also keeps the event loop alive,
 // which Dawn does not always do for a pending onSubmittedWorkDone. In a browser nothing polls and
 // this is a plain await.
 
-const POLL_MS = 1;
+const POLL_MS = 1, FAST_TICKS = 50, SLOW_POLL_MS = 4;
 
 let waiting = 0;
 let restore: (() => void) | undefined;
@@ -22,8 +24,9 @@ function throttleImmediates(): () => void {
   const g = globalThis as unknown as { setImmediate: typeof setImmediate; clearImmediate: typeof clearImmediate };
   const { setImmediate: set, clearImmediate: clear } = g;
   const timers = new WeakSet<object>();
+  let ticks = 0;
   g.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => {
-    const t = setTimeout(fn, POLL_MS, ...args);
+    const t = setTimeout(fn, ticks++ < FAST_TICKS ? POLL_MS : SLOW_POLL_MS, ...args);
     timers.add(t);
     return t;
   }) as unknown as typeof setImmediate;

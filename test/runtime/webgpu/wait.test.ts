@@ -1,5 +1,6 @@
-// gpuWait: while a GPU promise is pending, Dawn's setImmediate polling becomes a 1 ms timer;
-// afterwards (and after nested or concurrent waits) the real setImmediate is back.
+// gpuWait: while a GPU promise is pending, Dawn's setImmediate polling becomes a timer (1 ms
+// for the first 50 ticks, 4 ms after); afterwards (and after nested or concurrent waits) the
+// real setImmediate is back.
 import { describe, expect, it } from 'vitest';
 import { gpuWait } from '../../../runtime/webgpu/wait.js';
 
@@ -26,6 +27,27 @@ describe('gpuWait', () => {
     expect(r.ticks).toBe(20);
     expect(globalThis.setImmediate).toBe(real);
     expect(globalThis.clearImmediate).toBe(realClear);
+  });
+
+  it('polls every 1 ms for the first 50 ticks of a wait, every 4 ms after', async () => {
+    const realTimeout = globalThis.setTimeout, delays: number[] = [];
+    globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+      delays.push(ms ?? 0);
+      return realTimeout(fn, 0);
+    }) as typeof setTimeout;
+    try {
+      await gpuWait((async () => {
+        await null;
+        await new Promise<void>((done) => {
+          let ticks = 0;
+          const tick = () => (++ticks >= 60 ? done() : globalThis.setImmediate(tick));
+          globalThis.setImmediate(tick);
+        });
+      })());
+    } finally {
+      globalThis.setTimeout = realTimeout;
+    }
+    expect(delays).toEqual([...Array(50).fill(1), ...Array(10).fill(4)]);
   });
 
   it('clears a throttled immediate, and passes a rejection through with the real setImmediate back', async () => {
