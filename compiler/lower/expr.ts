@@ -39,10 +39,10 @@ export class ExprGen {
     return this.load(loc, node, b, j);
   }
 
-  /** Element (b, j) of a value stored at loc. */
-  load(loc: Loc, node: IrNode, b: string, j: string): string {
+  /** Element (b, j) of a value stored at loc (`offsetTag`: see address). */
+  load(loc: Loc, node: IrNode, b: string, j: string, offsetTag = ''): string {
     const name = this.kb.buf(loc.buffer);
-    return this.body.let(`${name}[${this.address(loc, node, b, j)}]`);
+    return this.body.let(`${name}[${this.address(loc, node, b, j, false, offsetTag)}]`);
   }
 
   /**
@@ -53,17 +53,16 @@ export class ExprGen {
    */
   shifted(n: number, b: string, j: string, channels: number): string {
     const node = this.st.graph.nodes[n], loc = this.st.locs[n], inner = numelOf(node) / node.shape[0];
-    if (this.overrides.has(n) || this.st.role[n] === 'const' || this.st.role[n] === 'inline' || !loc) {
-      return this.value(n, b, this.body.let(U.add(j, this.kb.dim(channels * inner, `${n}:shift`))));
-    }
-    const offset = loc.offset + channels * (loc.strides ? loc.strides.c : inner);
-    return this.body.let(`${this.kb.buf(loc.buffer)}[${this.address({ ...loc, offset }, node, b, j, false, ' shifted')}]`);
+    const loaded = !this.overrides.has(n) && this.st.role[n] !== 'const' && this.st.role[n] !== 'inline' && !!loc;
+    if (!loaded) return this.value(n, b, this.body.let(U.add(j, this.kb.dim(channels * inner, `${n}:shift`))));
+    return this.load({ ...loc, offset: loc.offset + channels * (loc.strides ? loc.strides.c : inner) }, node, b, j, ' shifted');
   }
 
   /**
    * Where element (b, j) of a value stored at loc is. `stored`: the kernel's output, whose offset
    * and strides are other uniforms than those of the same node read elsewhere (a copy), so the
-   * text does not depend on whether the two happen to be equal.
+   * text does not depend on whether the two happen to be equal; `offsetTag` does the same for a
+   * shifted read (a slice) of a node also read whole.
    */
   address(loc: Loc, node: IrNode, b: string, j: string, stored = false, offsetTag = ''): string {
     const D = (n: number, key: string) => this.kb.dim(n, `${node.id}${stored ? ' stored' : ''}:${key}`);

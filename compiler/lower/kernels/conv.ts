@@ -84,9 +84,10 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const phased = tr && s > 1;
   // A stride-1 transposed conv is the conv of its kernel flipped (weight tap T − 1 − t), padded
   // k − 1 − p: it runs the conv's code, and the two share pipelines.
-  const flip = tr && !phased;
-  const [padY, padX] = [kb.sdim(flip ? kh - 1 - pad : pad, 'padY'), kb.sdim(flip ? kw - 1 - pad : pad, 'padX')];
-  const weightTap = (t: string) => `select(${t}, ${D(T, 'T')} - 1u - (${t}), ${D(flip ? 1 : 0, 'flip')} != 0u)`;
+  const flip = tr && !phased, flipped = () => `${D(flip ? 1 : 0, 'flip')} != 0u`;
+  // Uniforms on first use, so that the phased kernel, which pads by `pad`, has none of them.
+  const padY = () => kb.sdim(flip ? kh - 1 - pad : pad, 'padY'), padX = () => kb.sdim(flip ? kw - 1 - pad : pad, 'padX');
+  const weightTap = (t: string) => `select(${t}, ${D(T, 'T')} - 1u - (${t}), ${flipped()})`;
   // A masked conv's taps from the centre on (type A) or after it (type B) add nothing: those whose
   // weight tap is maskTap or later (T for an unmasked conv).
   const maskTap = D(mask ? Math.floor(kh / 2) * kw + Math.floor(kw / 2) + (mask === 'B' ? 1 : 0) : T, 'maskTap');
@@ -147,11 +148,11 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     for (const c of K) for (const r of R) for (const g of Gs) w(`var acc${c}_${r}_${g} = ${vt}();`);
     w(`for (var ky = 0; ky < ${I(kh, 'kh')}; ky++) {`);
     // The row's first weight tap: a flipped kernel's row ky is row kh − 1 − ky.
-    w(`  if (u32(select(ky, ${I(kh, 'kh')} - 1 - ky, ${D(flip ? 1 : 0, 'flip')} != 0u)) * ${kw}u >= ${maskTap}) { continue; }`);
-    w(`  let iy = oy0 * ${s} + ky - ${padY};`);
+    w(`  if (u32(select(ky, ${I(kh, 'kh')} - 1 - ky, ${flipped()})) * ${kw}u >= ${maskTap}) { continue; }`);
+    w(`  let iy = oy0 * ${s} + ky - ${padY()};`);
     w(`  let ay = xb + u32(clamp(iy, 0, ${I(H, 'H')} - 1)) * ${D(xs.y, 'xs.y')};`);
     for (const q of Wn) {
-      w(`  let ix${q} = ox0 * ${s} + ${q} - ${padX};`);
+      w(`  let ix${q} = ox0 * ${s} + ${q} - ${padX()};`);
       if (guarded) w(`  let ok${q} = iy >= 0 && iy < ${I(H, 'H')} && ix${q} >= 0 && ix${q} < ${I(W, 'W')};`);
       w(`  let a${q} = ay + u32(clamp(ix${q}, 0, ${I(W, 'W')} - 1)) * ${D(xs.x, 'xs.x')};`);
     }
@@ -203,8 +204,8 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
       e(`  let iy${p} = qy${p} + (py + ${padi} - ky0) / ${si} - my;`);
       e(`  let ix${p} = qx${p} + (px + ${padi} - kx0) / ${si} - mx;`);
     } else {
-      e(`  let iy${p} = oy${p} * ${si} + ky - ${padY};`);
-      e(`  let ix${p} = ox${p} * ${si} + kx - ${padX};`);
+      e(`  let iy${p} = oy${p} * ${si} + ky - ${padY()};`);
+      e(`  let ix${p} = ox${p} * ${si} + kx - ${padX()};`);
     }
     if (guarded) e(`  let ok${p} = ${inside(p)};`);
     e(`  let a${p} = xb${p} + u32(clamp(iy${p}, 0, ${I(H, 'H')} - 1)) * ${D(xs.y, 'xs.y')} + u32(clamp(ix${p}, 0, ${I(W, 'W')} - 1)) * ${D(xs.x, 'xs.x')};`);
