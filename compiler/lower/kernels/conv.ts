@@ -130,7 +130,9 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   for (const c of K) for (const r of R) for (const g of Gs) e(`var acc${c}_${r}_${g} = ${vt}();`);
   // Taps in a loop (unrolling them multiplied compile time ~9× for no measured gain), the
   // input channels in an inner loop: one product per accumulator update, tap addresses hoisted.
-  const guarded = tr || pad > 0 || (Ho - 1) * s + kh > H || (Wo - 1) * s + kw > W;
+  // Every conv's input read is bounds-checked, also where no tap leaves the map (a 1×1 conv): the
+  // test is per tap, outside the channel loop, and costs a select per load, where a conv without
+  // it would be a pipeline of its own.
   // The windowed variant (stride 1, transposed or not, or a stride-2 conv): lane l owns columns
   // l·cols … l·cols + cols − 1, one output row's consecutive pixels (the row width is a multiple
   // of cols), so across a kernel row's kw taps its input pixels form one window of
@@ -153,14 +155,14 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
     w(`  let ay = xb + u32(clamp(iy, 0, ${I(H, 'H')} - 1)) * ${D(xs.y, 'xs.y')};`);
     for (const q of Wn) {
       w(`  let ix${q} = ox0 * ${s} + ${q} - ${padX()};`);
-      if (guarded) w(`  let ok${q} = iy >= 0 && iy < ${I(H, 'H')} && ix${q} >= 0 && ix${q} < ${I(W, 'W')};`);
+      w(`  let ok${q} = iy >= 0 && iy < ${I(H, 'H')} && ix${q} >= 0 && ix${q} < ${I(W, 'W')};`);
       w(`  let a${q} = ay + u32(clamp(ix${q}, 0, ${I(W, 'W')} - 1)) * ${D(xs.x, 'xs.x')};`);
     }
     for (const kx of KX) w(`  let wt${kx} = ${weightTap(`u32(ky) * ${kw}u + ${kx}u`)};`);
     w(`  for (var c = 0u; c < ${D(C, 'C')}; c++) {`);
     for (const q of Wn) {
       const load = `${X}[a${q} + c * ${D(xs.c, 'xs.c')}]`;
-      w(`    let x${q} = ${guarded ? `select(0.0, ${load}, ok${q})` : load};`);
+      w(`    let x${q} = select(0.0, ${load}, ok${q});`);
     }
     for (const kx of KX) {
       for (const g of Gs) w(`    let xw${kx}_${g} = ${columns(g, (p) => `x${s * p + kx}`)};`);
@@ -207,13 +209,13 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
       e(`  let iy${p} = oy${p} * ${si} + ky - ${padY()};`);
       e(`  let ix${p} = ox${p} * ${si} + kx - ${padX()};`);
     }
-    if (guarded) e(`  let ok${p} = ${inside(p)};`);
+    e(`  let ok${p} = ${inside(p)};`);
     e(`  let a${p} = xb${p} + u32(clamp(iy${p}, 0, ${I(H, 'H')} - 1)) * ${D(xs.y, 'xs.y')} + u32(clamp(ix${p}, 0, ${I(W, 'W')} - 1)) * ${D(xs.x, 'xs.x')};`);
   }
   e(`  for (var c = 0u; c < ${D(C, 'C')}; c++) {`);
   for (const p of P) {
     const load = `${X}[a${p} + c * ${D(xs.c, 'xs.c')}]`;
-    e(`    let x${p} = ${guarded ? `select(0.0, ${load}, ok${p})` : load};`);
+    e(`    let x${p} = ${lin ? load : `select(0.0, ${load}, ok${p})`};`);
   }
   for (const g of Gs) e(`    let xv${g} = ${columns(g, (p) => `x${p}`)};`);
   for (const c of K) {
