@@ -45,6 +45,25 @@ export class ExprGen {
     return this.body.let(`${name}[${this.address(loc, node, b, j, false, offsetTag)}]`);
   }
 
+  /** Whether node n's value is loaded from its buffer here (not an epilogue's accumulator, a literal or computed inline). */
+  isStored(n: number): boolean {
+    return !this.overrides.has(n) && this.st.role[n] !== 'const' && this.st.role[n] !== 'inline' && !!this.st.locs[n];
+  }
+
+  /**
+   * Node n's value at (b, j), a stored one read through its strides even when it has none (plain
+   * NCHW): the text is then that of a read from a permuted layout, and the two share a pipeline.
+   * With `every` (f, the node read at index j of a map f times smaller) it reads every f-th row
+   * and column, the same text again: a nearest downsampling of a stored value.
+   */
+  strided(n: number, b: string, j: string, every?: { f: number; at: IrNode }): string {
+    const node = this.st.graph.nodes[n], loc = this.st.locs[n], f = every?.f ?? 1;
+    const [, h, w] = chw(node.shape);
+    if (!this.isStored(n) || !loc) return this.value(n, b, j);
+    const s = loc.strides ?? { c: h * w, y: w, x: 1 };
+    return this.load({ ...loc, strides: { c: s.c, y: s.y * f, x: s.x * f } }, every?.at ?? node, b, j);
+  }
+
   /**
    * Node n's value at per-example index j + channels·(its elements per channel): a channel
    * slice's operand. A stored operand's shift goes into the load's offset, so a slice reads
@@ -53,8 +72,7 @@ export class ExprGen {
    */
   shifted(n: number, b: string, j: string, channels: number): string {
     const node = this.st.graph.nodes[n], loc = this.st.locs[n], inner = numelOf(node) / node.shape[0];
-    const loaded = !this.overrides.has(n) && this.st.role[n] !== 'const' && this.st.role[n] !== 'inline' && !!loc;
-    if (!loaded) return this.value(n, b, this.body.let(U.add(j, this.kb.dim(channels * inner, `${n}:shift`))));
+    if (!this.isStored(n) || !loc) return this.value(n, b, this.body.let(U.add(j, this.kb.dim(channels * inner, `${n}:shift`))));
     return this.load({ ...loc, offset: loc.offset + channels * (loc.strides ? loc.strides.c : inner) }, node, b, j, ' shifted');
   }
 
@@ -75,7 +93,7 @@ export class ExprGen {
     const k = this.coords, atCoords = !!k && k.j === j && k.h === h && k.w === w;
     if ((!loc.strides && !atCoords) || (permuted && this.anyOrderInChannel)) return this.body.let(U.add(idx, j));
     const strides = loc.strides ?? { c: h * w, y: w, x: 1 };
-    const { c, y, x } = this.cyx(node.id, j, h, w);
+    const { c, y, x } = this.cyx(j, h, w);
     idx = U.add(idx, U.add(U.add(U.mul(c, D(strides.c, 'loc.strides.c')), U.mul(y, D(strides.y, 'loc.strides.y'))), U.mul(x, D(strides.x, 'loc.strides.x'))));
     return this.body.let(idx);
   }
@@ -87,12 +105,16 @@ export class ExprGen {
    */
   coords?: { j: string; h: number; w: number; c: string; y: string; x: string };
 
-  /** Channel, row and column of per-example index j of node n, a [C, h, w] value. */
-  cyx(n: number, j: string, h: number, w: number): { c: string; y: string; x: string } {
+  /**
+   * Channel, row and column of per-example index j of a [C, h, w] value. Its sizes are
+   * keyed by the index, so that two values of one map size read at one index (a copy between
+   * layouts: its read and its write) split it once.
+   */
+  cyx(j: string, h: number, w: number): { c: string; y: string; x: string } {
     const k = this.coords;
     if (k && k.j === j && k.h === h && k.w === w) return { c: k.c, y: k.y, x: k.x };
     const L = (e: string) => this.body.let(e);
-    const D = (v: number, key: string) => this.kb.dim(v, `${n}:${key}`);
+    const D = (v: number, key: string) => this.kb.dim(v, `${j}:${key}`);
     return { c: L(U.div(j, D(h * w, 'cyx.hw'))), y: L(U.mod(L(U.div(j, D(w, 'cyx.w'))), D(h, 'cyx.h'))), x: L(U.mod(j, D(w, 'cyx.w'))) };
   }
 

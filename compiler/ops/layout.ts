@@ -4,7 +4,7 @@
 // tensors carry a leading batch dimension and unbatched ones don't.
 import { numel, type OpName } from '../../runtime/ir.js';
 import { attrNum, tuple } from '../export/ops-py.js';
-import { concatValue, cropValue, expandValue, nearestValue, padValue, sliceValue } from '../lower/kernels/remap.js';
+import { concatValue, cropValue, downsampleValue, expandValue, nearestValue, padValue, sliceValue } from '../lower/kernels/remap.js';
 import { U } from '../lower/wgsl.js';
 import { unaryGrad } from './shared.js';
 import type { OpEntry, OperandInfo } from './types.js';
@@ -97,7 +97,7 @@ export const LAYOUT = {
       return [c, Math.floor(h / f), Math.floor(w / f)];
     }),
     grad: unaryGrad((b, n, g, x) => b.op.dilate([g], { factor: n.attrs.factor as number, size: b.node(x).shape.slice(1) })),
-    lower: { inline: (c) => nearestValue(c, (v, f) => U.mul(v, f)) },
+    lower: { inline: downsampleValue },
     torch: (c) => {
       const f = attrNum(c.node, 'factor');
       const [, h, w] = c.node.shape;

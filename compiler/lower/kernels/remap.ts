@@ -43,9 +43,15 @@ function mapGeometry(c: InlineCtx) {
   const src = operand(c);
   const [, H, W] = c.node.shape;
   const [, h, w] = src.shape;
-  const { c: ch, y, x } = c.gen.cyx(c.node.id, c.j, H, W);
+  const { c: ch, y, x } = c.gen.cyx(c.j, H, W);
   const base = c.let(U.mul(ch, c.dim(h * w, 'h * w')));
   return { src, h, w, y, x, base };
+}
+
+/** Nearest downsampling by f: a stored operand is read through its strides times f, else at (f·y, f·x). */
+export function downsampleValue(c: InlineCtx): string {
+  const src = c.node.inputs[0], f = c.node.attrs.factor as number;
+  return c.gen.isStored(src) ? c.gen.strided(src, c.b, c.j, { f, at: c.node }) : nearestValue(c, (v) => U.mul(v, f));
 }
 
 /** Nearest resampling: the operand's (map(y), map(x)). */
@@ -79,7 +85,7 @@ export function sumPoolValue(c: InlineCtx): string {
   const [, h, w] = c.node.shape;
   const [, H, W] = src.shape;
   const f = c.node.attrs.factor as number;
-  const { c: ch, y, x } = c.gen.cyx(c.node.id, c.j, h, w);
+  const { c: ch, y, x } = c.gen.cyx(c.j, h, w);
   const corner = L(U.add(U.add(U.mul(ch, D(H * W, 'H * W')), U.mul(L(U.mul(y, f)), D(W, 'W'))), U.mul(x, f)));
   const taps: string[] = [];
   for (let dy = 0; dy < f; dy++) {
@@ -95,7 +101,7 @@ export function dilateValue(c: InlineCtx): string {
   const [, H, W] = c.node.shape;
   const [, h, w] = src.shape;
   const f = c.node.attrs.factor as number;
-  const { c: ch, y, x } = c.gen.cyx(c.node.id, c.j, H, W);
+  const { c: ch, y, x } = c.gen.cyx(c.j, H, W);
   const sy = L(U.div(y, f)), sx = L(U.div(x, f));
   const hit = L(`${U.mod(y, f)} == 0u && ${U.mod(x, f)} == 0u && ${sy} < ${D(h, 'h')} && ${sx} < ${D(w, 'w')}`);
   const idx = L(U.add(U.add(U.mul(ch, D(h * w, 'h * w')), U.mul(L(`min(${sy}, ${D(h, 'h')} - 1u)`), D(w, 'w'))), L(`min(${sx}, ${D(w, 'w')} - 1u)`)));

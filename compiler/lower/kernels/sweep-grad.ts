@@ -33,7 +33,7 @@ export function emitSweepGrad(st: LowerState, n: IrNode): void {
   const accLoc: Loc = { buffer: acc, offset: 0, batchStride: F * H * W, strides: lineLayout({ ...n, shape: xn.shape }) };
   st.kernels.push(elementKernel(st, {
     name: kernelName(st, n, [], 'seed:'), node: gn, out: accLoc, nodes: [], source: n.source,
-    value: (gen, b, j) => gen.value(gn.id, b, j),
+    value: (gen, b, j) => gen.strided(gn.id, b, j),
   }));
 
   const kb = new KernelBuilder();

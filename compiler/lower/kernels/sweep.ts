@@ -259,7 +259,7 @@ export function sweepKernels(st: LowerState, n: IrNode): void {
     const x = st.graph.nodes[n.inputs[0]];
     st.kernels.push(elementKernel(st, {
       name: kernelName(st, n, [], 'copy:'), node: n, out: y, nodes: [], source: n.source,
-      value: (gen, b, j) => gen.value(x.id, b, j),
+      value: (gen, b, j) => gen.strided(x.id, b, j),
     }));
   }
   const args = { node: n, y, gates: st.sweepGates.get(n.id) ?? st.sweepScratch!, nodes };
