@@ -14,6 +14,8 @@ const HELPERS: Record<string, string> = {
   sdn_softplus: 'fn sdn_softplus(v: f32) -> f32 { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }',
   // tanh of |v| > 15 is ±1 in f32; the clamp keeps implementations that expand it through exp finite.
   sdn_tanh: 'fn sdn_tanh(v: f32) -> f32 { return tanh(clamp(v, -15.0, 15.0)); }',
+  sdn_elu: 'fn sdn_elu(v: f32) -> f32 { return select(exp(v) - 1.0, v, v > 0.0); }',
+  sdn_silu: 'fn sdn_silu(v: f32) -> f32 { return v / (1.0 + exp(-v)); }',
 };
 
 export class KernelBuilder {
@@ -45,6 +47,18 @@ export class KernelBuilder {
     } else if (!(`sdn_${name}` in HELPERS)) throw new Error(`lower: unknown WGSL helper ${name}`);
     this.helpers.add(name);
     return `sdn_${name}`;
+  }
+
+  /**
+   * `sdn_<name>(v, which)`: helper number `which` of `helpers` (from 1) applied to v, or v itself
+   * for 0, the selector a uniform keyed by `key`. The switch is on a uniform: every lane takes the
+   * same case.
+   */
+  selected(name: string, helpers: readonly string[], v: string, which: number, key: string): string {
+    for (const h of helpers) this.helper(h);
+    const cases = helpers.map((h, i) => `    case ${i + 1}u: { return sdn_${h}(v); }`).join('\n');
+    const code = `fn sdn_${name}(v: f32, which: u32) -> f32 {\n  switch which {\n${cases}\n    default: { return v; }\n  }\n}`;
+    return `${this.helper(name, code)}(${v}, ${this.dim(which, key)})`;
   }
 
   /** Declares an op's own WGSL function `sdn_<name>` (its `code`) and returns its name. */

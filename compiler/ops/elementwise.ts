@@ -3,6 +3,7 @@
 import { numel, type OpName } from '../../runtime/ir.js';
 import { broadcastable } from '../export/ops-py.js';
 import { unaryGrad } from './shared.js';
+import type { KernelBuilder } from '../lower/wgsl.js';
 import type { GradRule, InlineCtx, OpEntry, OperandInfo, TorchRule } from './types.js';
 
 function unary(flopsPerElement: number, wgsl: (c: InlineCtx) => string, torch: (x: string) => string, grad: GradRule): OpEntry {
@@ -40,27 +41,39 @@ function binary(wgsl: (a: string, b: string) => string, torch: TorchRule, grad: 
 const infix = (op: string): TorchRule =>
   Object.assign((c: Parameters<TorchRule>[0]) => `${broadcastable(c, 0)} ${op} ${broadcastable(c, 1)}`, { literalOperands: true });
 
-const helper = (c: InlineCtx, name: string) => c.gen.kb.helper(name);
+/**
+ * The activations, computed by one WGSL function of a selector uniform (0 the identity, then
+ * these): kernels whose fused chains differ only in which activation they apply, or whether they
+ * apply one, share a pipeline.
+ */
+const ACTIVATIONS: readonly OpName[] = ['tanh', 'sigmoid', 'elu', 'silu', 'softplus'];
+export const isActivation = (op: OpName) => ACTIVATIONS.includes(op);
+
+/** v through the activation function: op's activation, or the identity without an op. */
+export const activate = (kb: KernelBuilder, v: string, key: string, op?: OpName): string =>
+  kb.selected('act', ACTIVATIONS, v, op ? ACTIVATIONS.indexOf(op) + 1 : 0, `${key}:activation`);
+
+const activation = (c: InlineCtx) => activate(c.gen.kb, c.arg(0), `${c.node.id}`, c.node.op);
 
 export const ELEMENTWISE = {
   neg: unary(1, (c) => `-(${c.arg(0)})`, (x) => `-${x}`, unaryGrad((b, _n, g) => b.op.neg([g]))),
   exp: unary(4, (c) => `exp(${c.arg(0)})`, (x) => `torch.exp(${x})`, unaryGrad((b, n, g) => b.op.mul([g, n.id]))),
   log: unary(4, (c) => `log(${c.arg(0)})`, (x) => `torch.log(${x})`, unaryGrad((b, _n, g, x) => b.op.div([g, x]))),
-  tanh: unary(4, (c) => `${helper(c, 'tanh')}(${c.arg(0)})`, (x) => `torch.tanh(${x})`,
+  tanh: unary(4, activation, (x) => `torch.tanh(${x})`,
     unaryGrad((b, n, g) => b.op.mul([g, b.op.sub([b.const(1), b.op.square([n.id])])]))),
-  sigmoid: unary(4, (c) => `${helper(c, 'sigmoid')}(${c.arg(0)})`, (x) => `torch.sigmoid(${x})`,
+  sigmoid: unary(4, activation, (x) => `torch.sigmoid(${x})`,
     unaryGrad((b, n, g) => b.op.mul([g, b.op.mul([n.id, b.op.sub([b.const(1), n.id])])]))),
   // elu'(x) = 1 for x > 0, exp(x) = 1 + y otherwise: 1 + y − relu(y) covers both.
-  elu: unary(4, (c) => `${c.gen.kb.fn('elu', 'fn sdn_elu(v: f32) -> f32 { return select(exp(v) - 1.0, v, v > 0.0); }')}(${c.arg(0)})`,
+  elu: unary(4, activation,
     (x) => `F.elu(${x})`, unaryGrad((b, n, g) => b.op.mul([g, b.op.add([b.const(1), b.op.sub([n.id, b.op.relu([n.id])])])]))),
   // silu(x) = x·σ(x); silu'(x) = σ(x) + y·(1 − σ(x)).
-  silu: unary(4, (c) => `${c.gen.kb.fn('silu', 'fn sdn_silu(v: f32) -> f32 { return v / (1.0 + exp(-v)); }')}(${c.arg(0)})`,
+  silu: unary(4, activation,
     (x) => `F.silu(${x})`, unaryGrad((b, n, g, x) => {
       const s = b.op.sigmoid([x]);
       return b.op.mul([g, b.op.add([s, b.op.mul([n.id, b.op.sub([b.const(1), s])])])]);
     })),
   relu: unary(1, (c) => `max(${c.arg(0)}, 0.0)`, (x) => `F.relu(${x})`, unaryGrad((b, _n, g, x) => b.op.mul([g, b.op.step([x])]))),
-  softplus: unary(4, (c) => `${helper(c, 'softplus')}(${c.arg(0)})`, (x) => `F.softplus(${x})`,
+  softplus: unary(4, activation, (x) => `F.softplus(${x})`,
     unaryGrad((b, _n, g, x) => b.op.mul([g, b.op.sigmoid([x])]))),
   square: unary(1, (c) => { const a = c.arg(0); return `${a} * ${a}`; }, (x) => `torch.square(${x})`,
     unaryGrad((b, _n, g, x) => b.op.mul([g, b.op.mul([b.const(2), x])]))),

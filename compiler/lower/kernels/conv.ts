@@ -11,6 +11,7 @@ import type { KernelSpec } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';
 import { chw, denseKind, type Loc, type LowerState } from '../state.js';
 import { Body, KernelBuilder, U } from '../wgsl.js';
+import { activate, isActivation } from '../../ops/elementwise.js';
 import { opaque } from '../../../runtime/webgpu/uniforms.js';
 import { columnVectors, subgroupVariant, workgroupMain } from './common.js';
 
@@ -257,7 +258,10 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const gen = new ExprGen(st, kb, body, overrides);
   const j = body.let(U.add(U.mul(row, D(Ho * Wo, 'Ho * Wo')), 'pE'));
   gen.coords = { j, h: Ho, w: Wo, c: row, y: `u32(min(oyE, ${I(Ho, 'Ho')} - 1))`, x: `u32(min(oxE, ${I(Wo, 'Wo')} - 1))` };
-  const v = k.epilogue ? k.epilogue(gen, 'bE', j) : overrides.get(conv.id)!;
+  const value = k.epilogue ? k.epilogue(gen, 'bE', j) : overrides.get(conv.id)!;
+  // The value stored goes through the activation function, the identity unless the root is an
+  // activation: a conv shares its pipeline with the same conv followed by one.
+  const v = isActivation(k.root.op) ? value : body.let(activate(kb, value, 'stored'));
   body.stmt(`${out}[${gen.address(k.out, k.root, 'bE', j, true)}] = ${v};`);
   ea(`  if (liveE && rt * ${t.rows}u + r < ${D(Cr, 'Cr')}) {`);
   all.push(body.text());

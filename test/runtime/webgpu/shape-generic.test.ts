@@ -1,7 +1,8 @@
 // Shape-generic kernels on WebGPU against the CPU reference interpreter: sizes, offsets and
 // strides are uniforms, so one shader serves many shapes. Each case builds the same graph at two
 // shapes that are multiples of no tile (odd channel counts, non-square maps), asserts that both
-// lower to the same WGSL, and runs each at batch 1 and 33. The register tiles are the ones
+// lower to the same WGSL, and runs each at batch 1 and 33 (the last case: kernels of one graph
+// that share a text, each run). The register tiles are the ones
 // `sdn train` ships (16-row conv and weight-gradient tiles, 8-column conv tiles, 8-position scan
 // tiles), with partial tiles at every edge. No adapter: the tests fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,5 +90,22 @@ describe('shape-generic kernels', () => {
     const scans = lowerGraph(g.g).kernels.filter((k) => k.name.startsWith('scan:'));
     expect(scans).toHaveLength(4);
     expect(new Set(scans.map((k) => k.wgsl)).size).toBe(1);
+  });
+  it('one conv kernel whatever activation follows it, and a downsampled residual read as a plain one', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [6, 10, 12]);
+    const conv = (name: string) => b.add('conv2d', [x, b.param(`${name}.w`, [7, 6, 3, 3]), b.param(`${name}.b`, [7])], { stride: 1, padding: 1 });
+    b.output('plain', conv('a'));
+    for (const act of ['tanh', 'sigmoid', 'elu', 'silu', 'softplus'] as const) b.output(act, b.add(act, [conv(act)]));
+    // A stride-2 conv plus the input downsampled, against the same conv plus a map of its size.
+    const half = (name: string) => b.add('conv2d', [x, b.param(`${name}.w`, [6, 6, 4, 4]), b.param(`${name}.b`, [6])], { stride: 2, padding: 1 });
+    b.output('down', b.add('add', [half('d'), b.add('downsample_nearest', [b.input('full', [6, 11, 12])], { factor: 2 })]));
+    b.output('same', b.add('add', [half('s'), b.input('r', [6, 5, 6])]));
+    const p = lowerGraph(b.g);
+    const convs = p.kernels.filter((k) => k.name.startsWith('conv2d'));
+    expect(convs).toHaveLength(8);
+    expect(new Set(convs.slice(0, 6).map((k) => k.wgsl)).size).toBe(1);
+    expect(new Set(convs.slice(6).map((k) => k.wgsl)).size).toBe(1);
+    for (const batch of [1, 3]) await expectAgreement(device, b, { batch });
   });
 });
