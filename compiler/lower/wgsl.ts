@@ -21,8 +21,6 @@ const HELPERS: Record<string, string> = {
 export class KernelBuilder {
   readonly bindings: { buffer: number; access: Access; vec4: boolean }[] = [];
   private readonly helpers = new Set<string>();
-  /** Functions an op's inline lowering brings along (compiler/ops), placed among the helpers. */
-  private readonly opFns = new Map<string, string>();
   private readonly extra: string[] = [];
   private readonly dimValues: number[] = [];
   private readonly dimKeys: string[] = [];
@@ -59,13 +57,6 @@ export class KernelBuilder {
     const cases = helpers.map((h, i) => `    case ${i + 1}u: { return sdn_${h}(v); }`).join('\n');
     const code = `fn sdn_${name}(v: f32, which: u32) -> f32 {\n  switch which {\n${cases}\n    default: { return v; }\n  }\n}`;
     return `${this.helper(name, code)}(${v}, ${this.dim(which, key)})`;
-  }
-
-  /** Declares an op's own WGSL function `sdn_<name>` (its `code`) and returns its name. */
-  fn(name: string, code: string): string {
-    if (!this.opFns.has(name)) this.opFns.set(name, code);
-    this.helpers.add(name);
-    return `sdn_${name}`;
   }
 
   /**
@@ -108,7 +99,7 @@ export class KernelBuilder {
       `@group(0) @binding(${i}) var<storage, ${b.access}> buf${i}: array<${b.vec4 ? 'vec4f' : 'f32'}>;`);
     lines.push(uniformStruct(this.dimValues.length), `@group(0) @binding(${this.bindings.length}) var<uniform> u: Uniforms;`);
     for (const h of this.helpers) {
-      const code = HELPERS[`sdn_${h}`] ?? this.opFns.get(h);
+      const code = HELPERS[`sdn_${h}`];
       if (code !== undefined) lines.push(code);
     }
     lines.push(...this.extra);
