@@ -91,6 +91,7 @@ describe('shape-generic kernels', () => {
     expect(scans).toHaveLength(4);
     expect(new Set(scans.map((k) => k.wgsl)).size).toBe(1);
   });
+
   it('one conv kernel whatever activation follows it, and a downsampled residual read as a plain one', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', [6, 10, 12]);
