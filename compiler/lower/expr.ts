@@ -45,9 +45,10 @@ export class ExprGen {
     return this.body.let(`${name}[${this.address(loc, node, b, j, false, offsetTag)}]`);
   }
 
-  /** Whether node n's value is loaded from its buffer here (not an epilogue's accumulator, a literal or computed inline). */
-  isStored(n: number): boolean {
-    return !this.overrides.has(n) && this.st.role[n] !== 'const' && this.st.role[n] !== 'inline' && !!this.st.locs[n];
+  /** Where node n's value is loaded from here; undefined for an epilogue's accumulator, a literal or a value computed inline. */
+  storedAt(n: number): Loc | undefined {
+    const inBuffer = !this.overrides.has(n) && this.st.role[n] !== 'const' && this.st.role[n] !== 'inline';
+    return inBuffer ? this.st.locs[n] : undefined;
   }
 
   /**
@@ -57,9 +58,9 @@ export class ExprGen {
    * and column, the same text again: a nearest downsampling of a stored value.
    */
   strided(n: number, b: string, j: string, every?: { f: number; at: IrNode }): string {
-    const node = this.st.graph.nodes[n], loc = this.st.locs[n], f = every?.f ?? 1;
+    const node = this.st.graph.nodes[n], loc = this.storedAt(n), f = every?.f ?? 1;
     const [, h, w] = chw(node.shape);
-    if (!this.isStored(n) || !loc) return this.value(n, b, j);
+    if (!loc) return this.value(n, b, j);
     const s = loc.strides ?? { c: h * w, y: w, x: 1 };
     return this.load({ ...loc, strides: { c: s.c, y: s.y * f, x: s.x * f } }, every?.at ?? node, b, j);
   }
@@ -71,8 +72,8 @@ export class ExprGen {
    * that reads it whole).
    */
   shifted(n: number, b: string, j: string, channels: number): string {
-    const node = this.st.graph.nodes[n], loc = this.st.locs[n], inner = numelOf(node) / node.shape[0];
-    if (!this.isStored(n) || !loc) return this.value(n, b, this.body.let(U.add(j, this.kb.dim(channels * inner, `${n}:shift`))));
+    const node = this.st.graph.nodes[n], loc = this.storedAt(n), inner = numelOf(node) / node.shape[0];
+    if (!loc) return this.value(n, b, this.body.let(U.add(j, this.kb.dim(channels * inner, `${n}:shift`))));
     return this.load({ ...loc, offset: loc.offset + channels * (loc.strides ? loc.strides.c : inner) }, node, b, j, ' shifted');
   }
 

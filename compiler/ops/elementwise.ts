@@ -64,11 +64,11 @@ export const ELEMENTWISE = {
   sigmoid: unary(4, activation, (x) => `torch.sigmoid(${x})`,
     unaryGrad((b, n, g) => b.op.mul([g, b.op.mul([n.id, b.op.sub([b.const(1), n.id])])]))),
   // elu'(x) = 1 for x > 0, exp(x) = 1 + y otherwise: 1 + y − relu(y) covers both.
-  elu: unary(4, activation,
-    (x) => `F.elu(${x})`, unaryGrad((b, n, g) => b.op.mul([g, b.op.add([b.const(1), b.op.sub([n.id, b.op.relu([n.id])])])]))),
+  elu: unary(4, activation, (x) => `F.elu(${x})`,
+    unaryGrad((b, n, g) => b.op.mul([g, b.op.add([b.const(1), b.op.sub([n.id, b.op.relu([n.id])])])]))),
   // silu(x) = x·σ(x); silu'(x) = σ(x) + y·(1 − σ(x)).
-  silu: unary(4, activation,
-    (x) => `F.silu(${x})`, unaryGrad((b, n, g, x) => {
+  silu: unary(4, activation, (x) => `F.silu(${x})`,
+    unaryGrad((b, n, g, x) => {
       const s = b.op.sigmoid([x]);
       return b.op.mul([g, b.op.add([s, b.op.mul([n.id, b.op.sub([b.const(1), s])])])]);
     })),

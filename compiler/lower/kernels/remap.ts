@@ -51,7 +51,7 @@ function mapGeometry(c: InlineCtx) {
 /** Nearest downsampling by f: a stored operand is read through its strides times f, else at (f·y, f·x). */
 export function downsampleValue(c: InlineCtx): string {
   const src = c.node.inputs[0], f = c.node.attrs.factor as number;
-  return c.gen.isStored(src) ? c.gen.strided(src, c.b, c.j, { f, at: c.node }) : nearestValue(c, (v) => U.mul(v, f));
+  return c.gen.storedAt(src) ? c.gen.strided(src, c.b, c.j, { f, at: c.node }) : nearestValue(c, (v) => U.mul(v, f));
 }
 
 /** Nearest resampling: the operand's (map(y), map(x)). */
