@@ -10,7 +10,8 @@ export interface Extent {
   fixed: number;
 }
 
-export type BufferRole = 'param' | 'input' | 'output' | 'activation' | 'scalar' | 'scratch';
+/** `zeros`: never written (WebGPU zero-fills a new buffer), read as the bias of bias-less convs. */
+export type BufferRole = 'param' | 'input' | 'output' | 'activation' | 'scalar' | 'scratch' | 'zeros';
 
 export interface BufferSpec {
   id: number;

@@ -6,7 +6,7 @@
 import { isInput, isNoise, isParam } from '../../runtime/ir.js';
 import { OPS } from '../ops/index.js';
 import { streamId } from '../../runtime/rng/streams.js';
-import { addBuffer, describe, numelOf, type Loc, type Pass } from './state.js';
+import { addBuffer, chw, describe, numelOf, type Loc, type Pass } from './state.js';
 
 export const allocateBuffers: Pass = {
   name: 'buffers',
@@ -62,6 +62,11 @@ export const allocateBuffers: Pass = {
         default:
           break;
       }
+    }
+    const biasless = st.graph.nodes.filter((n) => 'dense' in OPS[n.op].lower && n.inputs.length < 3);
+    if (biasless.length > 0) {
+      const fixed = Math.max(...biasless.map((n) => chw(n.shape)[0]));
+      st.zeros = addBuffer(st, { role: 'zeros', name: 'zeros, the bias of bias-less convs', size: { perExample: 0, fixed } });
     }
     const sweeps = st.graph.nodes.filter((n) => n.op === 'sdn_sweep');
     const differentiated = new Set(st.graph.nodes.filter((n) => n.op === 'sweep_grad').map((n) => n.inputs[2]));

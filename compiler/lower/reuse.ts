@@ -58,6 +58,7 @@ export const reuseBuffers: Pass = {
     for (const list of [p.inputs, p.outputs, p.params, p.scalars, p.noise] as { buffer: number }[][]) for (const e of list) e.buffer = id(e.buffer);
     st.locs = st.locs.map((l) => l && { ...l, buffer: id(l.buffer) });
     if (st.sweepScratch !== undefined) st.sweepScratch = id(st.sweepScratch);
+    if (st.zeros !== undefined) st.zeros = id(st.zeros);
     for (const [n, b] of st.sweepGates) st.sweepGates.set(n, id(b));
   },
 };

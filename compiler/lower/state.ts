@@ -72,6 +72,8 @@ export interface LowerState {
    */
   sweepGates: Map<number, number>;
   sweepScratch?: number;
+  /** Zeros, the bias of convs without one: they run the pipeline of their biased twin. */
+  zeros?: number;
 }
 
 export interface Pass {

@@ -21,7 +21,7 @@ export interface MemoryPlan {
 }
 
 const LABEL: Record<BufferRole, string> = {
-  param: 'parameters', input: 'inputs', output: 'outputs', activation: 'activations (after reuse)', scalar: 'scalars', scratch: 'scratch',
+  param: 'parameters', input: 'inputs', output: 'outputs', activation: 'activations (after reuse)', scalar: 'scalars', scratch: 'scratch', zeros: 'zeros',
 };
 
 export function memoryPlan(graph: string, p: GraphProgram, batch: number): MemoryPlan {

@@ -3,9 +3,10 @@
 // accumulates TR rows × TP columns in registers (per chunk, see fuse-epilogue) and reads input
 // and weights straight from storage (no workgroup memory: on llvmpipe it only adds copies). The
 // row tile comes from the workgroup id, so weight addresses are uniform across a workgroup; lanes
-// take consecutive columns. The epilogue adds the bias (when there is one) and evaluates the
-// fused expression. Autodiff's input gradients add bias-less ops, masked transposed convs and
-// `linear` with attr `transpose` (y = Wᵀx: output row r reads column r of W).
+// take consecutive columns. The epilogue adds the bias and evaluates the fused expression.
+// Autodiff's input gradients add bias-less ops (they read zeros as their bias, so they share the
+// pipeline of a biased conv), masked transposed convs and `linear` with attr `transpose`
+// (y = Wᵀx: output row r reads column r of W).
 import type { IrNode } from '../../../runtime/ir.js';
 import type { KernelSpec } from '../../../runtime/program.js';
 import { ExprGen } from '../expr.js';
@@ -68,7 +69,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const RT = Math.ceil(Cr / t.rows), perGroup = t.wg * t.cols;
   const kb = new KernelBuilder();
   const D = (n: number, key: string) => kb.dim(n, key), I = (n: number, key: string) => kb.idim(n, key);
-  const X = kb.buf(xl.buffer), Wt = kb.buf(wl.buffer), B = bl && kb.buf(bl.buffer);
+  const X = kb.buf(xl.buffer), Wt = kb.buf(wl.buffer), B = kb.buf(bl ? bl.buffer : st.zeros!);
   const out = kb.buf(k.out.buffer, 'read_write');
   // Two variants, line by line the same but for the weight loads: plain, and with each lane
   // loading one row and the rows shared by subgroup broadcasts (KernelSpec.subgroup). A conv of
@@ -252,7 +253,7 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const overrides = new Map<number, string>();
   K.forEach((c) => {
     const acc = cv.element('accs', U.add('i', c * n));
-    const a = body.let(B ? `${acc} + ${B}[${U.add(row, D(k.chunks[c], 'k.chunks[c]'))}]` : acc);
+    const a = body.let(`${acc} + ${B}[${U.add(row, D(k.chunks[c], 'k.chunks[c]'))}]`);
     for (const [node, off] of k.chunkNodes) if (off === k.chunks[c]) overrides.set(node, a);
   });
   const gen = new ExprGen(st, kb, body, overrides);

@@ -92,11 +92,12 @@ describe('shape-generic kernels', () => {
     expect(new Set(scans.map((k) => k.wgsl)).size).toBe(1);
   });
 
-  it('one conv kernel whatever activation follows it, and a downsampled residual read as a plain one', async () => {
+  it('one conv kernel with or without a bias, whatever activation follows it, and a downsampled residual read as a plain one', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', [6, 10, 12]);
     const conv = (name: string) => b.add('conv2d', [x, b.param(`${name}.w`, [7, 6, 3, 3]), b.param(`${name}.b`, [7])], { stride: 1, padding: 1 });
     b.output('plain', conv('a'));
+    b.output('no bias', b.add('conv2d', [x, b.param('n.w', [7, 6, 3, 3])], { stride: 1, padding: 1 }));
     for (const act of ['tanh', 'sigmoid', 'elu', 'silu', 'softplus'] as const) b.output(act, b.add(act, [conv(act)]));
     // A stride-2 conv plus the input downsampled, against the same conv plus a map of its size.
     const half = (name: string) => b.add('conv2d', [x, b.param(`${name}.w`, [6, 6, 4, 4]), b.param(`${name}.b`, [6])], { stride: 2, padding: 1 });
@@ -104,9 +105,9 @@ describe('shape-generic kernels', () => {
     b.output('same', b.add('add', [half('s'), b.input('r', [6, 5, 6])]));
     const p = lowerGraph(b.g);
     const convs = p.kernels.filter((k) => k.name.startsWith('conv2d'));
-    expect(convs).toHaveLength(8);
-    expect(new Set(convs.slice(0, 6).map((k) => k.wgsl)).size).toBe(1);
-    expect(new Set(convs.slice(6).map((k) => k.wgsl)).size).toBe(1);
+    expect(convs).toHaveLength(9);
+    expect(new Set(convs.slice(0, 7).map((k) => k.wgsl)).size).toBe(1);
+    expect(new Set(convs.slice(7).map((k) => k.wgsl)).size).toBe(1);
     for (const batch of [1, 3]) await expectAgreement(device, b, { batch });
   });
 });
