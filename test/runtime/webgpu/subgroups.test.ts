@@ -141,12 +141,12 @@ describe('the windowed conv variant', () => {
   const conv = (b: GraphBuilder, xs: number[], o: number, k: number, padding: number, extra: Record<string, string | number> = {}) =>
     b.add('conv2d', [b.input(`x${b.g.nodes.length}`, xs), b.param(`w${b.g.nodes.length}`, [o, xs[0], k, k]), b.param(`b${b.g.nodes.length}`, [o])], { stride: 1, padding, ...extra });
 
-  it.each([1, 3])('3×3 padding 1 and 0, 5×5 on a 4-wide map, 20 output channels, a fused tanh (batch %i)', async (batch) => {
+  it.each([1, 3])('3×3 padding 1 and 0, 20 output channels, a fused tanh; a 5×5, too wide for the window, runs the other variant (batch %i)', async (batch) => {
     const b = new GraphBuilder();
     b.output('p1', b.add('tanh', [conv(b, [5, 8, 8], 20, 3, 1)]));
     b.output('p0', conv(b, [3, 10, 10], 6, 3, 0));
     b.output('k5', conv(b, [4, 6, 4], 7, 5, 2));
-    for (const device of [plain, subgroups]) windowed(await expectAgreement(device, b, { batch }), 3);
+    for (const device of [plain, subgroups]) windowed(await expectAgreement(device, b, { batch }), 2);
   });
 
   it('masked types A and B, and two chunks of one conv read by a gated epilogue', async () => {
@@ -156,14 +156,15 @@ describe('the windowed conv variant', () => {
     const y = conv(b, [5, 6, 4], 10, 3, 1);
     const half = (start: number) => b.add('slice_channels', [y], { start, size: 5 });
     b.output('gated', b.add('mul', [b.add('sigmoid', [half(0)]), half(5)]));
-    windowed(await expectAgreement(subgroups, b, { batch: 2 }), 3);
+    windowed(await expectAgreement(subgroups, b, { batch: 2 }), 2);
   });
 
-  it('stride 2: 4×4 and 3×3, padding 1', async () => {
+  it('stride 2: 4×4 and 3×3, padding 1, and 5×5, padding 2 (phases with missing taps)', async () => {
     const b = new GraphBuilder();
     b.output('k4', conv(b, [5, 8, 16], 9, 4, 1, { stride: 2 }));
     b.output('k3', b.add('elu', [conv(b, [3, 7, 7], 17, 3, 1, { stride: 2 })]));
-    for (const device of [plain, subgroups]) windowed(await expectAgreement(device, b, { batch: 3 }), 2);
+    b.output('k5', conv(b, [4, 9, 15], 5, 5, 2, { stride: 2 }));
+    for (const device of [plain, subgroups]) windowed(await expectAgreement(device, b, { batch: 3 }), 3);
   });
 
   it('transposed, stride 1: 3×3 and 5×5, masked type B, with and without a bias', async () => {
@@ -173,6 +174,6 @@ describe('the windowed conv variant', () => {
     b.output('k3', b.add('elu', [convT([6, 8, 8], 18, 3, 1)]));
     b.output('k5', convT([5, 6, 4], 7, 5, 2, {}, false));
     b.output('B', convT([4, 8, 8], 6, 3, 1, { mask: 'B' }, false));
-    for (const device of [plain, subgroups]) windowed(await expectAgreement(device, b, { batch: 2 }), 3);
+    for (const device of [plain, subgroups]) windowed(await expectAgreement(device, b, { batch: 2 }), 2);
   });
 });
