@@ -73,7 +73,8 @@ export function convKernel(st: LowerState, k: ConvKernel): KernelSpec {
   const out = kb.buf(k.out.buffer, 'read_write');
   // Two variants, line by line the same but for the weight loads: plain, and with each lane
   // loading one row and the rows shared by subgroup broadcasts (KernelSpec.subgroup). A conv of
-  // stride 1 or 2 whose output rows hold whole column tiles has a third, windowed (V): below.
+  // at most 3 taps per stride phase whose output rows hold whole column tiles has a third,
+  // windowed (V): below.
   const L: string[] = [], G: string[] = [], V: string[] = [];
   const both = { push: (...lines: string[]) => (L.push(...lines), G.push(...lines)) };
   const all = { push: (...lines: string[]) => (L.push(...lines), G.push(...lines), V.push(...lines)) };
