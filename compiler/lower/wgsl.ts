@@ -16,6 +16,9 @@ const HELPERS: Record<string, string> = {
   sdn_tanh: 'fn sdn_tanh(v: f32) -> f32 { return tanh(clamp(v, -15.0, 15.0)); }',
   sdn_elu: 'fn sdn_elu(v: f32) -> f32 { return select(exp(v) - 1.0, v, v > 0.0); }',
   sdn_silu: 'fn sdn_silu(v: f32) -> f32 { return v / (1.0 + exp(-v)); }',
+  sdn_add: 'fn sdn_add(a: f32, b: f32) -> f32 { return a + b; }',
+  sdn_sub: 'fn sdn_sub(a: f32, b: f32) -> f32 { return a - b; }',
+  sdn_mul: 'fn sdn_mul(a: f32, b: f32) -> f32 { return a * b; }',
 };
 
 export class KernelBuilder {
@@ -24,6 +27,7 @@ export class KernelBuilder {
   private readonly extra: string[] = [];
   private readonly dimValues: number[] = [];
   private readonly dimKeys: string[] = [];
+  private readonly selectors = new Map<string, string>();
 
   /** The WGSL name of buffer `id` (array<f32>, or array<vec4f> when vec4). */
   buf(id: number, access: Access = 'read', vec4 = false): string {
@@ -48,15 +52,31 @@ export class KernelBuilder {
   }
 
   /**
-   * `sdn_<name>(v, which)`: helper number `which` of `helpers` (from 1) applied to v, or v itself
-   * for 0, the selector a uniform keyed by `key`. The switch is on a uniform: every lane takes the
-   * same case.
+   * `sdn_<name>(args…, which)`: helper number `which` of `helpers` (from 1) applied to the args,
+   * or the first arg itself for 0, the selector a uniform keyed by `key`. The switch is on a
+   * uniform: every lane takes the same case.
    */
-  selected(name: string, helpers: readonly string[], v: string, which: number, key: string): string {
+  selected(name: string, helpers: readonly string[], args: readonly string[], which: number, key: string): string {
     for (const h of helpers) this.helper(h);
-    const cases = helpers.map((h, i) => `    case ${i + 1}u: { return sdn_${h}(v); }`).join('\n');
-    const code = `fn sdn_${name}(v: f32, which: u32) -> f32 {\n  switch which {\n${cases}\n    default: { return v; }\n  }\n}`;
-    return `${this.helper(name, code)}(${v}, ${this.dim(which, key)})`;
+    const vs = args.map((_, i) => `v${i}`);
+    const cases = helpers.map((h, i) => `    case ${i + 1}u: { return sdn_${h}(${vs.join(', ')}); }`).join('\n');
+    const code = `fn sdn_${name}(${vs.map((v) => `${v}: f32`).join(', ')}, which: u32) -> f32 {\n  switch which {\n${cases}\n    default: { return v0; }\n  }\n}`;
+    return `${this.helper(name, code)}(${[...args, this.selector(which, key)].join(', ')})`;
+  }
+
+  /** A selector of `selected`, 4 bits of a uniform shared by 8 of them: a chain may hold dozens. */
+  private selector(which: number, key: string): string {
+    if (!Number.isInteger(which) || which < 0 || which > 15) throw new Error(`lower: selector ${key} = ${which} is not 4 bits`);
+    let expr = this.selectors.get(key);
+    if (expr === undefined) {
+      const i = this.selectors.size, field = `selectors ${Math.floor(i / 8)}`, shift = 4 * (i % 8);
+      let k = this.dimKeys.indexOf(field);
+      if (k < 0) k = this.dimKeys.push(field) - 1, this.dimValues.push(0);
+      this.dimValues[k] += which * 2 ** shift;
+      expr = `((u.d${k} >> ${shift}u) & 15u)`;
+      this.selectors.set(key, expr);
+    }
+    return expr;
   }
 
   /**

@@ -26,14 +26,14 @@ function broadcast(ins: OperandInfo[]): number[] | string {
   return `shapes [${a.shape}] and [${b.shape}] don't match`;
 }
 
-function binary(wgsl: (a: string, b: string) => string, torch: TorchRule, grad: GradRule): OpEntry {
+function binary(wgsl: (c: InlineCtx) => string, torch: TorchRule, grad: GradRule): OpEntry {
   return {
     shape: broadcast,
     flops: (_i, out) => numel(out),
     batch: 'operands',
     grad,
     fusion: 'map',
-    lower: { inline: (c) => c.let(wgsl(c.arg(0), c.arg(1))) },
+    lower: { inline: (c) => c.let(wgsl(c)) },
     torch,
   };
 }
@@ -51,9 +51,14 @@ export const isActivation = (op: OpName) => ACTIVATIONS.includes(op);
 
 /** v through the activation function: op's activation, or the identity without an op. */
 export const activate = (kb: KernelBuilder, v: string, key: string, op?: OpName): string =>
-  kb.selected('act', ACTIVATIONS, v, op ? ACTIVATIONS.indexOf(op) + 1 : 0, `${key}:activation`);
+  kb.selected('act', ACTIVATIONS, [v], op ? ACTIVATIONS.indexOf(op) + 1 : 0, `${key}:activation`);
 
 const activation = (c: InlineCtx) => activate(c.gen.kb, c.arg(0), `${c.node.id}`, c.node.op);
+
+/** add, sub and mul, one WGSL function of a selector uniform as the activations are. */
+const ARITHMETIC: readonly OpName[] = ['add', 'sub', 'mul'];
+const arithmetic = (c: InlineCtx) =>
+  c.gen.kb.selected('arith', ARITHMETIC, [c.arg(0), c.arg(1)], ARITHMETIC.indexOf(c.node.op) + 1, `${c.node.id}:arithmetic`);
 
 export const ELEMENTWISE = {
   neg: unary(1, (c) => `-(${c.arg(0)})`, (x) => `-${x}`, unaryGrad((b, _n, g) => b.op.neg([g]))),
@@ -77,15 +82,15 @@ export const ELEMENTWISE = {
     unaryGrad((b, _n, g, x) => b.op.mul([g, b.op.sigmoid([x])]))),
   square: unary(1, (c) => { const a = c.arg(0); return `${a} * ${a}`; }, (x) => `torch.square(${x})`,
     unaryGrad((b, _n, g, x) => b.op.mul([g, b.op.mul([b.const(2), x])]))),
-  add: binary((a, b) => `${a} + ${b}`, infix('+'), (_b, _n, g) => [g, g]),
-  sub: binary((a, b) => `${a} - ${b}`, infix('-'), (b, _n, g) => [g, b.op.neg([g])]),
-  mul: binary((a, b) => `${a} * ${b}`, infix('*'), (b, n, g) => [b.op.mul([g, n.inputs[1]]), b.op.mul([g, n.inputs[0]])]),
-  div: binary((a, b) => `${a} / ${b}`, infix('/'), (b, n, g) => {
+  add: binary(arithmetic, infix('+'), (_b, _n, g) => [g, g]),
+  sub: binary(arithmetic, infix('-'), (b, _n, g) => [g, b.op.neg([g])]),
+  mul: binary(arithmetic, infix('*'), (b, n, g) => [b.op.mul([g, n.inputs[1]]), b.op.mul([g, n.inputs[0]])]),
+  div: binary((c) => `${c.arg(0)} / ${c.arg(1)}`, infix('/'), (b, n, g) => {
     const [x, y] = n.inputs;
     return [b.op.div([g, y]), b.op.neg([b.op.div([b.op.mul([g, x]), b.op.square([y])])])];
   }),
   // As torch.maximum: a tie splits the gradient evenly.
-  max: binary((a, b) => `max(${a}, ${b})`, (c) => `torch.maximum(${broadcastable(c, 0)}, ${broadcastable(c, 1)})`, (b, n, g) => {
+  max: binary((c) => `max(${c.arg(0)}, ${c.arg(1)})`, (c) => `torch.maximum(${broadcastable(c, 0)}, ${broadcastable(c, 1)})`, (b, n, g) => {
     const [x, y] = n.inputs;
     const gt = b.op.step([b.op.sub([x, y])]), lt = b.op.step([b.op.sub([y, x])]);
     const tie = b.op.mul([b.const(0.5), b.op.sub([b.op.sub([b.const(1), gt]), lt])]);

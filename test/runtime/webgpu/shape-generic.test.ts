@@ -110,4 +110,17 @@ describe('shape-generic kernels', () => {
     expect(new Set(convs.slice(7).map((k) => k.wgsl)).size).toBe(1);
     for (const batch of [1, 3]) await expectAgreement(device, b, { batch });
   });
+
+  it('add, sub and mul are one kernel, and so are chains that differ only in which of them they apply', async () => {
+    const b = new GraphBuilder();
+    const [x, y] = [b.input('x', [5, 7, 9]), b.input('y', [5, 7, 9])];
+    for (const op of ['add', 'sub', 'mul'] as const) b.output(op, b.add(op, [x, y]));
+    b.output('gate', b.add('mul', [b.add('sigmoid', [x]), b.add('sub', [y, x])]));
+    b.output('other', b.add('add', [b.add('elu', [x]), b.add('mul', [y, x])]));
+    const p = lowerGraph(b.g);
+    expect(p.kernels).toHaveLength(5);
+    expect(new Set(p.kernels.slice(0, 3).map((k) => k.wgsl)).size).toBe(1);
+    expect(new Set(p.kernels.slice(3).map((k) => k.wgsl)).size).toBe(1);
+    for (const batch of [1, 3]) await expectAgreement(device, b, { batch });
+  });
 });
