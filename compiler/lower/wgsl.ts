@@ -71,7 +71,10 @@ export class KernelBuilder {
     if (expr === undefined) {
       const i = this.selectors.size, field = `selectors ${Math.floor(i / 8)}`, shift = 4 * (i % 8);
       let k = this.dimKeys.indexOf(field);
-      if (k < 0) k = this.dimKeys.push(field) - 1, this.dimValues.push(0);
+      if (k < 0) {
+        k = this.dimKeys.push(field) - 1;
+        this.dimValues.push(0);
+      }
       this.dimValues[k] += which * 2 ** shift;
       expr = `((u.d${k} >> ${shift}u) & 15u)`;
       this.selectors.set(key, expr);
