@@ -59,7 +59,7 @@ const TRAIN_FLAGS: Flag[] = [
 
 /** What `sdn demo` changes from `sdn train`'s defaults (the reference curve's settings). */
 export const DEMO_DEFAULTS: Record<string, string | true> = {
-  data: 'fashion-mnist', steps: '30', batch: '32', 'eval-every': '30', 'eval-images': '500', 'eval-raw': true, samples: '64',
+  data: 'fashion-mnist', steps: '20', batch: '32', 'eval-every': '20', 'eval-images': '500', 'eval-raw': true, samples: '64',
 };
 
 const DEMO_FLAGS: Flag[] = TRAIN_FLAGS.map((f) => {
