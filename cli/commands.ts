@@ -23,6 +23,9 @@ const INIT_SEED: Flag = { name: 'init-seed', value: 'N', help: 'instead of --wei
 const SEED: Flag = { name: 'seed', value: 'N', default: '0', help: 'noise seed, 0 to 2^32-1' };
 const LIMIT: Flag = { name: 'limit', value: 'N', defaultNote: 'the whole test set', help: 'evaluate the first N test images' };
 const BATCH16: Flag = { name: 'batch', value: 'B', default: '16', help: 'images per batch' };
+const RUN: Flag = { name: 'run', value: 'DIR', help: 'a training run folder (its EMA weights, or raw ones where the recipe keeps no EMA)' };
+const RAW: Flag = { name: 'raw', help: 'the run\'s raw weights instead of the EMA' };
+const RUN_DATA: Flag = { ...DATA, default: undefined, defaultNote: 'the run\'s, else fashion-mnist' };
 
 /** The training recipe's flags; their defaults are runtime/train/trainer.ts's DEFAULT_RECIPE (a test holds them equal). */
 const RECIPE: Flag[] = [
@@ -113,24 +116,24 @@ export const COMMANDS: Record<string, Command> = {
     load: async () => parsed('compile', (await import('./commands/compile.js')).compileCommand),
   },
   sample: {
-    synopsis: 'model.sdn (--weights FILE | --init-seed N) [options]', summary: 'A PNG grid of samples from the prior.',
+    synopsis: 'model.sdn (--run DIR | --weights FILE | --init-seed N) [options]', summary: 'A PNG grid of samples from the prior; a run\'s EMA weights unless --raw.',
     flags: [
-      WEIGHTS, INIT_SEED, { name: 'n', value: 'N', default: '64', help: 'number of samples' }, { name: 'temperature', value: 'T', default: '1', help: 'prior temperature' },
+      RUN, WEIGHTS, INIT_SEED, RAW, { name: 'n', value: 'N', default: '64', help: 'number of samples' }, { name: 'temperature', value: 'T', default: '1', help: 'prior temperature' },
       SEED, { name: 'o', value: 'FILE', default: 'samples.png', help: 'the PNG to write' }, EXECUTOR, SET,
     ],
     load: async () => parsed('sample', (await import('./commands/sample.js')).sampleCommand),
   },
   elbo: {
-    synopsis: 'model.sdn (--weights FILE | --init-seed N) [options]', summary: 'Test-set −ELBO in bits/dim (one posterior sample per image).',
-    flags: [WEIGHTS, INIT_SEED, DATA, LIMIT, BATCH16, SEED, EXECUTOR, SET],
+    synopsis: 'model.sdn (--run DIR | --weights FILE | --init-seed N) [options]', summary: 'Test-set −ELBO in bits/dim (one posterior sample per image); a run\'s EMA weights unless --raw.',
+    flags: [RUN, WEIGHTS, INIT_SEED, RAW, RUN_DATA, LIMIT, BATCH16, SEED, EXECUTOR, SET],
     load: async () => parsed('elbo', (await import('./commands/elbo.js')).elboCommand),
   },
   eval: {
     synopsis: 'model.sdn (--run DIR | --weights FILE) [options]', summary: 'Test-set importance-weighted NLL and −ELBO in bits/dim; a run\'s EMA weights unless --raw.',
     flags: [
-      { name: 'run', value: 'DIR', help: 'a training run folder' }, WEIGHTS, { ...DATA, default: undefined, defaultNote: 'the run\'s, else fashion-mnist' },
+      RUN, WEIGHTS, RUN_DATA,
       { name: 'k', value: 'K', default: '1', help: 'importance samples per image' }, LIMIT, BATCH16, SEED,
-      { name: 'raw', help: 'the raw weights instead of the EMA' }, { name: 'json', help: 'print JSON' }, EXECUTOR, SET,
+      RAW, { name: 'json', help: 'print JSON' }, EXECUTOR, SET,
     ],
     load: async () => parsed('eval', (await import('./commands/eval.js')).evalCommand),
   },
@@ -159,8 +162,7 @@ export const COMMANDS: Record<string, Command> = {
     flags: [
       { name: 'codes', value: 'FILE', help: 'score these codes: a .safetensors with float32 [N, z], one row per factor-grid point (last factor fastest)' },
       { name: 'factor-sizes', value: 'LIST', defaultNote: 'the data\'s full grid; required with --codes', help: 'the factor grid, or an evenly spaced coarser one of the data\'s' },
-      { name: 'run', value: 'DIR', help: 'a training run folder (its EMA weights, or raw ones where the recipe keeps no EMA)' }, WEIGHTS,
-      { name: 'raw', help: 'the run\'s raw weights instead of the EMA' },
+      RUN, WEIGHTS, RAW,
       { name: 'data', value: 'SPEC', defaultNote: 'the run\'s when it is 3D Shapes, else shapes3d', help: 'the factor grid\'s images: shapes3d (procedural) or a 3dshapes .h5 file' },
       SEED, { name: 'batch', value: 'B', default: '64', help: 'images per encoder batch' }, { name: 'json', help: 'print the scores as JSON' },
       { name: 'o', value: 'DIR', defaultNote: 'the --run folder', help: 'where traversal.png and interpolation.png go' },

@@ -1,14 +1,13 @@
-// What the run commands share: compile to an artifact, pick an executor, bind weights.
+// What the run commands share: compile to an artifact, pick an executor, read weights files.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildArtifact } from '../compiler/compile.js';
 import type { CompiledModel } from '../runtime/program.js';
-import { initParams } from '../runtime/init.js';
 import { loadSafetensorsFile } from '../runtime/safetensors-node.js';
 import type { SafetensorsFile } from '../runtime/safetensors.js';
 import { CHECKPOINT_FORMAT } from '../runtime/train/checkpoint-node.js';
 import { cpuBackend, ModelSession, type Backend } from '../runtime/session.js';
-import { bindWeights, WeightsError } from '../runtime/weights.js';
+import { WeightsError } from '../runtime/weights.js';
 import { flagName, flagValue, InputError, UsageError, type ParsedArgs } from './args.js';
 import { compileOrReport } from './compile-or-report.js';
 import { compileReporter } from './compile-progress.js';
@@ -66,18 +65,6 @@ export async function readWeightsFile(path: string, { checkpoints = false } = {}
   return file;
 }
 
-/** Weights from `--weights file` (compiler paths or PyTorch names), or a fresh init from `--init-seed`. */
-export async function paramsFor(args: ParsedArgs, model: CompiledModel): Promise<Map<string, Float32Array>> {
-  const weights = args.flags.get('weights');
-  if (typeof weights === 'string') {
-    if (args.flags.has('init-seed')) throw new UsageError('--weights and --init-seed exclude each other');
-    return bindWeights(model.params, (await readWeightsFile(weights)).tensors, { source: weights });
-  }
-  const seed = args.flags.get('init-seed');
-  if (seed === undefined) throw new UsageError('pass --weights w.safetensors, or --init-seed N for freshly initialized weights');
-  return initParams(model.params, seedFlag(args, 'init-seed'));
-}
-
 interface Range {
   min?: number;
   max?: number;
@@ -119,8 +106,8 @@ export function numberFlag(args: ParsedArgs, name: string, range: Range = {}): n
 /** Seeds are unsigned 32-bit (Philox keys). */
 export const seedFlag = (args: ParsedArgs, name: string, fallback?: number): number => intFlag(args, name, { min: 0, max: 0xffffffff, fallback });
 
-export async function openSession(args: ParsedArgs, model: CompiledModel): Promise<ModelSession> {
-  const params = await paramsFor(args, model);
+/** A session of the --executor backend holding these weights. */
+export async function openSession(args: ParsedArgs, model: CompiledModel, params: Map<string, Float32Array>): Promise<ModelSession> {
   const session = new ModelSession(model, await backendFor(args));
   session.setParams(params);
   return session;

@@ -5,10 +5,17 @@ import { firstN, type Dataset } from '../runtime/data/batches.js';
 import { loadDataset } from '../runtime/data/datasets.js';
 import type { CompiledModel } from '../runtime/program.js';
 import type { ModelSession } from '../runtime/session.js';
+import type { LoadedCheckpoint } from '../runtime/train/checkpoint-node.js';
 import { evaluateLikelihood, type EvalResult } from '../runtime/train/evaluate.js';
 import { InputError, UsageError, type ParsedArgs } from './args.js';
 import { intFlag, seedFlag } from './model-io.js';
 import { phaseReporter } from './progress.js';
+
+/** The dataset given as --data, else the one a run was trained on, else Fashion-MNIST. */
+export function dataSpecOf(args: ParsedArgs, checkpoint: LoadedCheckpoint | undefined): string {
+  const data = args.flags.get('data');
+  return typeof data === 'string' ? data : ((checkpoint?.extra.data as string | undefined) ?? 'fashion-mnist');
+}
 
 /** The first --limit test images of `dataSpec`, checked against the model's input shape. */
 export async function testSetFor(model: CompiledModel, dataSpec: string, args: ParsedArgs): Promise<Dataset> {

@@ -1,12 +1,11 @@
 // sdn eval model.sdn (--run DIR | --weights FILE); flags and defaults: cli/commands.ts.
 // Test-set importance-weighted NLL with K samples (logsumexp over K ELBOs − log K) and −ELBO, in
 // bits/dim. From a run (or a checkpoint given as --weights) the EMA weights are used unless --raw.
-import { ModelSession } from '../../runtime/session.js';
 import { UsageError, type ParsedArgs } from '../args.js';
-import { backendFor } from '../model-io.js';
+import { openSession } from '../model-io.js';
 import { usageLine } from '../commands.js';
 import { loadRunWeights } from '../run-weights.js';
-import { evaluateTestSet, testSetFor } from '../test-set.js';
+import { dataSpecOf, evaluateTestSet, testSetFor } from '../test-set.js';
 
 export async function evalCommand(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
@@ -14,10 +13,8 @@ export async function evalCommand(args: ParsedArgs): Promise<number> {
   const loaded = await loadRunWeights(file, args, usageLine('eval'));
   if (!loaded) return 1;
   const { model, params, from, checkpoint: ckpt } = loaded;
-  const dataSpec = typeof args.flags.get('data') === 'string' ? String(args.flags.get('data')) : ((ckpt?.extra.data as string | undefined) ?? 'fashion-mnist');
-  const test = await testSetFor(model, dataSpec, args);
-  const session = new ModelSession(model, await backendFor(args));
-  session.setParams(params);
+  const test = await testSetFor(model, dataSpecOf(args, ckpt), args);
+  const session = await openSession(args, model, params);
   try {
     const r = await evaluateTestSet(session, model, test, args, from);
     if (args.flags.has('json')) {

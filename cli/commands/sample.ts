@@ -1,4 +1,4 @@
-// sdn sample model.sdn (--weights FILE | --init-seed N): a PNG grid of samples from the prior.
+// sdn sample model.sdn (--run DIR | --weights FILE | --init-seed N): a PNG grid of samples from the prior.
 // Flags and their defaults: cli/commands.ts (`sdn sample --help`).
 import { imageLikelihood } from '../../runtime/likelihood.js';
 import { writePngFile } from '../../runtime/image/png-node.js';
@@ -8,7 +8,8 @@ import { flagValue, UsageError, type ParsedArgs } from '../args.js';
 import { usageLine } from '../commands.js';
 import { checkOutputFile } from '../output.js';
 import { phaseReporter } from '../progress.js';
-import { compileArtifact, intFlag, numberFlag, openSession, seedFlag } from '../model-io.js';
+import { intFlag, numberFlag, openSession, seedFlag } from '../model-io.js';
+import { loadRunWeights, weightsPathOf } from '../run-weights.js';
 
 export async function sampleCommand(args: ParsedArgs): Promise<number> {
   const [file] = args.positionals;
@@ -17,13 +18,13 @@ export async function sampleCommand(args: ParsedArgs): Promise<number> {
   const temperature = numberFlag(args, 'temperature', { min: 0 });
   const seed = seedFlag(args, 'seed');
   const out = String(flagValue(args, 'o'));
-  const weights = args.flags.get('weights');
-  checkOutputFile('-o', out, [file, ...(typeof weights === 'string' ? [weights] : [])]);
-  const compiled = compileArtifact(file, args.sets);
-  if (!compiled) return 1;
-  const { model } = compiled;
-  checkOutputFile('-o', out, compiled.sources);
-  const session = await openSession(args, model);
+  const weights = weightsPathOf(args);
+  checkOutputFile('-o', out, [file, ...(weights ? [weights] : [])]);
+  const loaded = await loadRunWeights(file, args, usageLine('sample'), { initSeed: true });
+  if (!loaded) return 1;
+  const { model, params, from } = loaded;
+  checkOutputFile('-o', out, loaded.sources);
+  const session = await openSession(args, model, params);
   try {
     const report = phaseReporter({
       start: () => `sampling ${n} images (temperature ${temperature})`,
@@ -37,7 +38,7 @@ export async function sampleCommand(args: ParsedArgs): Promise<number> {
     const pixels = toPixels(samples, imageLikelihood(model).kind);
     const grid = imageGrid(pixels, n, c, h, w, Math.ceil(Math.sqrt(n)));
     await writePngFile(out, { width: grid.width, height: grid.height, channels: grid.channels as 1 | 3, pixels: grid.pixels });
-    process.stdout.write(`wrote ${n} samples (${c}×${h}×${w}) to ${out} using ${session.backend.describe()}\n`);
+    process.stdout.write(`wrote ${n} samples (${c}×${h}×${w}) to ${out} from ${from}, using ${session.backend.describe()}\n`);
     return 0;
   } finally {
     session.destroy();

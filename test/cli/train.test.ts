@@ -150,4 +150,25 @@ describe('sdn eval', () => {
     expect(raw.from).toMatch(/raw weights/);
     expect(raw.elboBpd).not.toBe(ema.elboBpd);
   });
+
+  it('sdn elbo and sdn sample take a run as sdn eval does: its EMA weights and data, or --raw', async () => {
+    const full = join(dir, 'full');
+    const run = (args: string[]) => runCli([...args, '--executor', 'cpu']);
+    const eval8 = JSON.parse((await run(['eval', model, '--run', full, '--limit', '8', '--json'])).stdout) as { elboBpd: number };
+    const elbo = await run(['elbo', model, '--run', full, '--limit', '8']);
+    expect(elbo.code).toBe(0);
+    expect(elbo.stdout).toContain(`−ELBO ${eval8.elboBpd.toFixed(4)} bits/dim`);
+    expect(elbo.stdout).toContain(`EMA weights at step 16 of ${full}`);
+    const rawElbo = await run(['elbo', model, '--run', full, '--limit', '8', '--raw']);
+    expect(rawElbo.stdout).toContain(`raw weights at step 16 of ${full}`);
+    expect(rawElbo.stdout).not.toContain(`−ELBO ${eval8.elboBpd.toFixed(4)} bits/dim`);
+    const grid = (name: string) => join(dir, name);
+    const fromRun = await run(['sample', model, '--run', full, '-n', '4', '-o', grid('run.png')]);
+    expect(fromRun.code).toBe(0);
+    expect(fromRun.stdout).toContain(`from EMA weights at step 16 of ${full}`);
+    await run(['sample', model, '--weights', join(full, 'weights-ema.safetensors'), '-n', '4', '-o', grid('ema.png')]);
+    await run(['sample', model, '--run', full, '--raw', '-n', '4', '-o', grid('raw.png')]);
+    expect(readFileSync(grid('run.png')).equals(readFileSync(grid('ema.png')))).toBe(true);
+    expect(readFileSync(grid('run.png')).equals(readFileSync(grid('raw.png')))).toBe(false);
+  });
 });
