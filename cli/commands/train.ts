@@ -207,7 +207,7 @@ async function trainLocked(file: string, out: string, args: ParsedArgs, run: Run
       return 128 + SIGNALS[stop.signal ?? 'SIGINT'];
     }
     say(`done: ${trainer.state.step} steps${trainer.state.skipped ? ` (${trainer.state.skipped} skipped as non-finite)` : ''}; ` +
-      `checkpoint, EMA weights (weights-ema.safetensors), metrics.jsonl and loss.svg in ${out}`);
+      `checkpoint, ${recipe.ema > 0 ? 'EMA weights' : 'weights (the recipe keeps no EMA: the raw ones)'} (weights-ema.safetensors), metrics.jsonl and loss.svg in ${out}`);
     say(`next: sdn eval ${file} --run ${out} -k 100 (importance-weighted NLL); sdn sample ${file} --run ${out} -o samples.png`);
     return 0;
   } catch (e) {

@@ -40,6 +40,7 @@ describe('sdn metrics', () => {
     expect(t.code).toBe(0);
     expect(t.stdout).toMatch(/on shapes3d-16\/train \(32 images/);
     expect(t.stdout).toMatch(/\nrecipe: beta-vae: no weight norm, no EMA, constant lr \(the default for a β-VAE: the authors' DisentanglementVAE trains with plain Adamax; --recipe density-vae changes it\)\n/);
+    expect(t.stdout).toContain('checkpoint, weights (the recipe keeps no EMA: the raw ones) (weights-ema.safetensors)');
     const r = await runCli(['metrics', model, '--run', run, '--factor-sizes', '2,2,2,2,4,3', '--executor', 'cpu']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
