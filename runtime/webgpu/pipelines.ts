@@ -103,10 +103,11 @@ export function bindGroupFor(device: GPUDevice, k: KernelSpec, buffers: GPUBuffe
 const pipelineKey = (k: KernelSpec) => `${contentHash(k.wgsl)}:${k.entry}:${signature(k)}`;
 
 /**
- * Progress of compiling a program's kernels: `done` of `total` pipelines new to this device.
- * Returning false stops the compilation with a CompileInterrupted error (Ctrl-C).
+ * Progress of compiling a program's kernels: `done` of `total` pipelines new to this device, and
+ * the kernel whose pipeline just compiled (none at the start). Returning false stops the
+ * compilation with a CompileInterrupted error (Ctrl-C).
  */
-export type CompileProgress = (done: number, total: number) => void | boolean;
+export type CompileProgress = (done: number, total: number, compiled?: KernelSpec) => void | boolean;
 
 export class CompileInterrupted extends Error {
   constructor() {
@@ -154,7 +155,7 @@ export async function compilePipelines(
       device.queue.submit([enc.finish()]);
       await gpuWait(device.queue.onSubmittedWorkDone());
       warm.add(key);
-      go(onProgress?.(++done, cold.size));
+      go(onProgress?.(++done, cold.size, k));
     }
   } finally {
     uniforms.destroy();

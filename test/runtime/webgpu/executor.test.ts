@@ -94,10 +94,15 @@ describe('executor', () => {
       const program = lowerGraph(b.g);
       const distinct = new Set(program.kernels.map((k) => k.wgsl)).size;
       await expect(createExecutor(fresh, program, { batch: 2, onCompile: (done) => done < 1 })).rejects.toThrow(CompileInterrupted);
-      const seen: [number, number][] = [];
-      const ex = await createExecutor(fresh, program, { batch: 2, onCompile: (done, total) => void seen.push([done, total]) });
+      const seen: [number, number][] = [], compiled: (string | undefined)[] = [];
+      const ex = await createExecutor(fresh, program, { batch: 2, onCompile: (done, total, k) => void (seen.push([done, total]), compiled.push(k?.name)) });
       // The kernel compiled before the interruption is warm already.
       expect(seen).toEqual(Array.from({ length: distinct }, (_, i) => [i, distinct - 1]));
+      // Each report after the first names the kernel whose pipeline it compiled, each once.
+      expect(compiled[0]).toBeUndefined();
+      const names = compiled.slice(1) as string[];
+      expect(new Set(names).size).toBe(distinct - 1);
+      for (const name of names) expect(program.kernels.map((k) => k.name)).toContain(name);
       ex.destroy();
       const again: number[] = [];
       const warm = await createExecutor(fresh, program, { batch: 3, onCompile: (done) => void again.push(done) });
