@@ -4,7 +4,9 @@
 // differentiated graph); and whole training steps of fmnist-sdn (engine + Adamax + EMA, weight
 // norm as the reference), with the main thread's share of one core during them. Each as GFLOP/s
 // (IR FLOPs, backward ops included), as a fraction of the FMA ceiling, and as a speed ratio to
-// PyTorch's time on the same kind of machine. Writes docs/performance.md.
+// PyTorch's time on the same kind of machine; then compile time against run time for each kernel
+// generator (fmnist-sdn's training graph) and for the conv generator's register tiles. Writes
+// docs/performance.md.
 //   npm run bench [-- --quick]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,8 @@ import { DEFAULT_RECIPE, Trainer } from '../runtime/train/trainer.js';
 import { createWebGpuBackend } from '../runtime/webgpu/backend.js';
 import { acquireDevice } from '../runtime/webgpu/device.js';
 import { createExecutor } from '../runtime/webgpu/executor.js';
+import type { TileResult } from './conv-tiles.js';
+import { generatorTable, type GeneratorRow } from './generators.js';
 import { benchInputs } from './graph-builder.js';
 import { measureMatmulGflops } from './matmul.js';
 import { mainThreadCpuSeconds, measureFmaGflops } from './peak.js';
@@ -123,6 +127,25 @@ function coldStart(): { seconds: number; compileLine: string } | undefined {
   }
 }
 
+/**
+ * A bench script's --json result, run in a process of its own with a new Mesa shader cache, so
+ * that every pipeline it builds compiles cold; undefined when it fails.
+ */
+function coldRun<T>(script: string, args: string[]): T | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'sdn-cold-run-'));
+  try {
+    const r = spawnSync(process.execPath, [new URL(script, import.meta.url).pathname, ...args, '--json'], { env: { ...process.env, MESA_SHADER_CACHE_DIR: dir }, encoding: 'utf8' });
+    const line = r.stdout.trim().split('\n').pop();
+    if (r.status !== 0 || !line) {
+      console.error(`${script}: failed (${r.status}): ${r.stderr.trim().split('\n').pop()}`);
+      return undefined;
+    }
+    return JSON.parse(line) as T;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(quick: boolean): Promise<void> {
   // Every run measures compilation from cold: a shader cache of its own unless the caller set one.
   process.env.MESA_SHADER_CACHE_DIR ??= mkdtempSync(join(tmpdir(), 'sdn-bench-mesa-'));
@@ -131,6 +154,8 @@ async function main(quick: boolean): Promise<void> {
   const acquired = await acquireDevice();
   const { device } = acquired;
   const runs = quick ? 2 : 5;
+  const generators = coldRun<GeneratorRow[]>('./generators.js', [join(root, 'models/fmnist-sdn.sdn'), '--batch', '32']);
+  const tileShape = [32, 148, 32, 32], tiles = coldRun<TileResult[]>('./conv-tiles.js', [tileShape.join(','), '16x8,8x8,16x4,8x4,32x8']);
   const ceiling = await measureFmaGflops(device);
   const matmul = await measureMatmulGflops(device, 512);
   const rows: Row[] = [];
@@ -176,6 +201,17 @@ async function main(quick: boolean): Promise<void> {
     'The first call includes lavapipe compiling each kernel at its first dispatch (Mesa caches them on disk afterwards).', '',
     machine, '', ...table, '',
     cold ? `Cold start (an empty Mesa shader cache), \`sdn train models/fmnist-sdn.sdn --steps 1 --batch 32\` from the command to its exit, no evaluation: **${cold.seconds.toFixed(1)} s** (${cold.compileLine}).` : 'Cold start: not measured (Fashion-MNIST missing).',
+    '', '## Compile time against run time, by kernel generator', '',
+    'fmnist-sdn\'s training graph at batch 32 (`bench/generators.ts`): its pipelines compiled from an empty Mesa shader cache, one at a time,',
+    'each counted for the generator of the kernel it first served, then every kernel run alone (best of 3).',
+    'A generator unrolls only its register tile and keeps everything else in loops; docs/kernels.md has the measurements behind that and behind its tiles.', '',
+    ...(generators ? generatorTable(generators, ceiling) : ['Kernel generators: not measured.']), '',
+    ...(tiles ? [
+      `The conv generator's register tile (rows × columns per invocation), chosen by this measurement: a 3×3 conv ${tileShape[0]}→${tileShape[1]} channels on ${tileShape[2]}×${tileShape[2]} maps, batch ${tileShape[3]}`,
+      '(the shape of fmnist-sdn\'s largest convs; `bench/conv-tiles.ts` in a process with a new shader cache, so each tile compiles cold; runs best of 5, round-robin):', '',
+      '| tile | run | GFLOP/s | compile (cold) | WGSL the device runs |', '| --- | --- | --- | --- | --- |',
+      ...tiles.map((t, i) => `| ${i === 0 ? `**${t.label}** (the default)` : t.label} | ${t.ms.toFixed(1)} ms | ${t.gflops.toFixed(1)} | ${t.compileS.toFixed(2)} s | ${(t.chars / 1024).toFixed(1)} KB |`),
+    ] : ['Conv tiles: not measured.']),
     ''].join('\n');
   writeFileSync(join(root, 'docs/performance.md'), doc);
   console.log(`\n${table.join('\n')}\n\nwrote docs/performance.md`);

@@ -8,10 +8,10 @@ import { buildArtifact } from '../compiler/compile.js';
 import { eliminateDeadCode } from '../compiler/ir/dce.js';
 import { lowerGraph } from '../compiler/lower/index.js';
 import { compileModel } from '../compiler/pipeline.js';
-import { nodeFlops } from '../compiler/summary/summary.js';
 import { initParams } from '../runtime/init.js';
 import { acquireDevice } from '../runtime/webgpu/device.js';
 import { createExecutor } from '../runtime/webgpu/executor.js';
+import { kernelFlops } from './generators.js';
 import { benchInputs } from './graph-builder.js';
 
 const args = process.argv.slice(2);
@@ -36,14 +36,11 @@ for (let r = 0; r < 3; r++) {
   whole.push(performance.now() - t);
 }
 const times = await ex.profile(args2, 3, false);
-const flops = nodeFlops(program.ir);
+const flopsOf = kernelFlops(program, batch), kernelFlopsOf = (k: number) => flopsOf[k];
 const byKind = new Map<string, { ms: number; flops: number; n: number }>();
-// FLOPs are per example: a node with a batched operand (the batch-summing weight gradients too) does them `batch` times.
-const perBatch = (n: number) => program.ir.nodes[n].batched || program.ir.nodes[n].inputs.some((i) => program.ir.nodes[i].batched);
-const kernelFlops = (k: number) => program.kernels[k].nodes.reduce((s, n) => s + flops[n] * (perBatch(n) ? batch : 1), 0);
 times.forEach(({ name, ms }, k) => {
   const kind = name.split('@')[0];
-  const f = kernelFlops(k);
+  const f = kernelFlopsOf(k);
   const e = byKind.get(kind) ?? { ms: 0, flops: 0, n: 0 };
   byKind.set(kind, { ms: e.ms + ms, flops: e.flops + f, n: e.n + 1 });
 });
@@ -55,7 +52,7 @@ if (listKind) {
     const shapes = first.inputs.map((i) => program.ir.nodes[i].shape.join('×')).join(', ');
     const { kernel, stride } = first.attrs as { kernel?: number[]; stride?: number };
     const conv = kernel ? ` ${kernel.join('×')}${stride && stride > 1 ? ` s${stride}` : ''}` : '';
-    const rate = `${(kernelFlops(k) / ms / 1e6).toFixed(1).padStart(5)} GFLOP/s`;
+    const rate = `${(kernelFlopsOf(k) / ms / 1e6).toFixed(1).padStart(5)} GFLOP/s`;
     console.log(`${ms.toFixed(2).padStart(8)} ms  ${rate}  ${(t.perExample * batch + t.fixed).toString().padStart(9)} threads  ${name}  (${shapes}${conv})`);
   });
 }
