@@ -35,12 +35,12 @@ export function weightsPathOf(args: ParsedArgs): string | undefined {
  * undefined when the model does not compile (diagnostics printed).
  */
 export async function loadRunWeights(file: string, args: ParsedArgs, usage: string, { initSeed = false } = {}): Promise<RunWeights | undefined> {
-  const sources = ['run', 'weights', ...(initSeed ? ['init-seed'] : [])].filter((f) => args.flags.has(f));
-  if (sources.length > 1) throw new UsageError(`${sources.map((f) => `--${f}`).join(' and ')} exclude each other`);
-  if (sources.length === 0) throw new UsageError(initSeed ? `pass --run DIR (a training run), --weights w.safetensors, or --init-seed N for freshly initialized weights\n${usage}` : usage);
+  const given = ['run', 'weights', ...(initSeed ? ['init-seed'] : [])].filter((f) => args.flags.has(f));
+  if (given.length > 1) throw new UsageError(`${given.map((f) => `--${f}`).join(' and ')} exclude each other`);
+  if (given.length === 0) throw new UsageError(initSeed ? `pass --run DIR (a training run), --weights w.safetensors, or --init-seed N for freshly initialized weights\n${usage}` : usage);
   const raw = args.flags.has('raw');
   const noEma = '--raw needs a training run or checkpoint (a plain weights file has no EMA to skip)';
-  if (sources[0] === 'init-seed') {
+  if (given[0] === 'init-seed') {
     if (raw) throw new UsageError(noEma);
     const seed = seedFlag(args, 'init-seed');
     const compiled = compileOrReport(file, args.sets);
