@@ -41,7 +41,7 @@ describe('sdn train', () => {
     expect(r.stdout).toMatch(/weight norm on \d+ conv weights/);
     expect(r.stdout).toMatch(/engine: CPU reference interpreter, differentiated graph \(\d+ nodes\)/);
     expect(r.stdout).toMatch(/step 16: test −ELBO \d+\.\d+ bits\/dim/);
-    expect(r.stdout).toContain(`next: sdn eval ${model} --run ${full} -k 100 (importance-weighted NLL); sdn sample ${model} --run ${full} -o samples.png`);
+    expect(r.stdout).toContain(`next: sdn eval ${model} --run ${full} --limit 16 -k 10 (importance-weighted NLL); sdn sample ${model} --run ${full} -o samples.png`);
     for (const f of ['metrics.jsonl', 'loss.svg', 'checkpoint.safetensors', 'weights-ema.safetensors', 'samples-0.png', 'samples-8.png', 'samples-16.png']) {
       expect(existsSync(join(full, f)), f).toBe(true);
     }
