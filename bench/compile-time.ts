@@ -1,6 +1,6 @@
 // Cold shader-compile time of a model's kernels on this adapter: with Mesa's shader cache off,
 // the executor compiles each distinct pipeline and runs it once (lavapipe compiles at first
-// dispatch); its progress callback times each one.
+// dispatch); its progress callback times each one and names its kernel.
 //   npx tsx bench/compile-time.ts models/fmnist-sdn.sdn [elbo|sample|train] [--top 10]
 // Prints the total, the time by kernel kind, and the slowest kernels (the ones worth simplifying).
 process.env.MESA_SHADER_CACHE_DISABLE = 'true';
@@ -8,7 +8,6 @@ const { compileModel } = await import('../compiler/pipeline.js');
 const { buildArtifact } = await import('../compiler/compile.js');
 const { acquireDevice } = await import('../runtime/webgpu/device.js');
 const { createExecutor } = await import('../runtime/webgpu/executor.js');
-const { kernelForDevice } = await import('../runtime/webgpu/pipelines.js');
 
 const [file, graph = 'elbo'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const top = Number(process.argv[process.argv.indexOf('--top') + 1]) || 10;
@@ -18,15 +17,20 @@ if (!file || !['elbo', 'sample', 'train'].includes(graph)) {
 }
 const program = buildArtifact(compileModel(file)).graphs[graph as 'elbo' | 'sample' | 'train'];
 const { device, adapterInfo } = await acquireDevice();
-// compilePipelines warms the distinct kernels this device runs (a subgroup variant where it
-// applies, so two plain kernels may share one) in program order.
-const distinct = [...new Map(program.kernels.map((k) => kernelForDevice(device, k)).map((k) => [k.wgsl, k])).values()];
-const stamps: number[] = [];
+// The compile progress names the kernel (the device's variant of it) each pipeline compiled for.
+const times: { name: string; ms: number; chars: number }[] = [];
 const t0 = performance.now();
-const ex = await createExecutor(device, program, { batch: 1, onCompile: () => void stamps.push(performance.now()) });
+let last = t0;
+const ex = await createExecutor(device, program, {
+  batch: 1,
+  onCompile: (_done, _total, k) => {
+    const now = performance.now();
+    if (k) times.push({ name: k.name, ms: now - last, chars: k.wgsl.length });
+    last = now;
+  },
+});
 const total = (performance.now() - t0) / 1000;
-const times = distinct.map((k, i) => ({ name: k.name, ms: stamps[i + 1] - stamps[i], chars: k.wgsl.length }));
-console.log(`${file} ${graph}: ${program.kernels.length} kernels, ${distinct.length} distinct, ${total.toFixed(1)} s cold on ${adapterInfo}`);
+console.log(`${file} ${graph}: ${program.kernels.length} kernels, ${times.length} pipelines, ${total.toFixed(1)} s cold on ${adapterInfo}`);
 const byKind = new Map<string, { ms: number; n: number; chars: number }>();
 for (const t of times) {
   const kind = t.name.split('@')[0].replace(/\+.*/, '+…');

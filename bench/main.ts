@@ -104,46 +104,41 @@ async function trainCase(name: string, file: string, batch: number, weightNorm: 
 const trainingIr = (elbo: IrGraph) => eliminateDeadCode(differentiate(elbo, { seeds: ['loss'] }));
 
 /**
- * What a new user waits for: `sdn train` of fmnist-sdn at batch 32 for one step, with an empty
- * Mesa shader cache, from the command to its exit (compiling the training graph's kernels, the
- * step, the checkpoint; no evaluation or samples). Undefined without Fashion-MNIST.
+ * A node process run to its exit with a Mesa shader cache of its own, new, so that every pipeline
+ * it builds compiles cold; `dir` is a scratch folder for its outputs. Undefined when it fails.
  */
-function coldStart(): { seconds: number; compileLine: string } | undefined {
+function spawnCold(what: string, args: (dir: string) => string[]): { stdout: string; stderr: string; seconds: number } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'sdn-cold-'));
   try {
-    const env = { ...process.env, MESA_SHADER_CACHE_DIR: join(dir, 'mesa') };
-    const args = [join(root, 'bin/sdn.js'), 'train', join(root, 'models/fmnist-sdn.sdn'), '--data', 'fashion-mnist', '--steps', '1', '--batch', '32',
-      '--eval-images', '0', '--samples', '0', '-o', join(dir, 'run')];
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, args(dir), { env: { ...process.env, MESA_SHADER_CACHE_DIR: join(dir, 'mesa') }, encoding: 'utf8' });
     const seconds = (performance.now() - t0) / 1000;
     if (r.status !== 0) {
-      console.error(`cold start: sdn train failed (${r.status}): ${r.stderr.trim().split('\n').pop()}`);
+      console.error(`${what}: failed (${r.status}): ${r.stderr.trim().split('\n').pop()}`);
       return undefined;
     }
-    return { seconds, compileLine: r.stderr.split('\n').find((l) => l.startsWith('compiled ')) ?? '' };
+    return { stdout: r.stdout, stderr: r.stderr, seconds };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /**
- * A bench script's --json result, run in a process of its own with a new Mesa shader cache, so
- * that every pipeline it builds compiles cold; undefined when it fails.
+ * What a new user waits for: `sdn train` of fmnist-sdn at batch 32 for one step, with an empty
+ * Mesa shader cache, from the command to its exit (compiling the training graph's kernels, the
+ * step, the checkpoint; no evaluation or samples). Undefined without Fashion-MNIST.
  */
+function coldStart(): { seconds: number; compileLine: string } | undefined {
+  const r = spawnCold('cold start: sdn train', (dir) => [join(root, 'bin/sdn.js'), 'train', join(root, 'models/fmnist-sdn.sdn'), '--data', 'fashion-mnist',
+    '--steps', '1', '--batch', '32', '--eval-images', '0', '--samples', '0', '-o', join(dir, 'run')]);
+  return r && { seconds: r.seconds, compileLine: r.stderr.split('\n').find((l) => l.startsWith('compiled ')) ?? '' };
+}
+
+/** A bench script's --json result, its pipelines compiled cold (spawnCold). */
 function coldRun<T>(script: string, args: string[]): T | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'sdn-cold-run-'));
-  try {
-    const r = spawnSync(process.execPath, [new URL(script, import.meta.url).pathname, ...args, '--json'], { env: { ...process.env, MESA_SHADER_CACHE_DIR: dir }, encoding: 'utf8' });
-    const line = r.stdout.trim().split('\n').pop();
-    if (r.status !== 0 || !line) {
-      console.error(`${script}: failed (${r.status}): ${r.stderr.trim().split('\n').pop()}`);
-      return undefined;
-    }
-    return JSON.parse(line) as T;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const r = spawnCold(script, () => [new URL(script, import.meta.url).pathname, ...args, '--json']);
+  const line = r?.stdout.trim().split('\n').pop();
+  return line ? (JSON.parse(line) as T) : undefined;
 }
 
 async function main(quick: boolean): Promise<void> {
